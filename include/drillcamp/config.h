@@ -1,0 +1,29 @@
+/*
+ * config.h - runtime settings, read once from the environment by main.
+ */
+#ifndef DRILLCAMP_CONFIG_H
+#define DRILLCAMP_CONFIG_H
+
+struct dc_config {
+    const char *database_url;      /* DATABASE_URL; "" means libpq defaults */
+    const char *database_read_url; /* DATABASE_READ_URL; NULL when unset */
+    const char *bind;              /* DRILLCAMP_BIND */
+    unsigned port;                 /* DRILLCAMP_PORT */
+    unsigned threads;              /* DRILLCAMP_THREADS */
+    unsigned db_pool_size;         /* DRILLCAMP_DB_POOL (default threads + 2) */
+    unsigned max_connections;      /* DRILLCAMP_MAX_CONNECTIONS */
+    unsigned per_ip_connections;   /* DRILLCAMP_PER_IP_CONNECTIONS (0: no cap) */
+    unsigned connection_timeout;   /* DRILLCAMP_CONNECTION_TIMEOUT seconds */
+    unsigned shutdown_grace;       /* DRILLCAMP_SHUTDOWN_GRACE seconds */
+    unsigned token_ttl_days;       /* DRILLCAMP_TOKEN_TTL_DAYS */
+    const char *signing_key_path;  /* DRILLCAMP_SIGNING_KEY */
+    const char *public_url;        /* DRILLCAMP_PUBLIC_URL */
+};
+
+/* The process-wide settings; filled by config_load, read-only after. */
+extern struct dc_config dc_config;
+
+/* Reads the environment; returns a static message on a bad value, or NULL. */
+const char *config_load(void);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * err.h - the one error enum of drillcamp.
+ *
+ * Every function that can fail returns an enum dc_err and fills its
+ * out-parameters only on DC_OK. The HTTP layer maps each value to a status
+ * code and a snake_case code string in exactly one place (src/http/errors.c).
+ */
+#ifndef DRILLCAMP_ERR_H
+#define DRILLCAMP_ERR_H
+
+enum dc_err {
+    DC_OK = 0,
+    DC_ERR_INVALID_JSON,        /* 400 invalid_json */
+    DC_ERR_BAD_REQUEST,         /* 400 bad_request */
+    DC_ERR_UNAUTHORIZED,        /* 401 unauthorized */
+    DC_ERR_INVALID_CREDENTIALS, /* 401 invalid_credentials */
+    DC_ERR_FORBIDDEN,           /* 403 forbidden */
+    DC_ERR_NOT_FOUND,           /* 404 not_found */
+    DC_ERR_METHOD_NOT_ALLOWED,  /* 405 method_not_allowed */
+    DC_ERR_CONFLICT,            /* 409 conflict (generic unique violation) */
+    DC_ERR_PHONE_TAKEN,         /* 409 phone_taken */
+    DC_ERR_PAYLOAD_TOO_LARGE,   /* 413 payload_too_large */
+    DC_ERR_UNSUPPORTED_MEDIA,   /* 415 unsupported_media_type */
+    DC_ERR_VALIDATION,          /* 422 validation_failed */
+    DC_ERR_HEADERS_TOO_LARGE,   /* 431 headers_too_large */
+    DC_ERR_RATE_LIMITED,        /* 429 rate_limited */
+    DC_ERR_INTERNAL,            /* 500 internal */
+    DC_ERR_UNAVAILABLE,         /* 503 unavailable */
+    DC_ERR_NOMEM,               /* 500 internal (allocation failed) */
+    DC_ERR__COUNT
+};
+
+/* Static strings; never freed. */
+const char *dc_err_code(enum dc_err err);
+const char *dc_err_message(enum dc_err err);
+unsigned dc_err_status(enum dc_err err);
+
+#endif

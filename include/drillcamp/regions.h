@@ -1,0 +1,42 @@
+/*
+ * regions.h - administrative divisions and organizations in the database.
+ *
+ * List functions return arrays malloc'ed for the caller (free the array).
+ */
+#ifndef DRILLCAMP_REGIONS_H
+#define DRILLCAMP_REGIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drillcamp/accounts.h"
+#include "drillcamp/db.h"
+
+struct dc_region {
+    char code[8];
+    char name[DC_NAME_MAX];
+    char level[12];
+    char parent[8]; /* "" for provinces */
+};
+
+struct dc_organization {
+    int64_t id;
+    char name[DC_NAME_MAX];
+    char type[24];
+    char region_code[8];
+    char created_at[32];
+};
+
+/* Children of parent (NULL: provinces). *found is false for an unknown parent. */
+enum dc_err regions_repo_children(struct db_conn *c, const char *parent, struct dc_region **out,
+                                  size_t *n, bool *found);
+
+enum dc_err organizations_repo_insert(struct db_conn *c, const char *name, const char *type,
+                                      const char *region_code, struct dc_organization *out);
+/* One page by id after after_id (0: from the start), filters optional. */
+enum dc_err organizations_repo_list(struct db_conn *c, const char *region_code, const char *type,
+                                    int64_t after_id, int limit, struct dc_organization **out,
+                                    size_t *n);
+
+#endif

@@ -1,0 +1,51 @@
+-- 0002: every provincial-level division, and Fujian (350000) down to its
+-- nine prefecture-level cities and the Pingtan Comprehensive Experimental
+-- Zone (平潭综合实验区, code 350128), which reports to the province directly.
+
+INSERT INTO regions (code, name, level, parent, province_code, city_code) VALUES
+    ('110000', '北京市', 'province', NULL, '110000', NULL),
+    ('120000', '天津市', 'province', NULL, '120000', NULL),
+    ('130000', '河北省', 'province', NULL, '130000', NULL),
+    ('140000', '山西省', 'province', NULL, '140000', NULL),
+    ('150000', '内蒙古自治区', 'province', NULL, '150000', NULL),
+    ('210000', '辽宁省', 'province', NULL, '210000', NULL),
+    ('220000', '吉林省', 'province', NULL, '220000', NULL),
+    ('230000', '黑龙江省', 'province', NULL, '230000', NULL),
+    ('310000', '上海市', 'province', NULL, '310000', NULL),
+    ('320000', '江苏省', 'province', NULL, '320000', NULL),
+    ('330000', '浙江省', 'province', NULL, '330000', NULL),
+    ('340000', '安徽省', 'province', NULL, '340000', NULL),
+    ('350000', '福建省', 'province', NULL, '350000', NULL),
+    ('360000', '江西省', 'province', NULL, '360000', NULL),
+    ('370000', '山东省', 'province', NULL, '370000', NULL),
+    ('410000', '河南省', 'province', NULL, '410000', NULL),
+    ('420000', '湖北省', 'province', NULL, '420000', NULL),
+    ('430000', '湖南省', 'province', NULL, '430000', NULL),
+    ('440000', '广东省', 'province', NULL, '440000', NULL),
+    ('450000', '广西壮族自治区', 'province', NULL, '450000', NULL),
+    ('460000', '海南省', 'province', NULL, '460000', NULL),
+    ('500000', '重庆市', 'province', NULL, '500000', NULL),
+    ('510000', '四川省', 'province', NULL, '510000', NULL),
+    ('520000', '贵州省', 'province', NULL, '520000', NULL),
+    ('530000', '云南省', 'province', NULL, '530000', NULL),
+    ('540000', '西藏自治区', 'province', NULL, '540000', NULL),
+    ('610000', '陕西省', 'province', NULL, '610000', NULL),
+    ('620000', '甘肃省', 'province', NULL, '620000', NULL),
+    ('630000', '青海省', 'province', NULL, '630000', NULL),
+    ('640000', '宁夏回族自治区', 'province', NULL, '640000', NULL),
+    ('650000', '新疆维吾尔自治区', 'province', NULL, '650000', NULL),
+    ('710000', '台湾省', 'province', NULL, '710000', NULL),
+    ('810000', '香港特别行政区', 'province', NULL, '810000', NULL),
+    ('820000', '澳门特别行政区', 'province', NULL, '820000', NULL);
+
+INSERT INTO regions (code, name, level, parent, province_code, city_code) VALUES
+    ('350100', '福州市', 'city', '350000', '350000', '350100'),
+    ('350200', '厦门市', 'city', '350000', '350000', '350200'),
+    ('350300', '莆田市', 'city', '350000', '350000', '350300'),
+    ('350400', '三明市', 'city', '350000', '350000', '350400'),
+    ('350500', '泉州市', 'city', '350000', '350000', '350500'),
+    ('350600', '漳州市', 'city', '350000', '350000', '350600'),
+    ('350700', '南平市', 'city', '350000', '350000', '350700'),
+    ('350800', '龙岩市', 'city', '350000', '350000', '350800'),
+    ('350900', '宁德市', 'city', '350000', '350000', '350900'),
+    ('350128', '平潭综合实验区', 'city', '350000', '350000', '350128');

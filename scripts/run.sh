@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The run command: installs what is missing, builds, starts the local
+# PostgreSQL under var/ (created on first run, reused after), migrates,
+# seeds demo data and serves on http://127.0.0.1:8080 until Ctrl-C.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRILLCAMP_TESTS=OFF >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+
+mkdir -p var
+export DATABASE_URL=${DATABASE_URL:-$(scripts/pg.sh start var/pg)}
+build/drillcamp migrate
+build/drillcamp seed-demo
+echo "drillcamp: serving on http://${DRILLCAMP_BIND:-127.0.0.1}:${DRILLCAMP_PORT:-8080} (Ctrl-C stops; PostgreSQL keeps running: scripts/pg.sh stop var/pg)"
+exec build/drillcamp serve

@@ -1,0 +1,61 @@
+/*
+ * config.c - the environment variables of API.md section 9, with defaults.
+ */
+#include "drillcamp/config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct dc_config dc_config;
+
+/* Parses a positive integer in [lo, hi]; returns 0 on success. */
+static int env_uint(const char *name, unsigned def, unsigned lo, unsigned hi, unsigned *out)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*end || n < lo || n > hi)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+static const char *env_str(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return (v && *v) ? v : def;
+}
+
+const char *config_load(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    dc_config.database_url = env_str("DATABASE_URL", "");
+    dc_config.database_read_url = env_str("DATABASE_READ_URL", NULL);
+    dc_config.bind = env_str("DRILLCAMP_BIND", "127.0.0.1");
+    dc_config.signing_key_path = env_str("DRILLCAMP_SIGNING_KEY", NULL);
+    dc_config.public_url = env_str("DRILLCAMP_PUBLIC_URL", "http://127.0.0.1:8080");
+    if (env_uint("DRILLCAMP_PORT", 8080, 1, 65535, &dc_config.port))
+        return "DRILLCAMP_PORT must be a port number 1-65535";
+    if (env_uint("DRILLCAMP_THREADS", (unsigned)cores, 1, 256, &dc_config.threads))
+        return "DRILLCAMP_THREADS must be 1-256";
+    if (env_uint("DRILLCAMP_DB_POOL", dc_config.threads + 2, 1, 512, &dc_config.db_pool_size))
+        return "DRILLCAMP_DB_POOL must be 1-512";
+    if (env_uint("DRILLCAMP_MAX_CONNECTIONS", 4000, 1, 100000, &dc_config.max_connections))
+        return "DRILLCAMP_MAX_CONNECTIONS must be 1-100000";
+    if (env_uint("DRILLCAMP_PER_IP_CONNECTIONS", 0, 0, 100000, &dc_config.per_ip_connections))
+        return "DRILLCAMP_PER_IP_CONNECTIONS must be 0-100000";
+    if (env_uint("DRILLCAMP_CONNECTION_TIMEOUT", 30, 1, 3600, &dc_config.connection_timeout))
+        return "DRILLCAMP_CONNECTION_TIMEOUT must be 1-3600 seconds";
+    if (env_uint("DRILLCAMP_SHUTDOWN_GRACE", 30, 1, 3600, &dc_config.shutdown_grace))
+        return "DRILLCAMP_SHUTDOWN_GRACE must be 1-3600 seconds";
+    if (env_uint("DRILLCAMP_TOKEN_TTL_DAYS", 30, 1, 365, &dc_config.token_ttl_days))
+        return "DRILLCAMP_TOKEN_TTL_DAYS must be 1-365";
+    return NULL;
+}

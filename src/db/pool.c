@@ -1,0 +1,312 @@
+/*
+ * pool.c - a fixed pool of libpq connections with lazy prepared statements.
+ *
+ * Each connection is checked on checkout: a socket that turned readable
+ * while idle means PostgreSQL closed it (restart, crash recovery), so it is
+ * reconnected before use. While connecting fails, checkouts fail fast for a
+ * second (DC_ERR_UNAVAILABLE, 503 with Retry-After) instead of every request
+ * waiting out a connect timeout.
+ */
+#include "drillcamp/db.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "drillcamp/log.h"
+
+#define MAX_PREPARED 256
+#define RETRY_DELAY_MS 1000
+
+struct db_conn {
+    PGconn *pg;
+    bool in_use;
+    bool broken;
+    int nprepared;
+    const struct db_stmt *prepared[MAX_PREPARED];
+};
+
+static struct {
+    struct db_conn *conns;
+    int size;
+    char *conninfo;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long long down_until_ms;
+    struct db_pool_stats stats;
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Silences libpq's notices (they would go to stderr unformatted). */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+enum dc_err db_connect_once(const char *conninfo, PGconn **out)
+{
+    const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+    const char *vals[] = {conninfo ? conninfo : "", "3", "drillcamp", NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (!pg)
+        return DC_ERR_NOMEM;
+    if (PQstatus(pg) != CONNECTION_OK) {
+        PQfinish(pg);
+        return DC_ERR_UNAVAILABLE;
+    }
+    PQsetNoticeProcessor(pg, ignore_notice, NULL);
+    PGresult *r = PQexec(pg, "SET TIME ZONE 'UTC'");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+        PQfinish(pg);
+        return DC_ERR_UNAVAILABLE;
+    }
+    *out = pg;
+    return DC_OK;
+}
+
+enum dc_err db_pool_init(const char *conninfo, int size)
+{
+    pool.conns = calloc((size_t)size, sizeof *pool.conns);
+    pool.conninfo = strdup(conninfo ? conninfo : "");
+    if (!pool.conns || !pool.conninfo)
+        return DC_ERR_NOMEM;
+    pool.size = size;
+    pool.stats.size = size;
+    return DC_OK;
+}
+
+void db_pool_shutdown(void)
+{
+    for (int i = 0; i < pool.size; i++)
+        if (pool.conns[i].pg)
+            PQfinish(pool.conns[i].pg);
+    free(pool.conns);
+    free(pool.conninfo);
+    pool.conns = NULL;
+    pool.conninfo = NULL;
+    pool.size = 0;
+}
+
+void db_pool_get_stats(struct db_pool_stats *out)
+{
+    pthread_mutex_lock(&pool.mu);
+    *out = pool.stats;
+    pthread_mutex_unlock(&pool.mu);
+}
+
+/* True when the idle connection can no longer be used. */
+static bool conn_dead(struct db_conn *c)
+{
+    if (!c->pg || c->broken || PQstatus(c->pg) != CONNECTION_OK)
+        return true;
+    if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        return true;
+    struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (p.fd < 0)
+        return true;
+    if (poll(&p, 1, 0) > 0) {
+        /* an idle connection only gets data when the server is leaving */
+        if (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK)
+            return true;
+        PGnotify *n;
+        while ((n = PQnotifies(c->pg)) != NULL)
+            PQfreemem(n);
+        if (p.revents & (POLLHUP | POLLERR))
+            return true;
+    }
+    return false;
+}
+
+static enum dc_err conn_reconnect(struct db_conn *c)
+{
+    pthread_mutex_lock(&pool.mu);
+    bool backoff = now_ms() < pool.down_until_ms;
+    pthread_mutex_unlock(&pool.mu);
+    if (backoff)
+        return DC_ERR_UNAVAILABLE;
+    bool had = c->pg != NULL;
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    c->nprepared = 0;
+    c->broken = false;
+    PGconn *pg;
+    enum dc_err err = db_connect_once(pool.conninfo, &pg);
+    pthread_mutex_lock(&pool.mu);
+    if (err != DC_OK) {
+        pool.stats.connect_failures++;
+        pool.down_until_ms = now_ms() + RETRY_DELAY_MS;
+    } else if (had) {
+        pool.stats.reconnects++;
+    }
+    pthread_mutex_unlock(&pool.mu);
+    if (err != DC_OK)
+        return DC_ERR_UNAVAILABLE;
+    c->pg = pg;
+    return DC_OK;
+}
+
+enum dc_err db_acquire(struct db_conn **out)
+{
+    struct db_conn *c = NULL;
+    pthread_mutex_lock(&pool.mu);
+    pool.stats.acquires++;
+    for (;;) {
+        for (int i = 0; i < pool.size; i++) {
+            if (!pool.conns[i].in_use) {
+                c = &pool.conns[i];
+                break;
+            }
+        }
+        if (c)
+            break;
+        pool.stats.waits++;
+        pthread_cond_wait(&pool.cv, &pool.mu);
+    }
+    c->in_use = true;
+    pool.stats.in_use++;
+    pthread_mutex_unlock(&pool.mu);
+
+    if (conn_dead(c)) {
+        enum dc_err err = conn_reconnect(c);
+        if (err != DC_OK) {
+            db_release(c);
+            return err;
+        }
+    }
+    *out = c;
+    return DC_OK;
+}
+
+void db_release(struct db_conn *c)
+{
+    if (!c)
+        return;
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        db_rollback(c);
+    pthread_mutex_lock(&pool.mu);
+    c->in_use = false;
+    pool.stats.in_use--;
+    pthread_cond_signal(&pool.cv);
+    pthread_mutex_unlock(&pool.mu);
+}
+
+PGconn *db_conn_pg(struct db_conn *conn)
+{
+    return conn->pg;
+}
+
+enum dc_err db_err_from_sqlstate(const char *s)
+{
+    if (!s || strlen(s) != 5)
+        return DC_ERR_INTERNAL;
+    if (strcmp(s, "23505") == 0)
+        return DC_ERR_CONFLICT;
+    if (strcmp(s, "23503") == 0 || strcmp(s, "23514") == 0 || strncmp(s, "22", 2) == 0)
+        return DC_ERR_VALIDATION;
+    /* connection exceptions, admin shutdown, insufficient resources,
+     * serialization failures and deadlocks: the client may retry */
+    if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P", 3) == 0 || strncmp(s, "53", 2) == 0 ||
+        strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)
+        return DC_ERR_UNAVAILABLE;
+    return DC_ERR_INTERNAL;
+}
+
+/* Classifies a failed result; marks the connection broken when it is gone. */
+static enum dc_err result_error(struct db_conn *c, PGresult *r, const char *what,
+                                char *sqlstate)
+{
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        c->broken = true;
+        if (sqlstate)
+            strcpy(sqlstate, "08006");
+        return DC_ERR_UNAVAILABLE;
+    }
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    if (sqlstate)
+        snprintf(sqlstate, 6, "%s", st ? st : "XX000");
+    enum dc_err err = db_err_from_sqlstate(st);
+    if (err == DC_ERR_INTERNAL || err == DC_ERR_UNAVAILABLE) {
+        /* statement name, SQLSTATE and constraint only: never values */
+        char msg[200];
+        snprintf(msg, sizeof msg, "%s failed: sqlstate %s%s%s", what, st ? st : "none",
+                 constraint ? " constraint " : "", constraint ? constraint : "");
+        log_event("error", "db", msg);
+    }
+    return err;
+}
+
+static bool is_prepared(const struct db_conn *c, const struct db_stmt *stmt)
+{
+    for (int i = 0; i < c->nprepared; i++)
+        if (c->prepared[i] == stmt)
+            return true;
+    return false;
+}
+
+enum dc_err db_exec(struct db_conn *c, const struct db_stmt *stmt, const char *const *params,
+                    PGresult **out, char *sqlstate)
+{
+    *out = NULL;
+    if (sqlstate)
+        sqlstate[0] = '\0';
+    if (!is_prepared(c, stmt)) {
+        PGresult *pr = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
+        if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
+            enum dc_err err = result_error(c, pr, stmt->name, sqlstate);
+            PQclear(pr);
+            return err;
+        }
+        PQclear(pr);
+        if (c->nprepared < MAX_PREPARED)
+            c->prepared[c->nprepared++] = stmt;
+    }
+    PGresult *r = PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        *out = r;
+        return DC_OK;
+    }
+    enum dc_err err = result_error(c, r, stmt->name, sqlstate);
+    PQclear(r);
+    return err;
+}
+
+static enum dc_err simple(struct db_conn *c, const char *sql)
+{
+    PGresult *r = PQexec(c->pg, sql);
+    enum dc_err err = DC_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        err = result_error(c, r, sql, NULL);
+    PQclear(r);
+    return err;
+}
+
+enum dc_err db_begin(struct db_conn *c)
+{
+    return simple(c, "BEGIN");
+}
+
+enum dc_err db_commit(struct db_conn *c)
+{
+    return simple(c, "COMMIT");
+}
+
+void db_rollback(struct db_conn *c)
+{
+    if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        (void)simple(c, "ROLLBACK");
+}

@@ -1,0 +1,388 @@
+/*
+ * server.c - the libmicrohttpd daemon and the life of one request.
+ *
+ * Request state lives in *req_cls (struct req_state) from the first callback
+ * to MHD's NOTIFY_COMPLETED, where it is freed. The first callback matches
+ * the route and answers at once what can be answered from the headers (404,
+ * 405, 415, 413 by Content-Length); later callbacks append body data up to
+ * the route's limit and, once the answer is known (too large), discard the
+ * rest of the upload unread into memory. The final callback runs the handler
+ * and queues its response. One JSON access-log line is written per request.
+ */
+#include "drillcamp/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drillcamp/config.h"
+#include "drillcamp/encode.h"
+#include "drillcamp/http.h"
+#include "drillcamp/log.h"
+#include "drillcamp/metrics.h"
+#include "drillcamp/router.h"
+
+struct req_state {
+    struct dc_req req;
+    const struct dc_route *route;
+    int route_index;
+    enum dc_err early; /* answer known before the body was read */
+    char allow[64];
+    char *buf;
+    size_t len, cap, limit;
+    bool discarding;
+    bool answered;
+    struct timespec start;
+};
+
+static atomic_int inflight;
+static atomic_bool shutting_down;
+
+static double elapsed_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* A client-supplied request id is kept only when short and plainly printable. */
+static bool request_id_sane(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= DC_REQUEST_ID_LEN)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return true;
+}
+
+static void request_id_init(struct dc_req *req, struct MHD_Connection *conn)
+{
+    const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (given && request_id_sane(given)) {
+        strcpy(req->request_id, given);
+        return;
+    }
+    unsigned char raw[12];
+    if (encode_random(raw, sizeof raw) != DC_OK)
+        memset(raw, 0, sizeof raw);
+    encode_base64url(raw, sizeof raw, req->request_id);
+}
+
+static bool media_type_is_json(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    static const char want[] = "application/json";
+    if (strncasecmp(ct, want, sizeof want - 1) != 0)
+        return false;
+    const char *rest = ct + sizeof want - 1;
+    while (*rest == ' ')
+        rest++;
+    if (*rest == '\0')
+        return true;
+    if (*rest != ';')
+        return false;
+    rest++;
+    while (*rest == ' ')
+        rest++;
+    /* the only parameter accepted is charset=utf-8 */
+    if (strncasecmp(rest, "charset=", 8) != 0)
+        return false;
+    rest += 8;
+    if (*rest == '"')
+        rest++;
+    if (strncasecmp(rest, "utf-8", 5) != 0)
+        return false;
+    rest += 5;
+    if (*rest == '"')
+        rest++;
+    while (*rest == ' ')
+        rest++;
+    return *rest == '\0';
+}
+
+/* True when the request announces a body (Content-Length > 0 or chunked). */
+static bool request_has_body(struct MHD_Connection *conn, unsigned long long *declared)
+{
+    *declared = 0;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl) {
+        *declared = strtoull(cl, NULL, 10);
+        return *declared > 0;
+    }
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    return te && strcasestr(te, "chunked") != NULL;
+}
+
+static void state_free(struct req_state *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < st->req.nparams; i++)
+        free(st->req.params[i].value);
+    for (int i = 0; i < st->req.nheaders; i++)
+        free(st->req.headers[i].value);
+    json_decref(st->req.json);
+    free(st->req.raw);
+    free(st->buf);
+    free(st);
+}
+
+static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state *st)
+{
+    struct dc_req *req = &st->req;
+    char *text = NULL;
+    size_t len = 0;
+    enum MHD_ResponseMemoryMode mode = MHD_RESPMEM_MUST_FREE;
+    const char *ctype = NULL;
+    if (req->json) {
+        text = json_dumps(req->json, JSON_COMPACT);
+        if (!text) {
+            req->status = 500;
+            text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");
+        }
+        len = text ? strlen(text) : 0;
+        ctype = "application/json; charset=utf-8";
+    } else if (req->raw) {
+        text = req->raw;
+        len = req->raw_len;
+        req->raw = NULL; /* the response owns it now */
+        ctype = req->content_type;
+    }
+    if (!text) {
+        mode = MHD_RESPMEM_PERSISTENT;
+        text = "";
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, mode);
+    if (!resp) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free(text);
+        return MHD_NO;
+    }
+    if (ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    if (req->no_store || req->authed)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (int i = 0; i < req->nheaders; i++)
+        MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+    if (atomic_load(&shutting_down))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (req->status == 0)
+        req->status = 500;
+    enum MHD_Result ret = MHD_queue_response(conn, req->status, resp);
+    MHD_destroy_response(resp);
+    st->answered = true;
+    return ret;
+}
+
+/* Answers an error known before the handler ran (404/405/413/415/400). */
+static enum MHD_Result reply_early(struct MHD_Connection *conn, struct req_state *st)
+{
+    if (st->early == DC_ERR_METHOD_NOT_ALLOWED)
+        dc_reply_header(&st->req, "Allow", st->allow);
+    dc_reply_err(&st->req, st->early, NULL, NULL);
+    return queue_reply(conn, st);
+}
+
+static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, const char *method,
+                                  void **req_cls)
+{
+    struct req_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return MHD_NO;
+    clock_gettime(CLOCK_MONOTONIC, &st->start);
+    *req_cls = st;
+    atomic_fetch_add(&inflight, 1);
+    st->route_index = -1;
+    st->req.conn = conn;
+    st->req.method = method;
+    st->req.path = url;
+    request_id_init(&st->req, conn);
+
+    switch (router_match(dc_routes, method, url, &st->route, st->req.params, &st->req.nparams,
+                         st->allow, sizeof st->allow)) {
+    case DC_MATCH_FOUND:
+        st->req.route = st->route->pattern;
+        st->route_index = (int)(st->route - dc_routes);
+        break;
+    case DC_MATCH_NO_PATH:
+        st->early = DC_ERR_NOT_FOUND;
+        break;
+    case DC_MATCH_NO_METHOD:
+        st->early = DC_ERR_METHOD_NOT_ALLOWED;
+        break;
+    }
+    st->limit = (st->route && st->route->body_limit) ? st->route->body_limit
+                                                     : DC_BODY_LIMIT_DEFAULT;
+    unsigned long long declared;
+    bool has_body = request_has_body(conn, &declared);
+    if (st->early == DC_OK && has_body) {
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        if (!media_type_is_json(ct))
+            st->early = DC_ERR_UNSUPPORTED_MEDIA;
+        else if (declared > st->limit)
+            st->early = DC_ERR_PAYLOAD_TOO_LARGE;
+    }
+    if (st->early != DC_OK && has_body) {
+        /* answer now; MHD closes the connection instead of reading the body */
+        st->discarding = true;
+        return reply_early(conn, st);
+    }
+    return MHD_YES;
+}
+
+static void body_append(struct req_state *st, const char *data, size_t size)
+{
+    if (st->discarding)
+        return;
+    if (st->len + size > st->limit) {
+        st->early = DC_ERR_PAYLOAD_TOO_LARGE;
+        st->discarding = true;
+        free(st->buf);
+        st->buf = NULL;
+        st->len = st->cap = 0;
+        return;
+    }
+    if (st->len + size + 1 > st->cap) {
+        size_t cap = st->cap ? st->cap : 4096;
+        while (cap < st->len + size + 1)
+            cap *= 2;
+        if (cap > st->limit + 1)
+            cap = st->limit + 1;
+        char *nb = realloc(st->buf, cap);
+        if (!nb) {
+            st->early = DC_ERR_NOMEM;
+            st->discarding = true;
+            return;
+        }
+        st->buf = nb;
+        st->cap = cap;
+    }
+    memcpy(st->buf + st->len, data, size);
+    st->len += size;
+    st->buf[st->len] = '\0';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)cls;
+    (void)version;
+    struct req_state *st = *req_cls;
+    if (!st)
+        return first_call(conn, url, method, req_cls);
+    if (*upload_data_size > 0) {
+        body_append(st, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (st->answered)
+        return MHD_YES;
+    if (st->early != DC_OK)
+        return reply_early(conn, st);
+    st->req.body = st->buf;
+    st->req.body_len = st->len;
+    st->route->handler(&st->req);
+    return queue_reply(conn, st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    struct req_state *st = *req_cls;
+    if (!st)
+        return;
+    double secs = elapsed_since(&st->start);
+    unsigned status = st->answered ? st->req.status : 0;
+    metrics_observe(st->route_index, status, secs);
+    log_access(st->req.method, st->route ? st->route->pattern : NULL, status, secs,
+               st->req.request_id, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    state_free(st);
+    *req_cls = NULL;
+    atomic_fetch_sub(&inflight, 1);
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[256];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    log_event("warn", "http", msg);
+}
+
+enum dc_err server_run(void)
+{
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)dc_config.port);
+    if (inet_pton(AF_INET, dc_config.bind, &addr.sin_addr) != 1) {
+        log_event("error", "serve", "DRILLCAMP_BIND is not an IPv4 address");
+        return DC_ERR_INTERNAL;
+    }
+
+    /* the main thread waits for these; workers must not take them */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)dc_config.port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        log_mhd, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, dc_config.threads,
+        MHD_OPTION_CONNECTION_LIMIT, dc_config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        dc_config.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT, dc_config.connection_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_END);
+    if (!d) {
+        log_event("error", "serve", "cannot listen on the configured address and port");
+        return DC_ERR_INTERNAL;
+    }
+    char msg[128];
+    snprintf(msg, sizeof msg, "listening on %s:%u with %u threads", dc_config.bind,
+             dc_config.port, dc_config.threads);
+    log_event("info", "serve", msg);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    atomic_store(&shutting_down, true);
+    log_event("info", "serve", sig == SIGTERM ? "SIGTERM: draining" : "SIGINT: draining");
+
+    MHD_socket lsock = MHD_quiesce_daemon(d);
+    if (lsock != MHD_INVALID_SOCKET)
+        close(lsock);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (atomic_load(&inflight) > 0 && elapsed_since(&t0) < dc_config.shutdown_grace) {
+        struct timespec nap = {0, 10 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    MHD_stop_daemon(d);
+    log_event("info", "serve", "stopped");
+    return DC_OK;
+}

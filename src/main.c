@@ -1,0 +1,238 @@
+/*
+ * main.c - the drillcamp program: serve, migrate, create-admin, seed-demo.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "drillcamp/accounts.h"
+#include "drillcamp/config.h"
+#include "drillcamp/db.h"
+#include "drillcamp/log.h"
+#include "drillcamp/migrate.h"
+#include "drillcamp/password.h"
+#include "drillcamp/seed.h"
+#include "drillcamp/server.h"
+#include "drillcamp/validate.h"
+
+#ifndef DRILLCAMP_VERSION
+#define DRILLCAMP_VERSION "0.0.0"
+#endif
+
+static const char USAGE[] =
+    "usage: drillcamp <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve [--migrate]          serve the HTTP API (refuses a stale schema unless --migrate)\n"
+    "  migrate                    apply the database migrations\n"
+    "  create-admin --phone PHONE [--name NAME] [--region CODE]\n"
+    "                             create or promote an admin; the password comes from\n"
+    "                             DRILLCAMP_ADMIN_PASSWORD or the first line of standard input\n"
+    "  seed-demo                  load demo data (safe to rerun)\n"
+    "  --help, --version\n"
+    "\n"
+    "environment: DATABASE_URL, DATABASE_READ_URL, DRILLCAMP_BIND (127.0.0.1),\n"
+    "  DRILLCAMP_PORT (8080), DRILLCAMP_THREADS (cores), DRILLCAMP_DB_POOL (threads+2),\n"
+    "  DRILLCAMP_MAX_CONNECTIONS (4000), DRILLCAMP_PER_IP_CONNECTIONS (0: no cap),\n"
+    "  DRILLCAMP_CONNECTION_TIMEOUT (30 s), DRILLCAMP_SHUTDOWN_GRACE (30 s),\n"
+    "  DRILLCAMP_TOKEN_TTL_DAYS (30), DRILLCAMP_SIGNING_KEY, DRILLCAMP_PUBLIC_URL\n";
+
+static int fail(const char *msg)
+{
+    fprintf(stderr, "drillcamp: %s\n", msg);
+    return 1;
+}
+
+/* Applies migrations on a connection of its own. */
+static int run_migrate(void)
+{
+    PGconn *pg;
+    if (db_connect_once(dc_config.database_url, &pg) != DC_OK)
+        return fail("cannot connect to the database (check DATABASE_URL)");
+    int applied;
+    enum dc_err err = migrate_apply(pg, &applied);
+    PQfinish(pg);
+    if (err != DC_OK)
+        return fail("migration failed; nothing of the failed step was kept");
+    printf("migrate: %d applied, schema at version %d\n", applied, migrate_latest_version());
+    return 0;
+}
+
+static int check_schema(void)
+{
+    PGconn *pg;
+    if (db_connect_once(dc_config.database_url, &pg) != DC_OK)
+        return fail("cannot connect to the database (check DATABASE_URL)");
+    int have;
+    enum dc_err err = migrate_current_version(pg, &have);
+    PQfinish(pg);
+    if (err != DC_OK)
+        return fail("cannot read the schema version");
+    int want = migrate_latest_version();
+    if (have < want) {
+        fprintf(stderr,
+                "drillcamp: the database schema is at version %d but this binary needs %d;\n"
+                "run `drillcamp migrate` first, or start with `drillcamp serve --migrate`\n",
+                have, want);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    bool migrate = false;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--migrate") == 0)
+            migrate = true;
+        else
+            return fail("serve: unknown option (see --help)");
+    }
+    if (migrate ? run_migrate() : check_schema())
+        return 1;
+    if (db_pool_init(dc_config.database_url, (int)dc_config.db_pool_size) != DC_OK)
+        return fail("out of memory");
+    (void)password_dummy_hash(); /* ready before the first login, so timing is even */
+    enum dc_err err = server_run();
+    db_pool_shutdown();
+    return err == DC_OK ? 0 : 1;
+}
+
+/* Reads one line of standard input without echo when it is a terminal. */
+static int read_password(char *buf, size_t cap)
+{
+    const char *env = getenv("DRILLCAMP_ADMIN_PASSWORD");
+    if (env && *env) {
+        snprintf(buf, cap, "%s", env);
+        return 0;
+    }
+    struct termios old, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fprintf(stderr, "admin password: ");
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char *line = fgets(buf, (int)cap, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fprintf(stderr, "\n");
+    }
+    if (!line)
+        return -1;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+/* Runs fn with one pooled connection (the tools reuse the server's SQL). */
+static int with_conn(int (*fn)(struct db_conn *, void *), void *arg)
+{
+    if (check_schema())
+        return 1;
+    if (db_pool_init(dc_config.database_url, 1) != DC_OK)
+        return fail("out of memory");
+    struct db_conn *c;
+    int rc;
+    if (db_acquire(&c) != DC_OK) {
+        rc = fail("cannot connect to the database (check DATABASE_URL)");
+    } else {
+        rc = fn(c, arg);
+        db_release(c);
+    }
+    db_pool_shutdown();
+    return rc;
+}
+
+struct admin_args {
+    const char *phone, *name, *region;
+    char password[256];
+};
+
+static int do_create_admin(struct db_conn *c, void *arg)
+{
+    struct admin_args *a = arg;
+    char *hash = NULL;
+    if (password_hash(a->password, &hash) != DC_OK)
+        return fail("cannot hash the password");
+    struct dc_account_new in = {a->phone, hash, a->name, "individual", "admin", a->region, 0,
+                                "public"};
+    struct dc_account out;
+    bool created;
+    enum dc_err err = accounts_repo_upsert_admin(c, &in, &created, &out);
+    free(hash);
+    if (err == DC_ERR_VALIDATION)
+        return fail("create-admin: the region code is not a known division");
+    if (err != DC_OK)
+        return fail("create-admin: the database refused the account");
+    printf("create-admin: account %lld is an admin (%s)\n", (long long)out.id,
+           created ? "created" : "promoted");
+    return 0;
+}
+
+static int cmd_create_admin(int argc, char **argv)
+{
+    struct admin_args a = {NULL, "管理员", "110000", {0}};
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--phone") == 0)
+            a.phone = argv[i + 1];
+        else if (strcmp(argv[i], "--name") == 0)
+            a.name = argv[i + 1];
+        else if (strcmp(argv[i], "--region") == 0)
+            a.region = argv[i + 1];
+        else
+            return fail("create-admin: unknown option (see --help)");
+    }
+    if (!a.phone || !validate_phone(a.phone))
+        return fail("create-admin: --phone must be a mainland mobile number");
+    if (validate_utf8_len(a.name) < 1 || validate_utf8_len(a.name) > 40 ||
+        !validate_no_control(a.name))
+        return fail("create-admin: --name must be 1-40 characters");
+    if (!validate_region_code_format(a.region))
+        return fail("create-admin: --region must be a 6-digit division code");
+    if (read_password(a.password, sizeof a.password) != 0)
+        return fail("create-admin: no password given");
+    size_t n = validate_utf8_len(a.password);
+    if (n < 8 || n > 128)
+        return fail("create-admin: the password must be 8-128 characters");
+    return with_conn(do_create_admin, &a);
+}
+
+static int do_seed(struct db_conn *c, void *arg)
+{
+    (void)arg;
+    return seed_demo(c) == DC_OK ? 0 : fail("seed-demo failed");
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("drillcamp %s\n", DRILLCAMP_VERSION);
+        return 0;
+    }
+    const char *bad = config_load();
+    if (bad)
+        return fail(bad);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc, argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return run_migrate();
+    if (strcmp(cmd, "create-admin") == 0)
+        return cmd_create_admin(argc, argv);
+    if (strcmp(cmd, "seed-demo") == 0)
+        return with_conn(do_seed, NULL);
+    fputs(USAGE, stderr);
+    return 2;
+}
