@@ -1,0 +1,395 @@
+/*
+ * harness.c - starts the real server and talks HTTP to it with libcurl.
+ */
+#include "harness.h"
+
+#include "check_run.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pid_t server_pid;
+static char base_url[64];
+
+static void die(const char *msg)
+{
+    fprintf(stderr, "harness: %s\n", msg);
+    exit(2);
+}
+
+static const char *database_url(void)
+{
+    const char *u = getenv("DATABASE_URL");
+    if (!u || !*u)
+        die("DATABASE_URL is not set: integration tests need the test PostgreSQL "
+            "(run them through scripts/test.sh)");
+    return u;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        die("no free port");
+    int port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static char *log_path(void)
+{
+    static char path[512];
+    const char *dir = getenv("DC_TEST_LOG_DIR");
+    if (!dir)
+        dir = ".";
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/server-%d.log", dir, (int)getpid());
+    return path;
+}
+
+void dc_server_start(const char *const *extra_env)
+{
+    (void)database_url();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int port = free_port();
+    snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
+    char *log = log_path();
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid == 0) {
+        char ps[16];
+        snprintf(ps, sizeof ps, "%d", port);
+        setenv("DRILLCAMP_PORT", ps, 1);
+        setenv("DRILLCAMP_BIND", "127.0.0.1", 1);
+        if (!getenv("DRILLCAMP_THREADS"))
+            setenv("DRILLCAMP_THREADS", "4", 1);
+        for (const char *const *e = extra_env; e && *e; e++)
+            putenv(strdup(*e));
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(DRILLCAMP_BIN, DRILLCAMP_BIN, "serve", "--migrate", (char *)NULL);
+        _exit(127);
+    }
+    server_pid = pid;
+    for (int i = 0; i < 300; i++) {
+        struct dc_resp *r = dc_http("GET", "/healthz", NULL, NULL, NULL, 0);
+        long st = r->status;
+        dc_resp_free(r);
+        if (st == 200)
+            return;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            fprintf(stderr, "harness: the server exited early; see %s\n", log);
+            exit(2);
+        }
+        usleep(100 * 1000);
+    }
+    kill(pid, SIGKILL);
+    die("the server did not answer /healthz within 30 s");
+}
+
+int dc_server_stop(void)
+{
+    if (server_pid <= 0)
+        return -1;
+    kill(server_pid, SIGTERM);
+    int status = 0;
+    while (waitpid(server_pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    server_pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int dc_server_pid(void)
+{
+    return (int)server_pid;
+}
+
+const char *dc_base_url(void)
+{
+    return base_url;
+}
+
+struct growbuf {
+    char *p;
+    size_t len;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct growbuf *b = ud;
+    size_t n = size * nmemb;
+    char *np = realloc(b->p, b->len + n + 1);
+    if (!np)
+        return 0;
+    memcpy(np + b->len, ptr, n);
+    b->p = np;
+    b->len += n;
+    b->p[b->len] = '\0';
+    return n;
+}
+
+struct dc_resp *dc_http(const char *method, const char *path, const char *token,
+                        const char *content_type, const char *body, size_t body_len)
+{
+    struct dc_resp *r = calloc(1, sizeof *r);
+    struct growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
+    char url[2048], auth[512], ct[256];
+    snprintf(url, sizeof url, "%s%s", base_url, path);
+    CURL *c = curl_easy_init();
+    struct curl_slist *hdrs = NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
+    if (content_type) {
+        if (*content_type)
+            snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+        else
+            snprintf(ct, sizeof ct, "Content-Type:");
+        hdrs = curl_slist_append(hdrs, ct);
+    }
+    hdrs = curl_slist_append(hdrs, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    r->body = b.p;
+    r->body_len = b.len;
+    r->headers = h.p;
+    if (b.len)
+        r->json = json_loadb(b.p, b.len, 0, NULL);
+    return r;
+}
+
+struct dc_resp *dc_req(const char *method, const char *path, const char *token, const char *json)
+{
+    return dc_http(method, path, token, json ? "application/json" : NULL, json,
+                   json ? strlen(json) : 0);
+}
+
+void dc_resp_free(struct dc_resp *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    free(r->headers);
+    json_decref(r->json);
+    free(r);
+}
+
+char *dc_resp_header(const struct dc_resp *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->headers; line && *line;) {
+        const char *end = strstr(line, "\r\n");
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            return strndup(v, len - (size_t)(v - line));
+        }
+        line = end ? end + 2 : NULL;
+    }
+    return NULL;
+}
+
+const char *dc_err_code_of(const struct dc_resp *r)
+{
+    const char *s = json_string_value(json_object_get(json_object_get(r->json, "error"), "code"));
+    return s ? s : "";
+}
+
+char *dc_unique_phone(char *out)
+{
+    unsigned char raw[8];
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0 || read(fd, raw, sizeof raw) != (ssize_t)sizeof raw)
+        die("no randomness");
+    close(fd);
+    unsigned long long v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | raw[i];
+    snprintf(out, 12, "1%c%09llu", '3' + (int)(v % 7), (v / 7) % 1000000000ULL);
+    return out;
+}
+
+char *dc_register(const char *phone, const char *password, const char *display_name)
+{
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", password,
+                          "display_name", display_name, "kind", "individual", "region_code",
+                          "350100");
+    char *text = json_dumps(b, 0);
+    struct dc_resp *r = dc_req("POST", "/v1/accounts", NULL, text);
+    char *id = NULL;
+    if (r->status == 201)
+        id = strdup(json_string_value(json_object_get(r->json, "id")));
+    else
+        fprintf(stderr, "harness: register answered %ld %s\n", r->status, r->body);
+    dc_resp_free(r);
+    free(text);
+    json_decref(b);
+    return id;
+}
+
+char *dc_login(const char *phone, const char *password)
+{
+    json_t *b = json_pack("{s:s, s:s}", "phone", phone, "password", password);
+    char *text = json_dumps(b, 0);
+    struct dc_resp *r = dc_req("POST", "/v1/sessions", NULL, text);
+    char *tok = NULL;
+    if (r->status == 201)
+        tok = strdup(json_string_value(json_object_get(r->json, "token")));
+    else
+        fprintf(stderr, "harness: login answered %ld %s\n", r->status, r->body);
+    dc_resp_free(r);
+    free(text);
+    json_decref(b);
+    return tok;
+}
+
+char *dc_new_user_token(char *phone_out)
+{
+    char phone[12];
+    dc_unique_phone(phone);
+    char *id = dc_register(phone, "correct horse 1", "测试用户");
+    if (!id)
+        return NULL;
+    free(id);
+    if (phone_out)
+        memcpy(phone_out, phone, 12);
+    return dc_login(phone, "correct horse 1");
+}
+
+char *dc_new_admin_token(void)
+{
+    char phone[12];
+    dc_unique_phone(phone);
+    const char *args[] = {"create-admin", "--phone", phone, NULL};
+    const char *env[] = {"DRILLCAMP_ADMIN_PASSWORD=admin pass 123", NULL};
+    if (dc_run_cli(args, env, NULL, NULL) != 0)
+        return NULL;
+    return dc_login(phone, "admin pass 123");
+}
+
+int dc_run_cli(const char *const *args, const char *const *extra_env, const char *stdin_text,
+               char **out)
+{
+    int in[2], outp[2];
+    if (pipe(in) != 0 || pipe(outp) != 0)
+        die("pipe failed");
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(outp[1], 1);
+        close(in[1]);
+        close(outp[0]);
+        for (const char *const *e = extra_env; e && *e; e++)
+            putenv(strdup(*e));
+        const char *argv[16] = {DRILLCAMP_BIN};
+        int n = 1;
+        for (const char *const *a = args; *a && n < 15; a++)
+            argv[n++] = *a;
+        argv[n] = NULL;
+        execv(DRILLCAMP_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(outp[1]);
+    if (stdin_text && write(in[1], stdin_text, strlen(stdin_text)) < 0)
+        die("write failed");
+    close(in[1]);
+    struct growbuf b = {calloc(1, 1), 0};
+    char chunk[4096];
+    ssize_t k;
+    while ((k = read(outp[0], chunk, sizeof chunk)) > 0)
+        on_data(chunk, 1, (size_t)k, &b);
+    close(outp[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (out)
+        *out = b.p;
+    else
+        free(b.p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+char *dc_sql_value(const char *sql)
+{
+    PGconn *pg = PQconnectdb(database_url());
+    char *v = NULL;
+    if (PQstatus(pg) == CONNECTION_OK) {
+        PGresult *r = PQexec(pg, sql);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+            v = strdup(PQgetvalue(r, 0, 0));
+        PQclear(r);
+    }
+    PQfinish(pg);
+    return v;
+}
+
+static void pg_script(const char *cmd, const char *mode)
+{
+    const char *dir = getenv("DC_TEST_PGDIR");
+    if (!dir || !*dir)
+        die("DC_TEST_PGDIR is not set (run through scripts/test.sh)");
+    char line[1024];
+    snprintf(line, sizeof line, "'%s/scripts/pg.sh' %s '%s' %s >/dev/null", SOURCE_DIR, cmd, dir,
+             mode ? mode : "");
+    if (system(line) != 0)
+        die("scripts/pg.sh failed");
+}
+
+void dc_pg_stop(const char *mode)
+{
+    pg_script("stop", mode ? mode : "fast");
+}
+
+void dc_pg_start(void)
+{
+    pg_script("start", NULL);
+}
+
+int dc_run_suite(Suite *s)
+{
+    return check_run_suite(s);
+}
