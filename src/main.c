@@ -157,8 +157,8 @@ static int do_create_admin(struct db_conn *c, void *arg)
     char *hash = NULL;
     if (password_hash(a->password, &hash) != DC_OK)
         return fail("cannot hash the password");
-    struct dc_account_new in = {a->phone, hash, a->name, "individual", "admin", a->region, 0,
-                                "public"};
+    struct dc_account_new in = {a->phone, hash,      a->name, "individual",
+                                "admin",  a->region, 0,       "public"};
     struct dc_account out;
     bool created;
     enum dc_err err = accounts_repo_upsert_admin(c, &in, &created, &out);

@@ -57,8 +57,8 @@ enum dc_err accounts_repo_phone_exists(struct db_conn *c, const char *phone, boo
 /* DC_ERR_NOT_FOUND when absent. */
 enum dc_err accounts_repo_get(struct db_conn *c, int64_t id, struct dc_account *out);
 /* *hash is malloc'ed for the caller; DC_ERR_NOT_FOUND when absent. */
-enum dc_err accounts_repo_get_by_phone(struct db_conn *c, const char *phone,
-                                       struct dc_account *out, char **hash);
+enum dc_err accounts_repo_get_by_phone(struct db_conn *c, const char *phone, struct dc_account *out,
+                                       char **hash);
 /* The stored password hash of id, malloc'ed for the caller. */
 enum dc_err accounts_repo_get_hash(struct db_conn *c, int64_t id, char **hash);
 enum dc_err accounts_repo_update(struct db_conn *c, int64_t id, const struct dc_account_patch *p,

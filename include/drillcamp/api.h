@@ -41,8 +41,7 @@ bool api_db_acquire_or_respond(struct dc_req *req, struct db_conn **conn);
 bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn);
 /* As api_auth_or_respond, then 403 unless the caller has one of the roles
  * (a NULL-terminated list). */
-bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn,
-                              const char *const *roles);
+bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn, const char *const *roles);
 /* ?limit= (default 20, 1..100) and ?cursor=; answers 422 when out of range. */
 bool api_page_or_respond(struct dc_req *req, int *limit, int64_t *after_a, int64_t *after_b);
 /* {"items": items, "next_cursor": ...}; items stolen. */

@@ -53,8 +53,8 @@ struct dc_req {
 
     /* response side, filled by handlers through dc_reply_* */
     unsigned status;
-    json_t *json;      /* owned by the request */
-    char *raw;         /* owned by the request; used when json is NULL */
+    json_t *json; /* owned by the request */
+    char *raw;    /* owned by the request; used when json is NULL */
     size_t raw_len;
     const char *content_type; /* static */
     struct dc_header headers[DC_MAX_HEADERS];
@@ -72,14 +72,14 @@ const char *dc_req_header(const struct dc_req *req, const char *name);
 /* Responses. dc_reply_json steals the reference to body. */
 void dc_reply_json(struct dc_req *req, unsigned status, json_t *body);
 void dc_reply_empty(struct dc_req *req, unsigned status);
-void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type,
-                   char *owned_text, size_t len);
+void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type, char *owned_text,
+                   size_t len);
 /* The error envelope; field and message may be NULL (message defaults to
  * the code's standard text). */
 void dc_reply_err(struct dc_req *req, enum dc_err err, const char *field, const char *message);
 /* As dc_reply_err, with extra members merged into the error object (stolen). */
-void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field,
-                        const char *message, json_t *extra);
+void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, const char *message,
+                        json_t *extra);
 void dc_reply_header(struct dc_req *req, const char *name, const char *value);
 
 /*

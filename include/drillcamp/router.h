@@ -41,5 +41,4 @@ enum dc_match router_match(const struct dc_route *routes, const char *method, co
                            const struct dc_route **out, struct dc_param *params, int *nparams,
                            char *allow, size_t allow_len);
 
-
 #endif

@@ -11,8 +11,8 @@
 #include "drillcamp/validate.h"
 
 static const char *const KINDS[] = {"individual", "official", NULL};
-static const char *const AUDIENCES[] = {"employee", "student", "teacher", "resident", "public",
-                                        NULL};
+static const char *const AUDIENCES[] = {"employee", "student", "teacher",
+                                        "resident", "public",  NULL};
 static const char *const ROLES[] = {"user", "moderator", "admin", NULL};
 static const char *const ADMIN[] = {"admin", NULL};
 
@@ -26,106 +26,127 @@ static enum dc_err enum_field(const json_t *body, const char *key, bool required
     return err;
 }
 
-/* organization_id: absent (*set false), null (id 0) or a decimal id string. */
-static enum dc_err org_field(const json_t *body, bool *set, int64_t *id)
+/* The fields register and PATCH /v1/me share; NULL when absent. */
+struct profile {
+    const char *display_name;
+    const char *region_code;
+    bool organization_set;
+    int64_t organization_id; /* 0: none or null */
+    const char *audience;
+    const char *password;
+};
+
+/* A rejected field: its name and a message for the client. */
+struct bad_field {
+    const char *field;
+    const char *msg;
+};
+
+static enum dc_err reject(struct bad_field *bad, const char *field, const char *msg)
 {
-    json_t *v = json_object_get(body, "organization_id");
-    *set = v != NULL;
-    *id = 0;
-    if (!v || json_is_null(v))
-        return DC_OK;
-    if (!json_is_string(v) || !validate_id(json_string_value(v), id))
-        return DC_ERR_VALIDATION;
+    bad->field = field;
+    bad->msg = msg;
+    return DC_ERR_VALIDATION;
+}
+
+/*
+ * Reads the profile fields in the order API.md lists them, so that the first
+ * bad field is the one named. On register (creating) the name, region and
+ * password are required; on PATCH every field is optional.
+ */
+static enum dc_err profile_parse(const json_t *body, bool creating, struct profile *p,
+                                 struct bad_field *bad)
+{
+    memset(p, 0, sizeof *p);
+    if (validate_string(body, "password", creating, 8, 128, false, &p->password) != DC_OK)
+        return reject(bad, "password", "password must be 8-128 characters");
+    if (validate_string(body, "display_name", creating, 1, 40, true, &p->display_name) != DC_OK)
+        return reject(bad, "display_name",
+                      "display_name must be 1-40 characters without control characters");
+    if (creating) {
+        /* kind sits between display_name and region_code in API.md's order */
+        const char *kind;
+        if (enum_field(body, "kind", true, KINDS, &kind) != DC_OK)
+            return reject(bad, "kind", "kind must be individual or official");
+    }
+    if (validate_string(body, "region_code", creating, 6, 6, true, &p->region_code) != DC_OK ||
+        (p->region_code && !validate_region_code_format(p->region_code)))
+        return reject(bad, "region_code", "region_code must be a known 6-digit division code");
+    json_t *org = json_object_get(body, "organization_id");
+    p->organization_set = org != NULL;
+    if (org && !json_is_null(org) &&
+        (!json_is_string(org) || !validate_id(json_string_value(org), &p->organization_id)))
+        return reject(bad, "organization_id", "organization_id must be an id string or null");
+    if (enum_field(body, "audience", false, AUDIENCES, &p->audience) != DC_OK)
+        return reject(bad, "audience",
+                      "audience must be employee, student, teacher, resident or public");
+    return DC_OK;
+}
+
+/* The region and organization a profile names must exist. */
+static enum dc_err profile_check_refs(struct db_conn *conn, const struct profile *p,
+                                      struct bad_field *bad)
+{
+    bool region_ok, org_ok;
+    enum dc_err err = accounts_repo_check_refs(conn, p->region_code ? p->region_code : "000000",
+                                               p->organization_id, &region_ok, &org_ok);
+    if (err != DC_OK)
+        return err;
+    if (p->region_code && !region_ok)
+        return reject(bad, "region_code", "region_code is not a known division");
+    if (!org_ok)
+        return reject(bad, "organization_id", "organization_id is not a known organization");
     return DC_OK;
 }
 
 void accounts_api_register(struct dc_req *req)
 {
     enum dc_err err = DC_ERR_INTERNAL;
-    const char *field = NULL, *msg = NULL;
+    struct bad_field bad = {NULL, NULL};
     struct db_conn *conn = NULL;
     char *hash = NULL;
-    struct dc_account_new in = {.role = "user"};
+    struct profile p;
     struct dc_account acct;
-    bool org_set, region_ok, org_ok, taken;
+    bool taken;
 
     json_t *body = dc_req_json_object_or_respond(req);
     if (!body)
         goto out;
-    err = DC_ERR_VALIDATION;
-    const char *password;
-    if (validate_string(body, "phone", true, 1, 32, true, &in.phone) != DC_OK ||
-        !validate_phone(in.phone)) {
-        field = "phone";
-        msg = "phone must be a mainland mobile number (11 digits starting 13-19)";
+    const char *phone;
+    if (validate_string(body, "phone", true, 1, 32, true, &phone) != DC_OK ||
+        !validate_phone(phone)) {
+        err = reject(&bad, "phone",
+                     "phone must be a mainland mobile number (11 digits starting 13-19)");
         goto out;
     }
-    if (validate_string(body, "password", true, 8, 128, false, &password) != DC_OK) {
-        field = "password";
-        msg = "password must be 8-128 characters";
-        goto out;
-    }
-    if (validate_string(body, "display_name", true, 1, 40, true, &in.display_name) != DC_OK) {
-        field = "display_name";
-        msg = "display_name must be 1-40 characters without control characters";
-        goto out;
-    }
-    if (enum_field(body, "kind", true, KINDS, &in.kind) != DC_OK) {
-        field = "kind";
-        msg = "kind must be individual or official";
-        goto out;
-    }
-    if (validate_string(body, "region_code", true, 6, 6, true, &in.region_code) != DC_OK ||
-        !validate_region_code_format(in.region_code)) {
-        field = "region_code";
-        msg = "region_code must be a known 6-digit division code";
-        goto out;
-    }
-    if (org_field(body, &org_set, &in.organization_id) != DC_OK ||
-        (strcmp(in.kind, "official") == 0 && in.organization_id == 0)) {
-        field = "organization_id";
-        msg = "an official account must name its organization";
-        goto out;
-    }
-    if (enum_field(body, "audience", false, AUDIENCES, &in.audience) != DC_OK) {
-        field = "audience";
-        msg = "audience must be employee, student, teacher, resident or public";
-        goto out;
-    }
-    if (!in.audience)
-        in.audience = "public";
-
-    if (!api_db_acquire_or_respond(req, &conn))
-        goto out;
-    err = accounts_repo_check_refs(conn, in.region_code, in.organization_id, &region_ok, &org_ok);
-    if (err == DC_OK)
-        err = accounts_repo_phone_exists(conn, in.phone, &taken);
+    err = profile_parse(body, true, &p, &bad);
     if (err != DC_OK)
         goto out;
-    err = DC_ERR_VALIDATION;
-    if (!region_ok) {
-        field = "region_code";
-        msg = "region_code is not a known division";
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    if (strcmp(kind, "official") == 0 && p.organization_id == 0) {
+        err = reject(&bad, "organization_id", "an official account must name its organization");
         goto out;
     }
-    if (!org_ok) {
-        field = "organization_id";
-        msg = "organization_id is not a known organization";
+    if (!api_db_acquire_or_respond(req, &conn))
         goto out;
-    }
+    err = profile_check_refs(conn, &p, &bad);
+    if (err == DC_OK)
+        err = accounts_repo_phone_exists(conn, phone, &taken);
+    if (err != DC_OK)
+        goto out;
     if (taken) {
         err = DC_ERR_PHONE_TAKEN;
         goto out;
     }
-    /* hashing takes ~100 ms: hold no connection meanwhile */
+    /* hashing takes a few hundred ms: hold no connection meanwhile */
     db_release(conn);
     conn = NULL;
-    err = password_hash(password, &hash);
-    if (err != DC_OK)
+    err = password_hash(p.password, &hash);
+    if (err != DC_OK || !api_db_acquire_or_respond(req, &conn))
         goto out;
-    in.password_hash = hash;
-    if (!api_db_acquire_or_respond(req, &conn))
-        goto out;
+    struct dc_account_new in = {
+        phone,  hash,          p.display_name,    kind,
+        "user", p.region_code, p.organization_id, p.audience ? p.audience : "public"};
     err = accounts_repo_insert(conn, &in, &acct);
     if (err != DC_OK)
         goto out;
@@ -133,7 +154,7 @@ void accounts_api_register(struct dc_req *req)
     dc_reply_json(req, 201, api_account_json(&acct, true));
 out:
     if (req->status == 0)
-        dc_reply_err(req, err, field, msg);
+        dc_reply_err(req, err, bad.field, bad.msg);
     db_release(conn);
     free(hash);
     json_decref(body);
@@ -228,13 +249,11 @@ static bool current_password_ok_or_respond(struct dc_req *req, struct db_conn *c
 void me_api_patch(struct dc_req *req)
 {
     enum dc_err err = DC_ERR_INTERNAL;
-    const char *field = NULL, *msg = NULL;
+    struct bad_field bad = {NULL, NULL};
     struct db_conn *conn = NULL;
     struct dc_account acct;
-    struct dc_account_patch p = {0};
-    const char *password = NULL;
+    struct profile p;
     char *hash = NULL;
-    bool region_ok, org_ok;
     json_t *body = NULL;
 
     if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn))
@@ -242,74 +261,36 @@ void me_api_patch(struct dc_req *req)
     body = dc_req_json_object_or_respond(req);
     if (!body)
         goto out;
-    err = DC_ERR_VALIDATION;
-    if (validate_string(body, "display_name", false, 1, 40, true, &p.display_name) != DC_OK) {
-        field = "display_name";
-        msg = "display_name must be 1-40 characters without control characters";
-        goto out;
-    }
-    if (validate_string(body, "region_code", false, 6, 6, true, &p.region_code) != DC_OK ||
-        (p.region_code && !validate_region_code_format(p.region_code))) {
-        field = "region_code";
-        msg = "region_code must be a known 6-digit division code";
-        goto out;
-    }
-    if (org_field(body, &p.set_organization, &p.organization_id) != DC_OK) {
-        field = "organization_id";
-        msg = "organization_id must be an id string or null";
-        goto out;
-    }
-    if (enum_field(body, "audience", false, AUDIENCES, &p.audience) != DC_OK) {
-        field = "audience";
-        msg = "audience must be employee, student, teacher, resident or public";
-        goto out;
-    }
-    if (validate_string(body, "password", false, 8, 128, false, &password) != DC_OK) {
-        field = "password";
-        msg = "password must be 8-128 characters";
-        goto out;
-    }
-    err = accounts_repo_check_refs(conn, p.region_code ? p.region_code : "000000",
-                                   p.organization_id, &region_ok, &org_ok);
+    err = profile_parse(body, false, &p, &bad);
+    if (err == DC_OK)
+        err = profile_check_refs(conn, &p, &bad);
     if (err != DC_OK)
         goto out;
-    err = DC_ERR_VALIDATION;
-    if (p.region_code && !region_ok) {
-        field = "region_code";
-        msg = "region_code is not a known division";
-        goto out;
-    }
-    if (!org_ok) {
-        field = "organization_id";
-        msg = "organization_id is not a known organization";
-        goto out;
-    }
-    if (password) {
+    if (p.password) {
         if (!current_password_ok_or_respond(req, conn, body))
             goto out;
-        err = password_hash(password, &hash);
+        err = password_hash(p.password, &hash);
         if (err != DC_OK)
             goto out;
-        p.password_hash = hash;
     }
+    struct dc_account_patch patch = {p.display_name,    p.region_code, p.organization_set,
+                                     p.organization_id, p.audience,    hash};
     err = db_begin(conn);
     if (err == DC_OK)
-        err = accounts_repo_update(conn, req->auth.account_id, &p, &acct);
-    if (err == DC_OK && password)
+        err = accounts_repo_update(conn, req->auth.account_id, &patch, &acct);
+    if (err == DC_OK && hash)
         err = sessions_repo_delete_others(conn, req->auth.account_id, req->auth.token_hash);
     if (err == DC_OK)
         err = db_commit(conn);
-    if (err == DC_ERR_VALIDATION) {
-        /* the only check left to the database: an official account keeps its organization */
-        field = "organization_id";
-        msg = "an official account must name its organization";
-    }
+    if (err == DC_ERR_VALIDATION)
+        /* the one rule left to the database: an official account keeps its organization */
+        reject(&bad, "organization_id", "an official account must name its organization");
     if (err != DC_OK)
         goto out;
     dc_reply_json(req, 200, api_account_json(&acct, true));
 out:
     if (req->status == 0)
-        dc_reply_err(req, err, field, msg);
+        dc_reply_err(req, err, bad.field, bad.msg);
     db_release(conn);
     free(hash);
     json_decref(body);

@@ -46,8 +46,7 @@ bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn)
     return true;
 }
 
-bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn,
-                              const char *const *roles)
+bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn, const char *const *roles)
 {
     if (!api_auth_or_respond(req, conn))
         return false;

@@ -10,10 +10,9 @@
 #include "drillcamp/regions.h"
 #include "drillcamp/validate.h"
 
-static const char *const ORG_TYPES[] = {"government", "enterprise_central", "enterprise_local",
-                                        "university", "school",             "kindergarten",
-                                        "community",  "village",            "other",
-                                        NULL};
+static const char *const ORG_TYPES[] = {
+    "government",   "enterprise_central", "enterprise_local", "university", "school",
+    "kindergarten", "community",          "village",          "other",      NULL};
 static const char *const ADMIN[] = {"admin", NULL};
 
 void regions_api_list(struct dc_req *req)
@@ -37,11 +36,10 @@ void regions_api_list(struct dc_req *req)
         goto out;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "code", items[i].code,
-                                             "name", items[i].name, "level", items[i].level,
-                                             "parent",
-                                             items[i].parent[0] ? json_string(items[i].parent)
-                                                                : json_null()));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:o}", "code", items[i].code, "name", items[i].name,
+                           "level", items[i].level, "parent",
+                           items[i].parent[0] ? json_string(items[i].parent) : json_null()));
     dc_reply_json(req, 200, json_pack("{s:o}", "items", arr));
 out:
     if (req->status == 0)
@@ -52,9 +50,8 @@ out:
 
 static json_t *org_json(const struct dc_organization *o)
 {
-    return json_pack("{s:o, s:s, s:s, s:s, s:s}", "id", api_id_json(o->id), "name", o->name,
-                     "type", o->type, "region_code", o->region_code, "created_at",
-                     o->created_at);
+    return json_pack("{s:o, s:s, s:s, s:s, s:s}", "id", api_id_json(o->id), "name", o->name, "type",
+                     o->type, "region_code", o->region_code, "created_at", o->created_at);
 }
 
 void organizations_api_create(struct dc_req *req)
@@ -105,12 +102,11 @@ void organizations_api_create(struct dc_req *req)
     if (err == DC_OK) {
         char target[40];
         snprintf(target, sizeof target, "organization:%lld", (long long)org.id);
-        json_t *d = json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "region_code",
-                              region);
+        json_t *d = json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "region_code", region);
         char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
         json_decref(d);
-        err = details ? audit_repo_insert(conn, req->auth.account_id, "organization.create",
-                                          target, details)
+        err = details ? audit_repo_insert(conn, req->auth.account_id, "organization.create", target,
+                                          details)
                       : DC_ERR_NOMEM;
         free(details);
     }

@@ -36,8 +36,8 @@ void log_event(const char *level, const char *component, const char *message)
 {
     char ts[40];
     now_rfc3339(ts, sizeof ts);
-    emit(json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", level, "component", component,
-                   "msg", message));
+    emit(json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", level, "component", component, "msg",
+                   message));
 }
 
 void log_access(const char *method, const char *route, unsigned status, double seconds,
@@ -45,10 +45,10 @@ void log_access(const char *method, const char *route, unsigned status, double s
 {
     char ts[40];
     now_rfc3339(ts, sizeof ts);
-    json_t *line = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:f, s:s, s:b}", "ts", ts, "level", "info",
-                             "method", method ? method : "", "route", route, "status",
-                             (json_int_t)status, "duration_ms", seconds * 1000.0, "request_id",
-                             request_id, "completed", completed);
+    json_t *line =
+        json_pack("{s:s, s:s, s:s, s:s?, s:i, s:f, s:s, s:b}", "ts", ts, "level", "info", "method",
+                  method ? method : "", "route", route, "status", (json_int_t)status, "duration_ms",
+                  seconds * 1000.0, "request_id", request_id, "completed", completed);
     if (line)
         emit(line);
 }

@@ -18,13 +18,13 @@
 
 #include "drillcamp/encode.h"
 
-#define SCRYPT_N        32768u
-#define SCRYPT_R        8u
-#define SCRYPT_P        3u
-#define SALT_LEN        16
-#define HASH_LEN        32
-#define SCRYPT_MAXMEM   (64u * 1024u * 1024u)
-#define STORED_MAX      160
+#define SCRYPT_N      32768u
+#define SCRYPT_R      8u
+#define SCRYPT_P      3u
+#define SALT_LEN      16
+#define HASH_LEN      32
+#define SCRYPT_MAXMEM (64u * 1024u * 1024u)
+#define STORED_MAX    160
 
 static enum dc_err scrypt_derive(const char *password, const unsigned char *salt, size_t salt_len,
                                  uint64_t n, uint32_t r, uint32_t p, unsigned char *out,

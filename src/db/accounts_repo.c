@@ -9,7 +9,7 @@
 #include "drillcamp/accounts.h"
 
 #define ACCOUNT_COLS                                                                               \
-    "id, phone, display_name, kind, role, region_code, coalesce(organization_id, 0), audience, " \
+    "id, phone, display_name, kind, role, region_code, coalesce(organization_id, 0), audience, "   \
     "to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 static const struct db_stmt CHECK_REFS = {
@@ -32,8 +32,8 @@ static const struct db_stmt GET = {"accounts_get",
                                    "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1", 1};
 
 static const struct db_stmt GET_BY_PHONE = {
-    "accounts_get_by_phone", "SELECT " ACCOUNT_COLS ", password_hash FROM accounts WHERE phone = $1",
-    1};
+    "accounts_get_by_phone",
+    "SELECT " ACCOUNT_COLS ", password_hash FROM accounts WHERE phone = $1", 1};
 
 static const struct db_stmt GET_HASH = {"accounts_get_hash",
                                         "SELECT password_hash FROM accounts WHERE id = $1", 1};
@@ -76,8 +76,7 @@ static const struct db_stmt SESSION_DELETE = {"sessions_delete",
                                               "DELETE FROM sessions WHERE token_hash = $1", 1};
 
 static const struct db_stmt SESSION_DELETE_OTHERS = {
-    "sessions_delete_others", "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2",
-    2};
+    "sessions_delete_others", "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2", 2};
 
 static const struct db_stmt AUDIT_INSERT = {
     "audit_insert",
@@ -135,8 +134,9 @@ enum dc_err accounts_repo_insert(struct db_conn *c, const struct dc_account_new 
 {
     char org[24];
     snprintf(org, sizeof org, "%" PRId64, in->organization_id);
-    const char *p[] = {in->phone,       in->password_hash, in->display_name, in->kind,
-                       in->role,        in->region_code,   org,              in->audience};
+    const char *p[] = {in->phone, in->password_hash, in->display_name,
+                       in->kind,  in->role,          in->region_code,
+                       org,       in->audience};
     PGresult *r;
     enum dc_err err = db_exec(c, &INSERT, p, &r, NULL);
     if (err != DC_OK)
@@ -179,8 +179,8 @@ enum dc_err accounts_repo_get(struct db_conn *c, int64_t id, struct dc_account *
     return get_one(c, &GET, p, out, NULL);
 }
 
-enum dc_err accounts_repo_get_by_phone(struct db_conn *c, const char *phone,
-                                       struct dc_account *out, char **hash)
+enum dc_err accounts_repo_get_by_phone(struct db_conn *c, const char *phone, struct dc_account *out,
+                                       char **hash)
 {
     const char *p[] = {phone};
     return get_one(c, &GET_BY_PHONE, p, out, hash);
@@ -209,13 +209,9 @@ enum dc_err accounts_repo_update(struct db_conn *c, int64_t id, const struct dc_
     char ids[24], org[24];
     snprintf(ids, sizeof ids, "%" PRId64, id);
     snprintf(org, sizeof org, "%" PRId64, pt->organization_id);
-    const char *p[] = {ids,
-                       pt->display_name,
-                       pt->region_code,
-                       pt->set_organization ? "true" : "false",
-                       org,
-                       pt->audience,
-                       pt->password_hash};
+    const char *p[] = {
+        ids, pt->display_name, pt->region_code,  pt->set_organization ? "true" : "false",
+        org, pt->audience,     pt->password_hash};
     return get_one(c, &UPDATE, p, out, NULL);
 }
 

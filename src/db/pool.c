@@ -18,7 +18,7 @@
 
 #include "drillcamp/log.h"
 
-#define MAX_PREPARED 256
+#define MAX_PREPARED   256
 #define RETRY_DELAY_MS 1000
 
 struct db_conn {
@@ -225,8 +225,7 @@ enum dc_err db_err_from_sqlstate(const char *s)
 }
 
 /* Classifies a failed result; marks the connection broken when it is gone. */
-static enum dc_err result_error(struct db_conn *c, PGresult *r, const char *what,
-                                char *sqlstate)
+static enum dc_err result_error(struct db_conn *c, PGresult *r, const char *what, char *sqlstate)
 {
     if (PQstatus(c->pg) != CONNECTION_OK) {
         c->broken = true;

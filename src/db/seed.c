@@ -78,8 +78,14 @@ enum dc_err seed_demo(struct db_conn *c)
         err = accounts_repo_phone_exists(c, u->phone, &exists);
         if (err != DC_OK || exists)
             continue;
-        struct dc_account_new in = {u->phone,  hash, u->name, u->kind, u->role, u->region,
-                                    u->org >= 0 ? org_ids[u->org] : 0, u->audience};
+        struct dc_account_new in = {u->phone,
+                                    hash,
+                                    u->name,
+                                    u->kind,
+                                    u->role,
+                                    u->region,
+                                    u->org >= 0 ? org_ids[u->org] : 0,
+                                    u->audience};
         struct dc_account out;
         err = accounts_repo_insert(c, &in, &out);
         if (err == DC_ERR_PHONE_TAKEN)

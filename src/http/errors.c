@@ -12,7 +12,8 @@ struct err_row {
 
 static const struct err_row rows[DC_ERR__COUNT] = {
     [DC_OK] = {200, "ok", "ok"},
-    [DC_ERR_INVALID_JSON] = {400, "invalid_json", "request body is not valid JSON of the expected type"},
+    [DC_ERR_INVALID_JSON] = {400, "invalid_json",
+                             "request body is not valid JSON of the expected type"},
     [DC_ERR_BAD_REQUEST] = {400, "bad_request", "malformed request"},
     [DC_ERR_UNAUTHORIZED] = {401, "unauthorized", "missing, invalid or expired token"},
     [DC_ERR_INVALID_CREDENTIALS] = {401, "invalid_credentials", "wrong phone or password"},
@@ -22,7 +23,8 @@ static const struct err_row rows[DC_ERR__COUNT] = {
     [DC_ERR_CONFLICT] = {409, "conflict", "conflicts with the current state"},
     [DC_ERR_PHONE_TAKEN] = {409, "phone_taken", "phone number already registered"},
     [DC_ERR_PAYLOAD_TOO_LARGE] = {413, "payload_too_large", "request body too large"},
-    [DC_ERR_UNSUPPORTED_MEDIA] = {415, "unsupported_media_type", "Content-Type must be application/json"},
+    [DC_ERR_UNSUPPORTED_MEDIA] = {415, "unsupported_media_type",
+                                  "Content-Type must be application/json"},
     [DC_ERR_VALIDATION] = {422, "validation_failed", "a field is invalid"},
     [DC_ERR_HEADERS_TOO_LARGE] = {431, "headers_too_large", "request headers too large"},
     [DC_ERR_RATE_LIMITED] = {429, "rate_limited", "too many requests"},

@@ -94,8 +94,7 @@ static void render_route(struct buf *b, const char *method, const char *route,
                          const struct route_stats *s)
 {
     for (int i = 0; i < MAX_STATUSES && s->statuses[i] + s->counts[i] > 0; i++)
-        put(b,
-            "drillcamp_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n",
+        put(b, "drillcamp_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n",
             method, route, s->statuses[i], s->counts[i]);
     if (s->total == 0)
         return;
@@ -108,8 +107,8 @@ static void render_route(struct buf *b, const char *method, const char *route,
         "drillcamp_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
         "le=\"+Inf\"} %llu\n",
         method, route, s->total);
-    put(b, "drillcamp_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
-        method, route, s->sum);
+    put(b, "drillcamp_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", method,
+        route, s->sum);
     put(b, "drillcamp_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
         method, route, s->total);
 }

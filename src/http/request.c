@@ -52,8 +52,8 @@ void dc_reply_empty(struct dc_req *req, unsigned status)
     dc_reply_json(req, status, NULL);
 }
 
-void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type,
-                   char *owned_text, size_t len)
+void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type, char *owned_text,
+                   size_t len)
 {
     dc_reply_json(req, status, NULL);
     req->raw = owned_text;
@@ -83,8 +83,8 @@ void dc_reply_header(struct dc_req *req, const char *name, const char *value)
     req->nheaders++;
 }
 
-void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field,
-                        const char *message, json_t *extra)
+void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, const char *message,
+                        json_t *extra)
 {
     json_t *e = json_pack("{s:s, s:s}", "code", dc_err_code(err), "message",
                           message ? message : dc_err_message(err));

@@ -229,8 +229,8 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
         st->early = DC_ERR_METHOD_NOT_ALLOWED;
         break;
     }
-    st->limit = (st->route && st->route->body_limit) ? st->route->body_limit
-                                                     : DC_BODY_LIMIT_DEFAULT;
+    st->limit =
+        (st->route && st->route->body_limit) ? st->route->body_limit : DC_BODY_LIMIT_DEFAULT;
     unsigned long long declared;
     bool has_body = request_has_body(conn, &declared);
     if (st->early == DC_OK && has_body) {
@@ -281,9 +281,8 @@ static void body_append(struct req_state *st, const char *data, size_t size)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     (void)cls;
     (void)version;
@@ -353,10 +352,10 @@ enum dc_err server_run(void)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)dc_config.port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        log_mhd, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, dc_config.threads,
-        MHD_OPTION_CONNECTION_LIMIT, dc_config.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        dc_config.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT, dc_config.connection_timeout,
+        log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        dc_config.threads, MHD_OPTION_CONNECTION_LIMIT, dc_config.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, dc_config.per_ip_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, dc_config.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_END);
     if (!d) {
@@ -364,8 +363,8 @@ enum dc_err server_run(void)
         return DC_ERR_INTERNAL;
     }
     char msg[128];
-    snprintf(msg, sizeof msg, "listening on %s:%u with %u threads", dc_config.bind,
-             dc_config.port, dc_config.threads);
+    snprintf(msg, sizeof msg, "listening on %s:%u with %u threads", dc_config.bind, dc_config.port,
+             dc_config.threads);
     log_event("info", "serve", msg);
 
     int sig = 0;

@@ -255,9 +255,9 @@ char *dc_unique_phone(char *out)
 
 char *dc_register(const char *phone, const char *password, const char *display_name)
 {
-    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", password,
-                          "display_name", display_name, "kind", "individual", "region_code",
-                          "350100");
+    json_t *b =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", password, "display_name",
+                  display_name, "kind", "individual", "region_code", "350100");
     char *text = json_dumps(b, 0);
     struct dc_resp *r = dc_req("POST", "/v1/accounts", NULL, text);
     char *id = NULL;

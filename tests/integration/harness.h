@@ -15,10 +15,10 @@
 
 struct dc_resp {
     long status;
-    char *body;      /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t body_len;
-    char *headers;   /* raw header block */
-    json_t *json;    /* parsed body, or NULL */
+    char *headers; /* raw header block */
+    json_t *json;  /* parsed body, or NULL */
 };
 
 /* Starts the server (serve --migrate) with extra "NAME=value" environment

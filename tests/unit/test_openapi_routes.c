@@ -44,8 +44,8 @@ static void load_spec(void)
             continue;
         }
         if (strncmp(line, "    ", 4) == 0 && isalpha((unsigned char)line[4])) {
-            static const char *const methods[] = {"get", "put", "post", "delete", "patch",
-                                                  "head", "options", NULL};
+            static const char *const methods[] = {"get",   "put",  "post",    "delete",
+                                                  "patch", "head", "options", NULL};
             for (int i = 0; methods[i]; i++) {
                 size_t n = strlen(methods[i]);
                 if (strncmp(line + 4, methods[i], n) == 0 && line[4 + n] == ':' &&

@@ -53,9 +53,9 @@ START_TEST(param_captured)
     struct dc_param p[DC_MAX_PARAMS];
     int n;
     char allow[64];
-    ck_assert_int_eq(router_match(table, "PUT", "/v1/admin/accounts/42/role", &r, p, &n, allow,
-                                  sizeof allow),
-                     DC_MATCH_FOUND);
+    ck_assert_int_eq(
+        router_match(table, "PUT", "/v1/admin/accounts/42/role", &r, p, &n, allow, sizeof allow),
+        DC_MATCH_FOUND);
     ck_assert_int_eq(n, 1);
     ck_assert_str_eq(p[0].value, "42");
     ck_assert(strncmp(p[0].name, "id", 2) == 0);
@@ -69,14 +69,14 @@ START_TEST(literal_before_param)
     struct dc_param p[DC_MAX_PARAMS];
     int n;
     char allow[64];
-    ck_assert_int_eq(router_match(table, "GET", "/v1/certificates/public-key", &r, p, &n, allow,
-                                  sizeof allow),
-                     DC_MATCH_FOUND);
+    ck_assert_int_eq(
+        router_match(table, "GET", "/v1/certificates/public-key", &r, p, &n, allow, sizeof allow),
+        DC_MATCH_FOUND);
     ck_assert_ptr_eq(r->handler, h_b);
     ck_assert_int_eq(n, 0);
-    ck_assert_int_eq(router_match(table, "GET", "/v1/certificates/ABC-123", &r, p, &n, allow,
-                                  sizeof allow),
-                     DC_MATCH_FOUND);
+    ck_assert_int_eq(
+        router_match(table, "GET", "/v1/certificates/ABC-123", &r, p, &n, allow, sizeof allow),
+        DC_MATCH_FOUND);
     ck_assert_str_eq(p[0].value, "ABC-123");
     free_params(p, n);
 }
@@ -88,8 +88,14 @@ START_TEST(not_found)
     struct dc_param p[DC_MAX_PARAMS];
     int n;
     char allow[64];
-    const char *paths[] = {"/v1/nope", "/v1/me/", "/v1", "/", "", "/v1/submissions/",
-                           "/v1/submissions/1/like/x", "/v1/submissions//like"};
+    const char *paths[] = {"/v1/nope",
+                           "/v1/me/",
+                           "/v1",
+                           "/",
+                           "",
+                           "/v1/submissions/",
+                           "/v1/submissions/1/like/x",
+                           "/v1/submissions//like"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         ck_assert_msg(router_match(table, "GET", paths[i], &r, p, &n, allow, sizeof allow) ==
                           DC_MATCH_NO_PATH,
@@ -106,9 +112,9 @@ START_TEST(method_not_allowed_lists_allow)
     ck_assert_int_eq(router_match(table, "DELETE", "/v1/me", &r, p, &n, allow, sizeof allow),
                      DC_MATCH_NO_METHOD);
     ck_assert_str_eq(allow, "GET, PATCH");
-    ck_assert_int_eq(router_match(table, "POST", "/v1/submissions/9/like", &r, p, &n, allow,
-                                  sizeof allow),
-                     DC_MATCH_NO_METHOD);
+    ck_assert_int_eq(
+        router_match(table, "POST", "/v1/submissions/9/like", &r, p, &n, allow, sizeof allow),
+        DC_MATCH_NO_METHOD);
     ck_assert_str_eq(allow, "PUT");
 }
 END_TEST

@@ -48,7 +48,7 @@ START_TEST(well_formed)
 {
     ck_assert(!token_well_formed(""));
     ck_assert(!token_well_formed("short"));
-    ck_assert(!token_well_formed("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa+")); /* '+' */
+    ck_assert(!token_well_formed("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa+"));  /* '+' */
     ck_assert(!token_well_formed("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 44 */
     ck_assert(token_well_formed("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-"));
     ck_assert(!token_hash_equal("ab", "ab"));

@@ -66,9 +66,9 @@ END_TEST
 
 START_TEST(string_field_bounds)
 {
-    json_t *o = json_pack("{s:s, s:s, s:i, s:n, s:s}", "name", "张三", "long",
-                          "12345678901234567890123456789012345678901", "num", 5, "nul", "ctl",
-                          "a\x01");
+    json_t *o =
+        json_pack("{s:s, s:s, s:i, s:n, s:s}", "name", "张三", "long",
+                  "12345678901234567890123456789012345678901", "num", 5, "nul", "ctl", "a\x01");
     const char *s;
     ck_assert_int_eq(validate_string(o, "name", true, 1, 40, true, &s), DC_OK);
     ck_assert_str_eq(s, "张三");
