@@ -92,7 +92,8 @@ static int cmd_serve(int argc, char **argv)
     }
     if (migrate ? run_migrate() : check_schema())
         return 1;
-    if (db_pool_init(dc_config.database_url, (int)dc_config.db_pool_size) != DC_OK)
+    if (db_pool_init(dc_config.database_url, dc_config.database_read_url,
+                     (int)dc_config.db_pool_size) != DC_OK)
         return fail("out of memory");
     (void)password_dummy_hash(); /* ready before the first login, so timing is even */
     enum dc_err err = server_run();
@@ -132,7 +133,7 @@ static int with_conn(int (*fn)(struct db_conn *, void *), void *arg)
 {
     if (check_schema())
         return 1;
-    if (db_pool_init(dc_config.database_url, 1) != DC_OK)
+    if (db_pool_init(dc_config.database_url, NULL, 1) != DC_OK)
         return fail("out of memory");
     struct db_conn *c;
     int rc;

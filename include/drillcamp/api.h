@@ -37,6 +37,8 @@ void organizations_api_list(struct dc_req *req);
 
 /* Checks out a connection or answers 503. */
 bool api_db_acquire_or_respond(struct dc_req *req, struct db_conn **conn);
+/* The same for read-only work that may be served by DATABASE_READ_URL. */
+bool api_db_read_or_respond(struct dc_req *req, struct db_conn **conn);
 /* Resolves the bearer token into req->auth or answers 401. */
 bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn);
 /* As api_auth_or_respond, then 403 unless the caller has one of the roles

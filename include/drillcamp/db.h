@@ -34,12 +34,16 @@ struct db_pool_stats {
     long long reconnects;
 };
 
-enum dc_err db_pool_init(const char *conninfo, int size);
+/* read_conninfo (may be NULL): a replica for db_acquire_read. */
+enum dc_err db_pool_init(const char *conninfo, const char *read_conninfo, int size);
 void db_pool_shutdown(void);
 void db_pool_get_stats(struct db_pool_stats *out);
 
 /* Checks out a live connection; waits for a free one. */
 enum dc_err db_acquire(struct db_conn **out);
+/* The same from the read replica when DATABASE_READ_URL is set (else the
+ * primary): only for read-only statements that tolerate replication lag. */
+enum dc_err db_acquire_read(struct db_conn **out);
 /* Returns the connection; a NULL conn is a no-op. */
 void db_release(struct db_conn *conn);
 

@@ -13,14 +13,24 @@
 #include "drillcamp/token.h"
 #include "drillcamp/validate.h"
 
-bool api_db_acquire_or_respond(struct dc_req *req, struct db_conn **conn)
+/* Answers 503 (or 500) when no connection could be had. */
+static bool acquired_or_respond(struct dc_req *req, enum dc_err err, struct db_conn **conn)
 {
-    enum dc_err err = db_acquire(conn);
     if (err == DC_OK)
         return true;
     *conn = NULL;
     dc_reply_err(req, err, NULL, NULL);
     return false;
+}
+
+bool api_db_acquire_or_respond(struct dc_req *req, struct db_conn **conn)
+{
+    return acquired_or_respond(req, db_acquire(conn), conn);
+}
+
+bool api_db_read_or_respond(struct dc_req *req, struct db_conn **conn)
+{
+    return acquired_or_respond(req, db_acquire_read(conn), conn);
 }
 
 bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn)

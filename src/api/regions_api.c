@@ -27,7 +27,7 @@ void regions_api_list(struct dc_req *req)
         dc_reply_err(req, DC_ERR_VALIDATION, "parent", "parent must be a 6-digit division code");
         goto out;
     }
-    if (!api_db_acquire_or_respond(req, &conn))
+    if (!api_db_read_or_respond(req, &conn))
         goto out;
     err = regions_repo_children(conn, parent, &items, &n, &found);
     if (err == DC_OK && !found)
@@ -142,7 +142,7 @@ void organizations_api_list(struct dc_req *req)
         dc_reply_err(req, DC_ERR_VALIDATION, "type", "type is not an organization type");
         goto out;
     }
-    if (!api_db_acquire_or_respond(req, &conn))
+    if (!api_db_read_or_respond(req, &conn))
         goto out;
     /* one extra row tells whether another page exists */
     err = organizations_repo_list(conn, region, type, after, limit + 1, &items, &n);

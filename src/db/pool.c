@@ -21,7 +21,10 @@
 #define MAX_PREPARED   256
 #define RETRY_DELAY_MS 1000
 
+struct pool;
+
 struct db_conn {
+    struct pool *owner;
     PGconn *pg;
     bool in_use;
     bool broken;
@@ -29,7 +32,7 @@ struct db_conn {
     const struct db_stmt *prepared[MAX_PREPARED];
 };
 
-static struct {
+struct pool {
     struct db_conn *conns;
     int size;
     char *conninfo;
@@ -37,7 +40,11 @@ static struct {
     pthread_cond_t cv;
     long long down_until_ms;
     struct db_pool_stats stats;
-} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+};
+
+/* primary: every write and most reads; replica: DATABASE_READ_URL, if set */
+static struct pool primary = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+static struct pool replica = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static long long now_ms(void)
 {
@@ -76,34 +83,50 @@ enum dc_err db_connect_once(const char *conninfo, PGconn **out)
     return DC_OK;
 }
 
-enum dc_err db_pool_init(const char *conninfo, int size)
+static enum dc_err pool_init(struct pool *pool, const char *conninfo, int size)
 {
-    pool.conns = calloc((size_t)size, sizeof *pool.conns);
-    pool.conninfo = strdup(conninfo ? conninfo : "");
-    if (!pool.conns || !pool.conninfo)
+    pool->conns = calloc((size_t)size, sizeof *pool->conns);
+    pool->conninfo = strdup(conninfo ? conninfo : "");
+    if (!pool->conns || !pool->conninfo)
         return DC_ERR_NOMEM;
-    pool.size = size;
-    pool.stats.size = size;
+    for (int i = 0; i < size; i++)
+        pool->conns[i].owner = pool;
+    pool->size = size;
+    pool->stats.size = size;
     return DC_OK;
+}
+
+enum dc_err db_pool_init(const char *conninfo, const char *read_conninfo, int size)
+{
+    enum dc_err err = pool_init(&primary, conninfo, size);
+    if (err == DC_OK && read_conninfo && *read_conninfo)
+        err = pool_init(&replica, read_conninfo, size);
+    return err;
+}
+
+static void pool_shutdown(struct pool *pool)
+{
+    for (int i = 0; i < pool->size; i++)
+        if (pool->conns[i].pg)
+            PQfinish(pool->conns[i].pg);
+    free(pool->conns);
+    free(pool->conninfo);
+    pool->conns = NULL;
+    pool->conninfo = NULL;
+    pool->size = 0;
 }
 
 void db_pool_shutdown(void)
 {
-    for (int i = 0; i < pool.size; i++)
-        if (pool.conns[i].pg)
-            PQfinish(pool.conns[i].pg);
-    free(pool.conns);
-    free(pool.conninfo);
-    pool.conns = NULL;
-    pool.conninfo = NULL;
-    pool.size = 0;
+    pool_shutdown(&primary);
+    pool_shutdown(&replica);
 }
 
 void db_pool_get_stats(struct db_pool_stats *out)
 {
-    pthread_mutex_lock(&pool.mu);
-    *out = pool.stats;
-    pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_lock(&primary.mu);
+    *out = primary.stats;
+    pthread_mutex_unlock(&primary.mu);
 }
 
 /* True when the idle connection can no longer be used. */
@@ -131,9 +154,10 @@ static bool conn_dead(struct db_conn *c)
 
 static enum dc_err conn_reconnect(struct db_conn *c)
 {
-    pthread_mutex_lock(&pool.mu);
-    bool backoff = now_ms() < pool.down_until_ms;
-    pthread_mutex_unlock(&pool.mu);
+    struct pool *pool = c->owner;
+    pthread_mutex_lock(&pool->mu);
+    bool backoff = now_ms() < pool->down_until_ms;
+    pthread_mutex_unlock(&pool->mu);
     if (backoff)
         return DC_ERR_UNAVAILABLE;
     bool had = c->pg != NULL;
@@ -143,41 +167,41 @@ static enum dc_err conn_reconnect(struct db_conn *c)
     c->nprepared = 0;
     c->broken = false;
     PGconn *pg;
-    enum dc_err err = db_connect_once(pool.conninfo, &pg);
-    pthread_mutex_lock(&pool.mu);
+    enum dc_err err = db_connect_once(pool->conninfo, &pg);
+    pthread_mutex_lock(&pool->mu);
     if (err != DC_OK) {
-        pool.stats.connect_failures++;
-        pool.down_until_ms = now_ms() + RETRY_DELAY_MS;
+        pool->stats.connect_failures++;
+        pool->down_until_ms = now_ms() + RETRY_DELAY_MS;
     } else if (had) {
-        pool.stats.reconnects++;
+        pool->stats.reconnects++;
     }
-    pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_unlock(&pool->mu);
     if (err != DC_OK)
         return DC_ERR_UNAVAILABLE;
     c->pg = pg;
     return DC_OK;
 }
 
-enum dc_err db_acquire(struct db_conn **out)
+static enum dc_err pool_acquire(struct pool *pool, struct db_conn **out)
 {
     struct db_conn *c = NULL;
-    pthread_mutex_lock(&pool.mu);
-    pool.stats.acquires++;
+    pthread_mutex_lock(&pool->mu);
+    pool->stats.acquires++;
     for (;;) {
-        for (int i = 0; i < pool.size; i++) {
-            if (!pool.conns[i].in_use) {
-                c = &pool.conns[i];
+        for (int i = 0; i < pool->size; i++) {
+            if (!pool->conns[i].in_use) {
+                c = &pool->conns[i];
                 break;
             }
         }
         if (c)
             break;
-        pool.stats.waits++;
-        pthread_cond_wait(&pool.cv, &pool.mu);
+        pool->stats.waits++;
+        pthread_cond_wait(&pool->cv, &pool->mu);
     }
     c->in_use = true;
-    pool.stats.in_use++;
-    pthread_mutex_unlock(&pool.mu);
+    pool->stats.in_use++;
+    pthread_mutex_unlock(&pool->mu);
 
     if (conn_dead(c)) {
         enum dc_err err = conn_reconnect(c);
@@ -190,17 +214,28 @@ enum dc_err db_acquire(struct db_conn **out)
     return DC_OK;
 }
 
+enum dc_err db_acquire(struct db_conn **out)
+{
+    return pool_acquire(&primary, out);
+}
+
+enum dc_err db_acquire_read(struct db_conn **out)
+{
+    return pool_acquire(replica.size ? &replica : &primary, out);
+}
+
 void db_release(struct db_conn *c)
 {
     if (!c)
         return;
+    struct pool *pool = c->owner;
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         db_rollback(c);
-    pthread_mutex_lock(&pool.mu);
+    pthread_mutex_lock(&pool->mu);
     c->in_use = false;
-    pool.stats.in_use--;
-    pthread_cond_signal(&pool.cv);
-    pthread_mutex_unlock(&pool.mu);
+    pool->stats.in_use--;
+    pthread_cond_signal(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
 }
 
 PGconn *db_conn_pg(struct db_conn *conn)

@@ -321,6 +321,7 @@ int dc_run_cli(const char *const *args, const char *const *extra_env, const char
     if (pid == 0) {
         dup2(in[0], 0);
         dup2(outp[1], 1);
+        dup2(outp[1], 2);
         close(in[1]);
         close(outp[0]);
         for (const char *const *e = extra_env; e && *e; e++)

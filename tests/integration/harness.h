@@ -54,7 +54,7 @@ char *dc_new_admin_token(void);
 
 /* Runs the drillcamp binary with args (NULL-terminated) and extra env;
  * stdin_text fed on standard input when not NULL; returns the exit status,
- * stdout captured into *out (malloc'ed) when out is not NULL. */
+ * stdout and stderr captured into *out (malloc'ed) when out is not NULL. */
 int dc_run_cli(const char *const *args, const char *const *extra_env, const char *stdin_text,
                char **out);
 
