@@ -11,6 +11,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRILLCAMP_TESTS=OFF >/de
 cmake --build build -j"$(nproc)" >/dev/null
 
 mkdir -p var
+# a development certificate-signing key, made once and kept
+if [ -z "${DRILLCAMP_SIGNING_KEY:-}" ]; then
+  if [ ! -f var/signing-key.pem ]; then
+    (umask 077 && openssl genpkey -algorithm ed25519 -out var/signing-key.pem)
+  fi
+  export DRILLCAMP_SIGNING_KEY="$root/var/signing-key.pem"
+fi
 export DATABASE_URL=${DATABASE_URL:-$(scripts/pg.sh start var/pg)}
 build/drillcamp migrate
 build/drillcamp seed-demo

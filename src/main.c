@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "drillcamp/accounts.h"
+#include "drillcamp/api.h"
 #include "drillcamp/config.h"
 #include "drillcamp/db.h"
 #include "drillcamp/log.h"
@@ -92,6 +93,11 @@ static int cmd_serve(int argc, char **argv)
     }
     if (migrate ? run_migrate() : check_schema())
         return 1;
+    if (!dc_config.signing_key_path)
+        return fail("DRILLCAMP_SIGNING_KEY must name an Ed25519 private key in PEM "
+                    "(make one: openssl genpkey -algorithm ed25519 -out key.pem)");
+    if (certificates_api_init(dc_config.signing_key_path) != DC_OK)
+        return fail("DRILLCAMP_SIGNING_KEY is not a readable Ed25519 private key (PEM)");
     if (db_pool_init(dc_config.database_url, dc_config.database_read_url,
                      (int)dc_config.db_pool_size) != DC_OK)
         return fail("out of memory");

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "drillcamp/accounts.h"
+#include "drillcamp/campaign.h"
 #include "drillcamp/db.h"
 #include "drillcamp/http.h"
 
@@ -28,6 +29,48 @@ void sessions_api_logout(struct dc_req *req);
 void me_api_get(struct dc_req *req);
 void me_api_patch(struct dc_req *req);
 
+/* campaign_api.c */
+void campaign_api_get(struct dc_req *req);
+void campaign_api_patch(struct dc_req *req);
+void categories_api_list(struct dc_req *req);
+/* The campaign object at `now`. */
+json_t *api_campaign_json(const struct dc_campaign *c, double now);
+/* Loads the campaign; answers 409 campaign_closed when activity is not
+ * allowed in the current phase. */
+bool api_campaign_gate_or_respond(struct dc_req *req, struct db_conn *conn,
+                                  enum dc_activity activity, struct dc_campaign *out);
+
+/* lessons_api.c */
+void lessons_api_create(struct dc_req *req);
+void lessons_api_patch(struct dc_req *req);
+void lessons_api_get(struct dc_req *req);
+void lessons_api_list(struct dc_req *req);
+
+/* livestreams_api.c */
+void livestreams_api_create(struct dc_req *req);
+void livestreams_api_start(struct dc_req *req);
+void livestreams_api_end(struct dc_req *req);
+void livestreams_api_get(struct dc_req *req);
+void livestreams_api_list(struct dc_req *req);
+void reservations_api_put(struct dc_req *req);
+void reservations_api_delete(struct dc_req *req);
+void reservations_api_list(struct dc_req *req);
+
+/* progress_api.c */
+void progress_api_post(struct dc_req *req);
+void progress_api_mine(struct dc_req *req);
+void checkins_api_post(struct dc_req *req);
+void checkins_api_mine(struct dc_req *req);
+
+/* certificates_api.c */
+void certificates_api_claim(struct dc_req *req);
+void certificates_api_get(struct dc_req *req);
+void certificates_api_svg(struct dc_req *req);
+void certificates_api_public_key(struct dc_req *req);
+void certificates_api_revoke(struct dc_req *req);
+/* Loads the Ed25519 signing key (PEM) used for every certificate. */
+enum dc_err certificates_api_init(const char *key_path);
+
 /* regions_api.c */
 void regions_api_list(struct dc_req *req);
 void organizations_api_create(struct dc_req *req);
@@ -41,6 +84,8 @@ bool api_db_acquire_or_respond(struct dc_req *req, struct db_conn **conn);
 bool api_db_read_or_respond(struct dc_req *req, struct db_conn **conn);
 /* Resolves the bearer token into req->auth or answers 401. */
 bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn);
+/* Anonymous when no Authorization header is sent; a bad token is 401. */
+bool api_auth_optional_or_respond(struct dc_req *req, struct db_conn *conn);
 /* As api_auth_or_respond, then 403 unless the caller has one of the roles
  * (a NULL-terminated list). */
 bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn, const char *const *roles);
@@ -48,6 +93,12 @@ bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn, const ch
 bool api_page_or_respond(struct dc_req *req, int *limit, int64_t *after_a, int64_t *after_b);
 /* {"items": items, "next_cursor": ...}; items stolen. */
 json_t *api_page_json(json_t *items, bool more, int64_t last_a, int64_t last_b);
+typedef json_t *(*api_item_json_fn)(const void *item);
+typedef int64_t (*api_item_key_fn)(const void *item);
+/* Answers 200 with one page: items holds up to limit + 1 rows (the extra
+ * one only says that another page exists), keyed for the cursor by key. */
+void api_reply_page(struct dc_req *req, const void *items, size_t n, int limit, size_t size,
+                    api_item_json_fn to_json, api_item_key_fn key);
 /* The account object of API.md section 2; phone only when with_phone. */
 json_t *api_account_json(const struct dc_account *a, bool with_phone);
 /* Decimal string of an id, as the API writes ids. */

@@ -57,6 +57,23 @@ void db_release(struct db_conn *conn);
 enum dc_err db_exec(struct db_conn *conn, const struct db_stmt *stmt, const char *const *params,
                     PGresult **out, char *sqlstate);
 
+/* Fills one caller struct from row `row` of a result. */
+typedef void (*db_row_fn)(const PGresult *r, int row, void *item);
+/*
+ * Runs stmt and turns every row into an item of item_size bytes with fn:
+ * *out is a malloc'ed array for the caller (never NULL on DC_OK), *n its
+ * length.
+ */
+enum dc_err db_query_list(struct db_conn *conn, const struct db_stmt *stmt,
+                          const char *const *params, size_t item_size, db_row_fn fn, void **out,
+                          size_t *n);
+/* The same for at most one row: DC_ERR_NOT_FOUND when there is none. */
+enum dc_err db_query_one(struct db_conn *conn, const struct db_stmt *stmt,
+                         const char *const *params, db_row_fn fn, void *item);
+/* Runs stmt for its effect only. */
+enum dc_err db_exec_void(struct db_conn *conn, const struct db_stmt *stmt,
+                         const char *const *params);
+
 /* Transactions on one connection. db_rollback is safe to call after errors. */
 enum dc_err db_begin(struct db_conn *conn);
 enum dc_err db_commit(struct db_conn *conn);

@@ -19,6 +19,9 @@ enum dc_err {
     DC_ERR_METHOD_NOT_ALLOWED,  /* 405 method_not_allowed */
     DC_ERR_CONFLICT,            /* 409 conflict (generic unique violation) */
     DC_ERR_PHONE_TAKEN,         /* 409 phone_taken */
+    DC_ERR_CAMPAIGN_CLOSED,     /* 409 campaign_closed */
+    DC_ERR_INVALID_STATE,       /* 409 invalid_state */
+    DC_ERR_NOT_ELIGIBLE,        /* 409 not_eligible */
     DC_ERR_PAYLOAD_TOO_LARGE,   /* 413 payload_too_large */
     DC_ERR_UNSUPPORTED_MEDIA,   /* 415 unsupported_media_type */
     DC_ERR_VALIDATION,          /* 422 validation_failed */

@@ -36,6 +36,10 @@ bool validate_one_of(const char *s, const char *const *allowed);
 enum dc_err validate_string(const json_t *obj, const char *key, bool required, size_t min_chars,
                             size_t max_chars, bool no_control, const char **out);
 
+/* An absolute https URL of at most max bytes, with a host, no spaces or
+ * control characters. The server never fetches it. */
+bool validate_https_url(const char *s, size_t max);
+
 /* "138****5678"; out needs 12 bytes. Other lengths keep only the last 2. */
 void validate_mask_phone(const char *phone, char *out, size_t cap);
 

@@ -56,6 +56,13 @@ bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn)
     return true;
 }
 
+bool api_auth_optional_or_respond(struct dc_req *req, struct db_conn *conn)
+{
+    if (!dc_req_header(req, "Authorization"))
+        return true;
+    return api_auth_or_respond(req, conn);
+}
+
 bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn, const char *const *roles)
 {
     if (!api_auth_or_respond(req, conn))
@@ -118,4 +125,17 @@ json_t *api_account_json(const struct dc_account *a, bool with_phone)
     if (o && with_phone)
         json_object_set_new(o, "phone", json_string(a->phone));
     return o;
+}
+
+void api_reply_page(struct dc_req *req, const void *items, size_t n, int limit, size_t size,
+                    api_item_json_fn to_json, api_item_key_fn key)
+{
+    bool more = n > (size_t)limit;
+    if (more)
+        n = (size_t)limit;
+    json_t *arr = json_array();
+    const char *p = items;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, to_json(p + i * size));
+    dc_reply_json(req, 200, api_page_json(arr, more, n ? key(p + (n - 1) * size) : 0, 0));
 }

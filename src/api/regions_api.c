@@ -48,10 +48,16 @@ out:
     free(items);
 }
 
-static json_t *org_json(const struct dc_organization *o)
+static json_t *org_json(const void *item)
 {
+    const struct dc_organization *o = item;
     return json_pack("{s:o, s:s, s:s, s:s, s:s}", "id", api_id_json(o->id), "name", o->name, "type",
                      o->type, "region_code", o->region_code, "created_at", o->created_at);
+}
+
+static int64_t org_key(const void *item)
+{
+    return ((const struct dc_organization *)item)->id;
 }
 
 void organizations_api_create(struct dc_req *req)
@@ -146,15 +152,8 @@ void organizations_api_list(struct dc_req *req)
         goto out;
     /* one extra row tells whether another page exists */
     err = organizations_repo_list(conn, region, type, after, limit + 1, &items, &n);
-    if (err != DC_OK)
-        goto out;
-    bool more = n > (size_t)limit;
-    if (more)
-        n = (size_t)limit;
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, org_json(&items[i]));
-    dc_reply_json(req, 200, api_page_json(arr, more, n ? items[n - 1].id : 0, 0));
+    if (err == DC_OK)
+        api_reply_page(req, items, n, limit, sizeof *items, org_json, org_key);
 out:
     if (req->status == 0)
         dc_reply_err(req, err, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 size_t validate_utf8_len(const char *s)
 {
@@ -108,4 +109,19 @@ void validate_mask_phone(const char *phone, char *out, size_t cap)
         snprintf(out, cap, "****%s", phone + n - 2);
     else
         snprintf(out, cap, "****");
+}
+
+bool validate_https_url(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n > max || strncasecmp(s, "https://", 8) != 0)
+        return false;
+    const char *host = s + 8;
+    if (*host == '\0' || *host == '/' || *host == '?' || *host == '#' || *host == '@' ||
+        *host == ':')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+            return false;
+    return validate_no_control(s);
 }

@@ -319,6 +319,52 @@ enum dc_err db_exec(struct db_conn *c, const struct db_stmt *stmt, const char *c
     return err;
 }
 
+enum dc_err db_query_list(struct db_conn *c, const struct db_stmt *stmt, const char *const *params,
+                          size_t item_size, db_row_fn fn, void **out, size_t *n)
+{
+    PGresult *r;
+    *out = NULL;
+    *n = 0;
+    enum dc_err err = db_exec(c, stmt, params, &r, NULL);
+    if (err != DC_OK)
+        return err;
+    int rows = PQntuples(r);
+    char *items = calloc(rows ? (size_t)rows : 1, item_size);
+    if (!items) {
+        PQclear(r);
+        return DC_ERR_NOMEM;
+    }
+    for (int i = 0; i < rows; i++)
+        fn(r, i, items + (size_t)i * item_size);
+    PQclear(r);
+    *out = items;
+    *n = (size_t)rows;
+    return DC_OK;
+}
+
+enum dc_err db_query_one(struct db_conn *c, const struct db_stmt *stmt, const char *const *params,
+                         db_row_fn fn, void *item)
+{
+    PGresult *r;
+    enum dc_err err = db_exec(c, stmt, params, &r, NULL);
+    if (err != DC_OK)
+        return err;
+    if (PQntuples(r) == 0)
+        err = DC_ERR_NOT_FOUND;
+    else
+        fn(r, 0, item);
+    PQclear(r);
+    return err;
+}
+
+enum dc_err db_exec_void(struct db_conn *c, const struct db_stmt *stmt, const char *const *params)
+{
+    PGresult *r;
+    enum dc_err err = db_exec(c, stmt, params, &r, NULL);
+    PQclear(r);
+    return err;
+}
+
 static enum dc_err simple(struct db_conn *c, const char *sql)
 {
     PGresult *r = PQexec(c->pg, sql);

@@ -8,12 +8,13 @@
 
 #include "drillcamp/http.h"
 
-/* Route param names point into the pattern ("id/role"): compare the segment. */
+/* Route param names point into the pattern ("id/role", "serial.svg"):
+ * compare up to the end of the name. */
 static bool param_name_eq(const char *pattern_name, const char *name)
 {
     size_t n = strlen(name);
     return strncmp(pattern_name, name, n) == 0 &&
-           (pattern_name[n] == '\0' || pattern_name[n] == '/');
+           (pattern_name[n] == '\0' || pattern_name[n] == '/' || pattern_name[n] == '.');
 }
 
 const char *dc_req_param(const struct dc_req *req, const char *name)

@@ -2,7 +2,8 @@
  * router.c - matches a method and path against the route table.
  *
  * Pure string work (no MHD) so that it can be unit tested: literal segments
- * must be equal, ":name" segments capture one non-empty segment. A path that
+ * must be equal, ":name" segments capture one non-empty segment, and
+ * ":name.ext" one that ends in ".ext" (captured without it). A path that
  * matches some pattern under another method is a 405 with the Allow list.
  */
 #include "drillcamp/router.h"
@@ -40,10 +41,14 @@ static int match_pattern(const char *pattern, const char *path, struct dc_param 
         size_t plen = next_segment(&pp, &pseg);
         size_t slen = next_segment(&sp, &sseg);
         if (plen > 0 && pseg[0] == ':') {
-            if (slen == 0 || n >= DC_MAX_PARAMS)
+            /* ":serial.svg": a parameter followed by a literal suffix */
+            const char *dot = memchr(pseg, '.', plen);
+            size_t suffix = dot ? plen - (size_t)(dot - pseg) : 0;
+            if (slen <= suffix || n >= DC_MAX_PARAMS ||
+                (suffix && memcmp(sseg + slen - suffix, dot, suffix) != 0))
                 goto fail;
             params[n].name = NULL; /* filled by the caller from the pattern */
-            params[n].value = strndup(sseg, slen);
+            params[n].value = strndup(sseg, slen - suffix);
             if (!params[n].value)
                 goto fail;
             n++;

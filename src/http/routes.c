@@ -21,6 +21,35 @@ const struct dc_route dc_routes[] = {
     {"GET", "/v1/organizations", organizations_api_list, 0},
     {"POST", "/v1/admin/organizations", organizations_api_create, 0},
 
+    {"GET", "/v1/campaign", campaign_api_get, 0},
+    {"PATCH", "/v1/admin/campaign", campaign_api_patch, 0},
+    {"GET", "/v1/categories", categories_api_list, 0},
+
+    {"POST", "/v1/admin/lessons", lessons_api_create, 0},
+    {"PATCH", "/v1/admin/lessons/:id", lessons_api_patch, 0},
+    {"GET", "/v1/lessons", lessons_api_list, 0},
+    {"GET", "/v1/lessons/:id", lessons_api_get, 0},
+
+    {"POST", "/v1/admin/livestreams", livestreams_api_create, 0},
+    {"POST", "/v1/admin/livestreams/:id/start", livestreams_api_start, 0},
+    {"POST", "/v1/admin/livestreams/:id/end", livestreams_api_end, 0},
+    {"GET", "/v1/livestreams", livestreams_api_list, 0},
+    {"GET", "/v1/livestreams/:id", livestreams_api_get, 0},
+    {"PUT", "/v1/livestreams/:id/reservation", reservations_api_put, 0},
+    {"DELETE", "/v1/livestreams/:id/reservation", reservations_api_delete, 0},
+    {"GET", "/v1/me/reservations", reservations_api_list, 0},
+
+    {"POST", "/v1/progress", progress_api_post, 0},
+    {"GET", "/v1/me/progress", progress_api_mine, 0},
+    {"POST", "/v1/checkins", checkins_api_post, 0},
+    {"GET", "/v1/me/checkins", checkins_api_mine, 0},
+
+    {"POST", "/v1/me/certificate", certificates_api_claim, 0},
+    {"GET", "/v1/certificates/public-key", certificates_api_public_key, 0},
+    {"GET", "/v1/certificates/:serial.svg", certificates_api_svg, 0},
+    {"GET", "/v1/certificates/:serial", certificates_api_get, 0},
+    {"POST", "/v1/admin/certificates/:serial/revoke", certificates_api_revoke, 0},
+
     {NULL, NULL, NULL, 0},
 };
 

@@ -152,7 +152,7 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state
     enum MHD_ResponseMemoryMode mode = MHD_RESPMEM_MUST_FREE;
     const char *ctype = NULL;
     if (req->json) {
-        text = json_dumps(req->json, JSON_COMPACT);
+        text = json_dumps(req->json, JSON_COMPACT | JSON_REAL_PRECISION(12));
         if (!text) {
             req->status = 500;
             text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");

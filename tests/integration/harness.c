@@ -65,6 +65,23 @@ static char *log_path(void)
     return path;
 }
 
+/* Tests sign with a key of their own, made here unless the environment
+ * names one. */
+static void ensure_signing_key(void)
+{
+    const char *k = getenv("DRILLCAMP_SIGNING_KEY");
+    if (k && *k)
+        return;
+    static char path[600];
+    const char *dir = getenv("DC_TEST_LOG_DIR");
+    snprintf(path, sizeof path, "%s/signing-%d.pem", dir ? dir : ".", (int)getpid());
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "openssl genpkey -algorithm ed25519 -out '%s' 2>/dev/null", path);
+    if (system(cmd) != 0)
+        die("cannot make a signing key with openssl");
+    setenv("DRILLCAMP_SIGNING_KEY", path, 1);
+}
+
 void dc_server_start(const char *const *extra_env)
 {
     (void)database_url();
@@ -72,6 +89,7 @@ void dc_server_start(const char *const *extra_env)
     int port = free_port();
     snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
     char *log = log_path();
+    ensure_signing_key();
     pid_t pid = fork();
     if (pid < 0)
         die("fork failed");

@@ -51,8 +51,16 @@ END_TEST
 START_TEST(malformed_refused)
 {
     json_t *o;
-    const char *bad[] = {"{\"phone\":", "[]", "\"x\"", "42", "null", "{\"a\":1}{", "{'a':1}",
-                         "{\"a\":\"\xff\xfe\"}", "{\"a\":\"\\u0000\"}", "{\"a\":1,\"a\":2}"};
+    const char *bad[] = {"{\"phone\":",
+                         "[]",
+                         "\"x\"",
+                         "42",
+                         "null",
+                         "{\"a\":1}{",
+                         "{'a':1}",
+                         "{\"a\":\"\xff\xfe\"}",
+                         "{\"a\":\"\\u0000\"}",
+                         "{\"a\":1,\"a\":2}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(strcmp(parse(bad[i], strlen(bad[i]), &o), "invalid_json") == 0,
                       "accepted: %s", bad[i]);

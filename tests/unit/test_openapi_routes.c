@@ -61,7 +61,8 @@ static void load_spec(void)
     fclose(f);
 }
 
-/* "/v1/admin/accounts/:id/role" -> "/v1/admin/accounts/{id}/role" */
+/* "/v1/admin/accounts/:id/role" -> "/v1/admin/accounts/{id}/role",
+ * "/v1/certificates/:serial.svg" -> "/v1/certificates/{serial}.svg" */
 static void to_openapi(const char *pattern, char *out, size_t cap)
 {
     size_t o = 0;
@@ -69,7 +70,7 @@ static void to_openapi(const char *pattern, char *out, size_t cap)
         if (*p == ':') {
             out[o++] = '{';
             p++;
-            while (*p && *p != '/' && o + 2 < cap)
+            while (*p && *p != '/' && *p != '.' && o + 2 < cap)
                 out[o++] = *p++;
             out[o++] = '}';
             p--;

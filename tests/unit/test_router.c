@@ -24,6 +24,7 @@ static const struct dc_route table[] = {
     {"GET", "/v1/submissions/:id", h_a, 0},
     {"PUT", "/v1/submissions/:id/like", h_b, 0},
     {"GET", "/v1/certificates/public-key", h_b, 0},
+    {"GET", "/v1/certificates/:serial.svg", h_b, 0},
     {"GET", "/v1/certificates/:serial", h_a, 0},
     {NULL, NULL, NULL, 0},
 };
@@ -78,6 +79,27 @@ START_TEST(literal_before_param)
         router_match(table, "GET", "/v1/certificates/ABC-123", &r, p, &n, allow, sizeof allow),
         DC_MATCH_FOUND);
     ck_assert_str_eq(p[0].value, "ABC-123");
+    free_params(p, n);
+}
+END_TEST
+
+/* ":serial.svg" takes the segment only when it ends in .svg, without it */
+START_TEST(param_with_suffix)
+{
+    const struct dc_route *r;
+    struct dc_param p[DC_MAX_PARAMS];
+    int n;
+    char allow[64];
+    ck_assert_int_eq(
+        router_match(table, "GET", "/v1/certificates/DC-1234.svg", &r, p, &n, allow, sizeof allow),
+        DC_MATCH_FOUND);
+    ck_assert_ptr_eq(r->handler, h_b);
+    ck_assert_str_eq(p[0].value, "DC-1234");
+    free_params(p, n);
+    ck_assert_int_eq(
+        router_match(table, "GET", "/v1/certificates/.svg", &r, p, &n, allow, sizeof allow),
+        DC_MATCH_FOUND);
+    ck_assert_ptr_eq(r->handler, h_a); /* empty serial: not the svg route */
     free_params(p, n);
 }
 END_TEST
@@ -141,6 +163,7 @@ int main(void)
     tcase_add_test(tc, literal_match);
     tcase_add_test(tc, param_captured);
     tcase_add_test(tc, literal_before_param);
+    tcase_add_test(tc, param_with_suffix);
     tcase_add_test(tc, not_found);
     tcase_add_test(tc, method_not_allowed_lists_allow);
     tcase_add_test(tc, real_table_sane);

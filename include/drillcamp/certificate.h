@@ -1,0 +1,33 @@
+/*
+ * certificate.h - pure pieces of the completion certificate: the signed
+ * payload, the masked holder name for public verification, and the
+ * printable SVG with every user-supplied string XML-escaped.
+ */
+#ifndef DRILLCAMP_CERTIFICATE_H
+#define DRILLCAMP_CERTIFICATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "serial|campaign_id|account_id|credited_seconds|issued_at" into out. */
+void cert_signed_payload(const char *serial, int64_t campaign_id, int64_t account_id,
+                         int64_t credited_seconds, const char *issued_at, char *out, size_t cap);
+/* First character kept, every other character as '*' ("张**"); at least one
+ * '*' even for a one-character name. out needs strlen(name) + 8 bytes. */
+void cert_mask_name(const char *name, char *out, size_t cap);
+/* s with & < > " ' escaped; malloc'ed for the caller, NULL on no memory. */
+char *cert_xml_escape(const char *s);
+
+struct cert_svg {
+    const char *holder_name;
+    const char *class_hours; /* "8.00" */
+    const char *issued_date; /* "2026-06-15" */
+    const char *serial;
+    const char *verify_url;
+    const char *campaign_name;
+    int revoked;
+};
+/* The certificate as an SVG document; malloc'ed for the caller. */
+char *cert_render_svg(const struct cert_svg *c);
+
+#endif

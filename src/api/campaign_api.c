@@ -1,0 +1,192 @@
+/*
+ * campaign_api.c - GET /v1/campaign, PATCH /v1/admin/campaign and
+ * GET /v1/categories.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drillcamp/api.h"
+#include "drillcamp/learning.h"
+#include "drillcamp/validate.h"
+
+static const char *const ADMIN[] = {"admin", NULL};
+
+json_t *api_campaign_json(const struct dc_campaign *c, double now)
+{
+    char w[DC_TS_LEN], l[DC_TS_LEN], e[DC_TS_LEN], f[DC_TS_LEN];
+    campaign_format_time(c->warmup_at, w);
+    campaign_format_time(c->launch_at, l);
+    campaign_format_time(c->ends_at, e);
+    campaign_format_time(c->frozen_at, f);
+    json_t *rules =
+        json_pack("{s:i, s:i, s:b, s:f, s:i}", "class_hour_seconds", c->rules.class_hour_seconds,
+                  "required_class_hours", c->rules.required_class_hours, "require_checkin",
+                  c->rules.require_checkin, "max_playback_rate", c->rules.max_playback_rate,
+                  "top_n", c->rules.top_n);
+    return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", api_id_json(c->id),
+                     "name", c->name, "topic", c->topic, "warmup_at", w, "launch_at", l, "ends_at",
+                     e, "phase", campaign_phase_name(campaign_phase(c, now)), "frozen_at",
+                     c->frozen_at > 0 ? json_string(f) : json_null(), "rules", rules);
+}
+
+bool api_campaign_gate_or_respond(struct dc_req *req, struct db_conn *conn,
+                                  enum dc_activity activity, struct dc_campaign *out)
+{
+    enum dc_err err = campaign_repo_get(conn, out);
+    if (err != DC_OK) {
+        dc_reply_err(req, err, NULL, NULL);
+        return false;
+    }
+    if (!campaign_allows(out, activity, campaign_now())) {
+        dc_reply_err(req, DC_ERR_CAMPAIGN_CLOSED, NULL, NULL);
+        return false;
+    }
+    return true;
+}
+
+void campaign_api_get(struct dc_req *req)
+{
+    enum dc_err err = DC_ERR_INTERNAL;
+    struct db_conn *conn = NULL;
+    struct dc_campaign c;
+    if (!api_db_read_or_respond(req, &conn))
+        goto out;
+    err = campaign_repo_get(conn, &c);
+    if (err != DC_OK)
+        goto out;
+    dc_reply_json(req, 200, api_campaign_json(&c, campaign_now()));
+out:
+    if (req->status == 0)
+        dc_reply_err(req, err, NULL, NULL);
+    db_release(conn);
+}
+
+/* Reads an optional RFC 3339 member into *t. */
+static bool time_field(const json_t *body, const char *key, double *t)
+{
+    json_t *v = json_object_get(body, key);
+    if (!v)
+        return true;
+    return json_is_string(v) && campaign_parse_time(json_string_value(v), t);
+}
+
+/* Reads an optional integer member in [lo, hi] into *out. */
+static bool int_field(const json_t *obj, const char *key, int lo, int hi, int *out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return false;
+    *out = (int)json_integer_value(v);
+    return true;
+}
+
+/* Merges the PATCH body into c; on a bad member sets *field. */
+static enum dc_err campaign_merge(const json_t *body, struct dc_campaign *c, const char **field)
+{
+    const char *s;
+    if (validate_string(body, "name", false, 1, 100, true, &s) != DC_OK)
+        return *field = "name", DC_ERR_VALIDATION;
+    if (s)
+        snprintf(c->name, sizeof c->name, "%s", s);
+    if (validate_string(body, "topic", false, 1, 40, true, &s) != DC_OK)
+        return *field = "topic", DC_ERR_VALIDATION;
+    if (s)
+        snprintf(c->topic, sizeof c->topic, "%s", s);
+    if (!time_field(body, "warmup_at", &c->warmup_at))
+        return *field = "warmup_at", DC_ERR_VALIDATION;
+    if (!time_field(body, "launch_at", &c->launch_at))
+        return *field = "launch_at", DC_ERR_VALIDATION;
+    if (!time_field(body, "ends_at", &c->ends_at))
+        return *field = "ends_at", DC_ERR_VALIDATION;
+    json_t *rules = json_object_get(body, "rules");
+    if (rules && !json_is_object(rules))
+        return *field = "rules", DC_ERR_VALIDATION;
+    if (!int_field(rules, "class_hour_seconds", 1, 86400, &c->rules.class_hour_seconds))
+        return *field = "rules.class_hour_seconds", DC_ERR_VALIDATION;
+    if (!int_field(rules, "required_class_hours", 1, 1000, &c->rules.required_class_hours))
+        return *field = "rules.required_class_hours", DC_ERR_VALIDATION;
+    json_t *rc = json_object_get(rules, "require_checkin");
+    if (rc && !json_is_boolean(rc))
+        return *field = "rules.require_checkin", DC_ERR_VALIDATION;
+    if (rc)
+        c->rules.require_checkin = json_is_true(rc);
+    json_t *rate = json_object_get(rules, "max_playback_rate");
+    if (rate &&
+        (!json_is_number(rate) || !(json_number_value(rate) > 0) || json_number_value(rate) > 1000))
+        return *field = "rules.max_playback_rate", DC_ERR_VALIDATION;
+    if (rate)
+        c->rules.max_playback_rate = json_number_value(rate);
+    if (!int_field(rules, "top_n", 1, 10000, &c->rules.top_n))
+        return *field = "rules.top_n", DC_ERR_VALIDATION;
+    if (!campaign_dates_ordered(c))
+        return *field = c->warmup_at > c->launch_at ? "warmup_at" : "ends_at", DC_ERR_VALIDATION;
+    return DC_OK;
+}
+
+void campaign_api_patch(struct dc_req *req)
+{
+    enum dc_err err = DC_ERR_INTERNAL;
+    const char *field = NULL;
+    struct db_conn *conn = NULL;
+    struct dc_campaign c;
+    json_t *body = NULL;
+    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_role_or_respond(req, conn, ADMIN))
+        goto out;
+    body = dc_req_json_object_or_respond(req);
+    if (!body)
+        goto out;
+    err = db_begin(conn);
+    if (err == DC_OK)
+        err = campaign_repo_get_for_update(conn, &c);
+    if (err == DC_OK)
+        err = campaign_merge(body, &c, &field);
+    if (err == DC_OK)
+        err = campaign_repo_update(conn, &c);
+    if (err == DC_OK) {
+        char *details = json_dumps(body, JSON_COMPACT);
+        err = details ? audit_repo_insert(conn, req->auth.account_id, "campaign.update",
+                                          "campaign:1", details)
+                      : DC_ERR_NOMEM;
+        free(details);
+    }
+    if (err == DC_OK)
+        err = db_commit(conn);
+    if (err != DC_OK)
+        goto out;
+    dc_reply_json(req, 200, api_campaign_json(&c, campaign_now()));
+out:
+    if (req->status == 0)
+        dc_reply_err(req, err, field,
+                     field && strstr(field, "_at") ? "dates must be RFC 3339 and satisfy "
+                                                     "warmup_at <= launch_at < ends_at"
+                                                   : NULL);
+    db_release(conn);
+    json_decref(body);
+}
+
+void categories_api_list(struct dc_req *req)
+{
+    enum dc_err err = DC_ERR_INTERNAL;
+    struct db_conn *conn = NULL;
+    struct dc_category *items = NULL;
+    size_t n = 0;
+    if (!api_db_read_or_respond(req, &conn))
+        goto out;
+    err = categories_repo_list(conn, &items, &n);
+    if (err != DC_OK)
+        goto out;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s}", "code", items[i].code, "name", items[i].name));
+    dc_reply_json(req, 200, json_pack("{s:o}", "items", arr));
+out:
+    if (req->status == 0)
+        dc_reply_err(req, err, NULL, NULL);
+    db_release(conn);
+    free(items);
+}
