@@ -1,6 +1,7 @@
 /*
  * seed.c - a small live system for demos: organizations across Fujian's
- * cities, a demo admin, a moderator and a few users with Chinese names.
+ * cities, a demo admin, a moderator and a few users with Chinese names,
+ * lessons and livestreams with Chinese titles, and a campaign running today.
  * Every insert is skipped when its row exists, so the run command can call
  * it on every start.
  */
@@ -55,6 +56,90 @@ static const struct seed_user USERS[] = {
     {"13900000004", "宁德市消防救援支队", "official", "user", "350900", "employee", 8},
 };
 
+static const struct db_stmt CAMPAIGN_AROUND_NOW = {
+    "seed_campaign",
+    "UPDATE campaigns SET warmup_at = date_trunc('day', now()) - interval '10 days',"
+    " launch_at = date_trunc('day', now()) - interval '3 days',"
+    " ends_at = date_trunc('day', now()) + interval '27 days', updated_at = now()"
+    " WHERE id = 1 AND NOT (now() BETWEEN warmup_at AND ends_at)",
+    0};
+
+static const struct db_stmt LESSON_SEED = {
+    "seed_lesson",
+    "INSERT INTO lessons (title, category, duration_seconds, video_url, cover_url, description)"
+    " SELECT $1, $2, $3::int, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM lessons WHERE title = $1)",
+    6};
+
+/* status: 'scheduled' (tomorrow), 'live' (started 10 minutes ago) or 'ended'
+ * (yesterday, with its replay) */
+static const struct db_stmt LIVESTREAM_SEED = {
+    "seed_livestream",
+    "INSERT INTO livestreams (title, expert, scheduled_at, description, status, started_at,"
+    " ended_at, duration_seconds, replay_url)"
+    " SELECT $1, $2, CASE $3 WHEN 'scheduled' THEN now() + interval '1 day'"
+    " WHEN 'live' THEN now() - interval '10 minutes' ELSE now() - interval '1 day' END, $4, $3,"
+    " CASE $3 WHEN 'live' THEN now() - interval '10 minutes'"
+    " WHEN 'ended' THEN now() - interval '1 day' END,"
+    " CASE WHEN $3 = 'ended' THEN now() - interval '1 day' + interval '1 hour' END,"
+    " CASE WHEN $3 = 'ended' THEN 3600 END, CASE WHEN $3 = 'ended' THEN $5 END"
+    " WHERE NOT EXISTS (SELECT 1 FROM livestreams WHERE title = $1)",
+    5};
+
+struct seed_lesson {
+    const char *title, *category, *duration, *video, *cover, *description;
+};
+
+static const struct seed_lesson LESSONS[] = {
+    {"高楼火灾，电梯能不能坐？", "high_rise_fire_escape", "1800",
+     "https://media.example.com/lessons/high-rise-escape.mp4",
+     "https://media.example.com/covers/high-rise-escape.jpg", "湿毛巾捂口鼻，沿疏散楼梯低姿撤离。"},
+    {"电动自行车充电的五个禁忌", "ebike_charging", "1200",
+     "https://media.example.com/lessons/ebike-charging.mp4", NULL,
+     "不在楼道、室内充电，不私拉电线。"},
+    {"家庭燃气泄漏怎么办", "household_electricity_gas", "1500",
+     "https://media.example.com/lessons/gas-leak.mp4", NULL, "关阀门、开窗通风、不动电器开关。"},
+    {"暴雨洪水来临时的自救", "flood", "2400", "https://media.example.com/lessons/flood.mp4", NULL,
+     "远离河道与低洼地带，及时向高处转移。"},
+    {"校园火灾疏散演练全流程", "school_fire", "3600",
+     "https://media.example.com/lessons/school-drill.mp4", NULL, "老师引导，按预定路线有序撤离。"},
+    {"商场着火如何找到安全出口", "commercial_complex", "1800",
+     "https://media.example.com/lessons/mall-exit.mp4", NULL, "留意疏散指示标志，不乘电梯。"},
+    {"防溺水“六不”", "drowning", "1200", "https://media.example.com/lessons/drowning.mp4", NULL,
+     "不私自下水游泳，不擅自与他人结伴游泳。"},
+    {"山区地质灾害避险要点", "geological", "2700",
+     "https://media.example.com/lessons/landslide.mp4", NULL, "发现异常，立即向两侧高处撤离。"},
+};
+
+struct seed_live {
+    const char *title, *expert, *status, *description, *replay;
+};
+
+static const struct seed_live LIVES[] = {
+    {"消防专家直播：家庭火灾逃生计划", "李建国（省消防救援总队）", "live",
+     "手把手教你画一张家庭逃生路线图。", NULL},
+    {"应急管理大讲堂：企业应急演练怎么做", "王敏（应急管理研究院）", "ended",
+     "从预案到复盘，企业演练全流程。", "https://media.example.com/replays/enterprise-drill.m3u8"},
+    {"防汛专家在线答疑", "陈海（水利厅防汛办）", "scheduled", "汛期来临前的准备清单。", NULL},
+};
+
+/* Lessons, livestreams (one live, one ended with its replay, one to come)
+ * and a campaign running today. */
+static enum dc_err seed_learning(struct db_conn *c)
+{
+    enum dc_err err = db_exec_void(c, &CAMPAIGN_AROUND_NOW, NULL);
+    for (size_t i = 0; err == DC_OK && i < sizeof LESSONS / sizeof LESSONS[0]; i++) {
+        const struct seed_lesson *l = &LESSONS[i];
+        const char *p[] = {l->title, l->category, l->duration, l->video, l->cover, l->description};
+        err = db_exec_void(c, &LESSON_SEED, p);
+    }
+    for (size_t i = 0; err == DC_OK && i < sizeof LIVES / sizeof LIVES[0]; i++) {
+        const struct seed_live *l = &LIVES[i];
+        const char *p[] = {l->title, l->expert, l->status, l->description, l->replay};
+        err = db_exec_void(c, &LIVESTREAM_SEED, p);
+    }
+    return err;
+}
+
 enum dc_err seed_demo(struct db_conn *c)
 {
     int64_t org_ids[sizeof ORGS / sizeof ORGS[0]];
@@ -94,9 +179,13 @@ enum dc_err seed_demo(struct db_conn *c)
             created++;
     }
     free(hash);
+    if (err == DC_OK)
+        err = seed_learning(c);
     if (err == DC_OK) {
-        printf("seed-demo: %zu organizations in Fujian, %d new demo accounts\n",
-               sizeof ORGS / sizeof ORGS[0], created);
+        printf("seed-demo: %zu organizations in Fujian, %d new demo accounts, %zu lessons, "
+               "%zu livestreams, the campaign runs today\n",
+               sizeof ORGS / sizeof ORGS[0], created, sizeof LESSONS / sizeof LESSONS[0],
+               sizeof LIVES / sizeof LIVES[0]);
         printf("seed-demo: demo logins (password %s): admin %s, moderator %s, user %s\n",
                DEMO_PASSWORD, USERS[0].phone, USERS[1].phone, USERS[2].phone);
     }
