@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,8 +45,22 @@ struct req_state {
     struct timespec start;
 };
 
-static atomic_int inflight;
+static atomic_int inflight;       /* requests between first callback and completion */
+static atomic_int fresh;          /* open connections that have not sent a request yet */
+static atomic_llong last_done_ms; /* when a request last completed */
 static atomic_bool shutting_down;
+
+/* Per connection (MHD's socket context): has a request arrived on it yet? */
+struct conn_ctx {
+    atomic_bool had_request;
+};
+
+static long long mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static double elapsed_since(const struct timespec *t0)
 {
@@ -210,6 +225,11 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
     clock_gettime(CLOCK_MONOTONIC, &st->start);
     *req_cls = st;
     atomic_fetch_add(&inflight, 1);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_ctx *cc = ci ? ci->socket_context : NULL;
+    if (cc && !atomic_exchange(&cc->had_request, true))
+        atomic_fetch_sub(&fresh, 1);
     st->route_index = -1;
     st->req.conn = conn;
     st->req.method = method;
@@ -319,7 +339,51 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                st->req.request_id, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     state_free(st);
     *req_cls = NULL;
+    atomic_store(&last_done_ms, mono_ms());
     atomic_fetch_sub(&inflight, 1);
+}
+
+/* Counts connections that have not sent a request yet, so that a drain
+ * does not close the ones whose request is still waiting for a worker. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct conn_ctx *cc = calloc(1, sizeof *cc);
+        *socket_context = cc;
+        if (cc)
+            atomic_fetch_add(&fresh, 1);
+        return;
+    }
+    struct conn_ctx *cc = *socket_context;
+    if (cc && !atomic_load(&cc->had_request))
+        atomic_fetch_sub(&fresh, 1);
+    free(cc);
+    *socket_context = NULL;
+}
+
+/*
+ * After SIGTERM: wait until no request is in flight and no accepted
+ * connection still holds an unread request. A connection that has sent
+ * nothing while every worker sat idle for a second is an idle client, not
+ * a pending request, and does not hold the drain up.
+ */
+static void drain(void)
+{
+    long long start = mono_ms(), limit = start + (long long)dc_config.shutdown_grace * 1000;
+    atomic_store(&last_done_ms, start);
+    for (;;) {
+        long long now = mono_ms();
+        int busy = atomic_load(&inflight), waiting = atomic_load(&fresh);
+        if (now >= limit || (busy == 0 && waiting == 0))
+            return;
+        if (busy == 0 && now - atomic_load(&last_done_ms) > 1000)
+            return;
+        struct timespec nap = {0, 10 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
 }
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
@@ -328,6 +392,24 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     char msg[256];
     vsnprintf(msg, sizeof msg, fmt, ap);
     log_event("warn", "http", msg);
+}
+
+/*
+ * Clients whose connections completed the handshake before SIGTERM sit in
+ * the listening socket's queue; closing it would reset them. Hand each to
+ * MHD so its request is answered like the in-flight ones.
+ */
+static void adopt_backlog(struct MHD_Daemon *d, MHD_socket lsock)
+{
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd = accept4(lsock, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN: the queue is empty */
+        if (MHD_add_connection(d, fd, (struct sockaddr *)&addr, len) != MHD_YES)
+            close(fd);
+    }
 }
 
 enum dc_err server_run(void)
@@ -357,7 +439,7 @@ enum dc_err server_run(void)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, dc_config.per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, dc_config.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
     if (!d) {
         log_event("error", "serve", "cannot listen on the configured address and port");
         return DC_ERR_INTERNAL;
@@ -373,14 +455,11 @@ enum dc_err server_run(void)
     log_event("info", "serve", sig == SIGTERM ? "SIGTERM: draining" : "SIGINT: draining");
 
     MHD_socket lsock = MHD_quiesce_daemon(d);
-    if (lsock != MHD_INVALID_SOCKET)
+    if (lsock != MHD_INVALID_SOCKET) {
+        adopt_backlog(d, lsock);
         close(lsock);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (atomic_load(&inflight) > 0 && elapsed_since(&t0) < dc_config.shutdown_grace) {
-        struct timespec nap = {0, 10 * 1000 * 1000};
-        nanosleep(&nap, NULL);
     }
+    drain();
     MHD_stop_daemon(d);
     log_event("info", "serve", "stopped");
     return DC_OK;
