@@ -106,6 +106,8 @@ CREATE TABLE progress (
     updated_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (account_id, content_type, content_id)
 );
+-- "has anyone credit on this content?" (a lesson may not shrink below credit)
+CREATE INDEX progress_content_idx ON progress (content_type, content_id);
 
 CREATE TABLE checkins (
     account_id bigint NOT NULL REFERENCES accounts (id),

@@ -127,7 +127,10 @@ static void lesson_write(struct dc_req *req, bool creating)
     dc_reply_json(req, creating ? 201 : 200, lesson_json(&l));
 out:
     if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
+        dc_reply_err(req, err, err == DC_ERR_INVALID_STATE ? "duration_seconds" : NULL,
+                     err == DC_ERR_INVALID_STATE
+                         ? "learners have credit on this lesson: its length cannot shrink"
+                         : NULL);
     db_release(conn);
     json_decref(body);
 }

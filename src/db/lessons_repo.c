@@ -25,7 +25,9 @@ static const struct db_stmt UPDATE = {
     " duration_seconds = coalesce($4::int, duration_seconds), video_url = coalesce($5, video_url),"
     " cover_url = CASE WHEN $6::boolean THEN $7 ELSE cover_url END,"
     " description = CASE WHEN $8::boolean THEN $9 ELSE description END, updated_at = now()"
-    " WHERE id = $1 RETURNING " LESSON_COLS,
+    " WHERE id = $1 AND ($4::int IS NULL OR $4::int >= duration_seconds OR NOT EXISTS"
+    " (SELECT 1 FROM progress WHERE content_type = 'lesson' AND content_id = $1))"
+    " RETURNING " LESSON_COLS,
     9};
 
 static const struct db_stmt GET = {"lessons_get",
@@ -78,7 +80,11 @@ enum dc_err lessons_repo_update(struct db_conn *c, int64_t id, const struct dc_l
                        f->video_url,  f->set_cover ? "true" : "false",
                        f->cover_url,  f->set_description ? "true" : "false",
                        f->description};
-    return db_query_one(c, &UPDATE, p, from_row, out);
+    enum dc_err err = db_query_one(c, &UPDATE, p, from_row, out);
+    /* no row: unknown, or a shorter length below credit already earned */
+    if (err == DC_ERR_NOT_FOUND && lessons_repo_get(c, id, out) == DC_OK)
+        err = DC_ERR_INVALID_STATE;
+    return err;
 }
 
 enum dc_err lessons_repo_get(struct db_conn *c, int64_t id, struct dc_lesson *out)

@@ -37,6 +37,8 @@ static const struct db_stmt LIST = {
                       " AND ($1::text IS NULL OR l.status = $1) ORDER BY l.id LIMIT $4::int",
     4};
 
+/* an ended stream is at least as long as it ran live, so that credit earned
+ * live never exceeds the content's length */
 /* a wrong step leaves the row alone: the caller tells 404 from 409 by the
  * status column, which comes back either way */
 static const struct db_stmt START = {
@@ -49,7 +51,8 @@ static const struct db_stmt START = {
 static const struct db_stmt END = {
     "livestreams_end",
     "WITH u AS (UPDATE livestreams SET status = 'ended', ended_at = now(), replay_url = $2,"
-    " duration_seconds = $3 WHERE id = $1 AND status = 'live' RETURNING id)"
+    " duration_seconds = greatest($3::int, floor(extract(epoch FROM now() - started_at))::int)"
+    " WHERE id = $1 AND status = 'live' RETURNING id)"
     " SELECT (SELECT count(*) FROM u), status FROM livestreams WHERE id = $1",
     3};
 
