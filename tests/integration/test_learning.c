@@ -1743,6 +1743,33 @@ START_TEST(credit_within_length_after_end)
 }
 END_TEST
 
+/* a lesson with watch credit may grow but not shrink below its length */
+START_TEST(watched_lesson_cannot_shrink)
+{
+    campaign_fast_live(false);
+    char *user = new_user();
+    char *lesson = make_lesson("fire", 600);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/admin/lessons/%s", lesson);
+    /* nobody has credit yet: any length goes */
+    struct dc_resp *r = send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 500));
+    expect_status(r, 200, "shrink before credit");
+    dc_resp_free(r);
+    r = report1(user, "lesson", lesson, 0, 400);
+    expect_status(r, 200, "report");
+    dc_resp_free(r);
+    r = send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 300));
+    expect_error(r, 409, "invalid_state", "duration_seconds", "shrink after credit");
+    dc_resp_free(r);
+    r = send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 900));
+    expect_status(r, 200, "grow after credit");
+    ck_assert_int_eq(int_of(r->json, "duration_seconds"), 900);
+    dc_resp_free(r);
+    free(lesson);
+    free(user);
+}
+END_TEST
+
 int main(void)
 {
     dc_server_start(NULL);
@@ -1773,6 +1800,7 @@ int main(void)
     tcase_add_test(tc, phase_gate);
     tcase_add_test(tc, done_when_walk);
     tcase_add_test(tc, credit_within_length_after_end);
+    tcase_add_test(tc, watched_lesson_cannot_shrink);
     suite_add_tcase(s, tc);
     int rc = dc_run_suite(s);
     int stop = dc_server_stop();
