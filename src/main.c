@@ -10,6 +10,7 @@
 #include "drillcamp/accounts.h"
 #include "drillcamp/api.h"
 #include "drillcamp/config.h"
+#include "drillcamp/contest.h"
 #include "drillcamp/db.h"
 #include "drillcamp/log.h"
 #include "drillcamp/migrate.h"
@@ -102,7 +103,10 @@ static int cmd_serve(int argc, char **argv)
                      (int)dc_config.db_pool_size) != DC_OK)
         return fail("out of memory");
     (void)password_dummy_hash(); /* ready before the first login, so timing is even */
+    if (like_folder_start() != DC_OK)
+        return fail("cannot start the like folder thread");
     enum dc_err err = server_run();
+    like_folder_stop();
     db_pool_shutdown();
     return err == DC_OK ? 0 : 1;
 }

@@ -71,6 +71,27 @@ void certificates_api_revoke(struct dc_req *req);
 /* Loads the Ed25519 signing key (PEM) used for every certificate. */
 enum dc_err certificates_api_init(const char *key_path);
 
+/* submissions_api.c */
+void submissions_api_create(struct dc_req *req);
+void submissions_api_list(struct dc_req *req);
+void submissions_api_get(struct dc_req *req);
+void submissions_api_patch(struct dc_req *req);
+void submissions_api_delete(struct dc_req *req);
+void submissions_api_queue(struct dc_req *req);
+void submissions_api_review(struct dc_req *req);
+void submissions_api_recommend(struct dc_req *req);
+/* The submission object of API.md section 6 (item: struct dc_submission). */
+json_t *api_submission_json(const void *item);
+
+/* likes_api.c */
+void likes_api_put(struct dc_req *req);
+void likes_api_delete(struct dc_req *req);
+
+/* leaderboard_api.c */
+void leaderboard_api_get(struct dc_req *req);
+void leaderboard_api_freeze(struct dc_req *req);
+void leaderboard_api_winners_csv(struct dc_req *req);
+
 /* regions_api.c */
 void regions_api_list(struct dc_req *req);
 void organizations_api_create(struct dc_req *req);

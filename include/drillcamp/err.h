@@ -22,6 +22,8 @@ enum dc_err {
     DC_ERR_CAMPAIGN_CLOSED,     /* 409 campaign_closed */
     DC_ERR_INVALID_STATE,       /* 409 invalid_state */
     DC_ERR_NOT_ELIGIBLE,        /* 409 not_eligible */
+    DC_ERR_IDEMPOTENCY,         /* 409 idempotency_conflict */
+    DC_ERR_SELF_LIKE,           /* 403 self_like */
     DC_ERR_PAYLOAD_TOO_LARGE,   /* 413 payload_too_large */
     DC_ERR_UNSUPPORTED_MEDIA,   /* 415 unsupported_media_type */
     DC_ERR_VALIDATION,          /* 422 validation_failed */

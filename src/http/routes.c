@@ -50,6 +50,20 @@ const struct dc_route dc_routes[] = {
     {"GET", "/v1/certificates/:serial", certificates_api_get, 0},
     {"POST", "/v1/admin/certificates/:serial/revoke", certificates_api_revoke, 0},
 
+    {"POST", "/v1/submissions", submissions_api_create, 0},
+    {"GET", "/v1/submissions", submissions_api_list, 0},
+    {"GET", "/v1/submissions/:id", submissions_api_get, 0},
+    {"PATCH", "/v1/submissions/:id", submissions_api_patch, 0},
+    {"DELETE", "/v1/submissions/:id", submissions_api_delete, 0},
+    {"PUT", "/v1/submissions/:id/like", likes_api_put, 0},
+    {"DELETE", "/v1/submissions/:id/like", likes_api_delete, 0},
+    {"GET", "/v1/admin/submissions", submissions_api_queue, 0},
+    {"POST", "/v1/admin/submissions/:id/review", submissions_api_review, 0},
+    {"POST", "/v1/admin/submissions/:id/recommend", submissions_api_recommend, 0},
+    {"GET", "/v1/leaderboard", leaderboard_api_get, 0},
+    {"POST", "/v1/admin/leaderboard/freeze", leaderboard_api_freeze, 0},
+    {"GET", "/v1/admin/winners.csv", leaderboard_api_winners_csv, 0},
+
     {NULL, NULL, NULL, 0},
 };
 

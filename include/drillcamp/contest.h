@@ -1,0 +1,132 @@
+/*
+ * contest.h - the contest half in the database: submissions, moderation,
+ * likes with sharded counters, the leaderboard and its frozen snapshot,
+ * and Idempotency-Key records.
+ */
+#ifndef DRILLCAMP_CONTEST_H
+#define DRILLCAMP_CONTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drillcamp/db.h"
+#include "drillcamp/learning.h"
+#include "drillcamp/submission.h"
+
+struct dc_submission {
+    int64_t id;
+    int64_t author_id;
+    char author_name[DC_NAME_MAX];
+    char author_kind[16];
+    char author_region[8];
+    char title[DC_NAME_MAX];
+    char description[DC_TEXT_MAX];
+    char category[40];
+    char video_url[DC_URL_MAX];
+    char cover_url[DC_URL_MAX];
+    bool has_cover;
+    int duration_seconds;
+    char format[8];
+    int64_t size_bytes;
+    char hashtags_json[2048];
+    char status[16];
+    char reject_reason[DC_TEXT_MAX];
+    bool has_reject_reason;
+    bool recommended;
+    char channels_json[1024];
+    int64_t like_count;
+    bool liked;
+    char source[16];
+    char created_at[DC_TS_LEN];
+    char updated_at[DC_TS_LEN];
+};
+
+/* viewer 0: anonymous (liked false). */
+enum dc_err submissions_repo_insert(struct db_conn *c, int64_t author_id,
+                                    const struct dc_submission_input *in,
+                                    struct dc_submission *out);
+enum dc_err submissions_repo_get(struct db_conn *c, int64_t id, int64_t viewer,
+                                 struct dc_submission *out);
+
+struct dc_submission_filter {
+    const char *status;       /* NULL: approved only, unless author set */
+    int64_t author_id;        /* 0: everyone's */
+    const char *category;     /* NULL: any */
+    bool by_likes;            /* sort=likes, else newest first */
+    int64_t after_a, after_b; /* keyset: 0/0 from the start */
+    int limit;
+    int64_t viewer;
+};
+enum dc_err submissions_repo_list(struct db_conn *c, const struct dc_submission_filter *f,
+                                  struct dc_submission **out, size_t *n);
+/* The moderation queue: status, oldest first, keyed by id. */
+enum dc_err submissions_repo_queue(struct db_conn *c, const char *status, int64_t after_id,
+                                   int limit, struct dc_submission **out, size_t *n);
+/* Author edits while pending; DC_ERR_INVALID_STATE otherwise. */
+enum dc_err submissions_repo_patch(struct db_conn *c, int64_t id, const char *title,
+                                   const char *description, bool set_cover, const char *cover_url,
+                                   struct dc_submission *out);
+enum dc_err submissions_repo_set_status(struct db_conn *c, int64_t id, const char *status,
+                                        const char *reject_reason, struct dc_submission *out);
+/* Approved only: DC_ERR_INVALID_STATE otherwise. channels_pg is a text[] literal. */
+enum dc_err submissions_repo_recommend(struct db_conn *c, int64_t id, const char *channels_pg,
+                                       struct dc_submission *out);
+
+/* likes_repo.c: status, author and the exact like count of a submission. */
+struct dc_like_target {
+    char status[16];
+    int64_t author_id;
+};
+enum dc_err likes_repo_target(struct db_conn *c, int64_t submission_id, struct dc_like_target *out);
+/* Adds or removes one like (idempotent) inside the caller's transaction and
+ * returns the count including it. */
+enum dc_err likes_repo_set(struct db_conn *c, int64_t submission_id, int64_t account_id, bool like,
+                           int64_t *like_count);
+/* Moves the shards into submissions.like_count; *moved receives how many
+ * submissions changed. */
+enum dc_err likes_repo_fold(struct db_conn *c, int *moved);
+
+/* like_folder.c: a thread that folds every second while the server runs. */
+enum dc_err like_folder_start(void);
+void like_folder_stop(void);
+
+struct dc_rank_row {
+    int64_t submission_id;
+    int64_t account_id;
+    char display_name[DC_NAME_MAX];
+    char kind[16];
+    char region_code[8];
+    char title[DC_NAME_MAX];
+    char cover_url[DC_URL_MAX];
+    bool has_cover;
+    int64_t like_count;
+    char phone[16];
+};
+/* Approved submissions in ranking order from offset; the caller keeps each
+ * account's first. */
+enum dc_err leaderboard_repo_page(struct db_conn *c, int offset, int limit,
+                                  struct dc_rank_row **out, size_t *n);
+/* The frozen snapshot's JSON text (malloc'ed) or DC_ERR_NOT_FOUND. */
+enum dc_err leaderboard_repo_snapshot(struct db_conn *c, int64_t campaign_id, char **body);
+/* Stores a snapshot unless one exists; *body receives the stored one. */
+enum dc_err leaderboard_repo_freeze(struct db_conn *c, int64_t campaign_id, const char *json,
+                                    double frozen_at, char **body);
+/* Full phones of the given accounts, in the same order (for winners.csv). */
+enum dc_err leaderboard_repo_phones(struct db_conn *c, const char *ids_pg, char (**out)[16],
+                                    size_t *n);
+
+/* idempotency: the stored reply of (account, key), if any, after waiting for
+ * a concurrent holder of the same key. */
+struct dc_idem {
+    bool fresh;     /* true: this request owns the key now */
+    char hash[65];  /* the stored request hash */
+    int status;     /* the stored reply, when !fresh */
+    char *response; /* malloc'ed, when !fresh */
+};
+enum dc_err idempotency_repo_claim(struct db_conn *c, int64_t account_id, const char *key,
+                                   const char *request_hash, struct dc_idem *out);
+enum dc_err idempotency_repo_store(struct db_conn *c, int64_t account_id, const char *key,
+                                   int status, const char *response);
+
+#endif
