@@ -5,6 +5,7 @@
  * The Ed25519 key is loaded once at start (certificates_api_init) and only
  * read afterwards, so worker threads share it without locking.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,10 +120,15 @@ out:
     db_release(conn);
 }
 
-/* Looks the :serial up; answers 404 itself. */
+/* Looks the :serial up (Crockford base32 reads the same in either case);
+ * answers 404 itself. */
 static bool certificate_lookup_or_respond(struct dc_req *req, struct db_conn *conn,
-                                          const char *serial, struct dc_certificate *out)
+                                          const char *given, struct dc_certificate *out)
 {
+    char serial[32];
+    snprintf(serial, sizeof serial, "%s", given);
+    for (char *p = serial; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
     enum dc_err err = sign_serial_well_formed(serial) ? certificates_repo_get(conn, serial, out)
                                                       : DC_ERR_NOT_FOUND;
     if (err != DC_OK)
@@ -161,7 +167,10 @@ void certificates_api_svg(struct dc_req *req)
         !certificate_lookup_or_respond(req, conn, dc_req_param(req, "serial"), &c))
         goto out;
     verify_url(c.serial, url, sizeof url);
-    snprintf(date, sizeof date, "%.10s", c.issued_at);
+    /* the printed date is the Beijing calendar day of issue */
+    double issued = 0;
+    campaign_parse_time(c.issued_at, &issued);
+    progress_day_string(progress_beijing_day((time_t)issued), date);
     struct cert_svg s = {c.holder_name,   c.class_hours,          date, c.serial, url,
                          c.campaign_name, c.revoked_at[0] != '\0'};
     char *doc = cert_render_svg(&s);

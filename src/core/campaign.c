@@ -90,13 +90,14 @@ bool campaign_parse_time(const char *s, double *out)
     } else if (*p == '+' || *p == '-') {
         int sign = *p == '-' ? -1 : 1, oh, om;
         p++;
-        if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om) || oh > 23 || om > 59)
+        /* PostgreSQL takes offsets up to 15:59 */
+        if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om) || oh > 15 || om > 59)
             return false;
         offset = sign * (oh * 3600 + om * 60);
     } else {
         return false;
     }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+    if (*p || y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
         return false;
     struct tm tm = {.tm_year = y - 1900,
                     .tm_mon = mo - 1,
