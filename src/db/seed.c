@@ -122,6 +122,72 @@ static const struct seed_live LIVES[] = {
     {"防汛专家在线答疑", "陈海（水利厅防汛办）", "scheduled", "汛期来临前的准备清单。", NULL},
 };
 
+/* $1 author phone, $2 title, $3 category, $4 status */
+static const struct db_stmt SUBMISSION_SEED = {
+    "seed_submission",
+    "INSERT INTO submissions (author_id, title, description, category, video_url, cover_url,"
+    " duration_seconds, format, size_bytes, hashtags, status, reject_reason)"
+    " SELECT a.id, $2, '演练现场记录', $3, 'https://media.example.com/ugc/' || md5($2) || '.mp4',"
+    " 'https://media.example.com/ugc/' || md5($2) || '.jpg', 90, 'mp4', 52428800,"
+    " ARRAY['逃生演练训练营', '安全生产月'], $4,"
+    " CASE WHEN $4 = 'rejected' THEN '画面与主题无关' END"
+    " FROM accounts a WHERE a.phone = $1"
+    " AND NOT EXISTS (SELECT 1 FROM submissions WHERE title = $2)",
+    4};
+
+/* $1 liker phone, $2 submission title */
+static const struct db_stmt LIKE_SEED = {
+    "seed_like",
+    "INSERT INTO likes (submission_id, account_id) SELECT s.id, a.id FROM submissions s,"
+    " accounts a WHERE s.title = $2 AND a.phone = $1 AND s.author_id <> a.id"
+    " ON CONFLICT DO NOTHING",
+    2};
+
+/* seeded likes go straight to the likes table: recount those submissions
+ * from it (and drop their unfolded shards, which the recount includes) */
+static const struct db_stmt RECOUNT_SEED = {
+    "seed_recount",
+    "WITH d AS (DELETE FROM like_shards WHERE submission_id IN (SELECT id FROM submissions"
+    " WHERE description = '演练现场记录')) UPDATE submissions s SET like_count = (SELECT count(*) FROM likes l"
+    " WHERE l.submission_id = s.id), last_like_at = (SELECT max(created_at) FROM likes l"
+    " WHERE l.submission_id = s.id) WHERE s.description = '演练现场记录'",
+    0};
+
+struct seed_submission {
+    const char *phone, *title, *category, *status;
+};
+
+static const struct seed_submission SUBMISSIONS[] = {
+    {"13900000001", "我家的高楼逃生路线", "high_rise_fire_escape", "approved"},
+    {"13900000002", "宿舍楼消防演练", "school_fire", "approved"},
+    {"13900000003", "课堂上的防溺水小课", "drowning", "approved"},
+    {"13900000004", "支队开放日：灭火器使用", "fire", "approved"},
+    {"13900000001", "楼道里的电动车隐患", "ebike_charging", "pending"},
+    {"13900000002", "随手拍：商场安全出口", "commercial_complex", "rejected"},
+};
+
+/* each liker likes the titles of the approved submissions named here */
+static const char *const LIKES[][2] = {
+    {"13900000002", "我家的高楼逃生路线"}, {"13900000003", "我家的高楼逃生路线"},
+    {"13900000004", "我家的高楼逃生路线"}, {"13900000001", "宿舍楼消防演练"},
+    {"13900000003", "宿舍楼消防演练"},     {"13900000001", "支队开放日：灭火器使用"},
+};
+
+static enum dc_err seed_contest(struct db_conn *c)
+{
+    enum dc_err err = DC_OK;
+    for (size_t i = 0; err == DC_OK && i < sizeof SUBMISSIONS / sizeof SUBMISSIONS[0]; i++) {
+        const struct seed_submission *x = &SUBMISSIONS[i];
+        const char *p[] = {x->phone, x->title, x->category, x->status};
+        err = db_exec_void(c, &SUBMISSION_SEED, p);
+    }
+    for (size_t i = 0; err == DC_OK && i < sizeof LIKES / sizeof LIKES[0]; i++)
+        err = db_exec_void(c, &LIKE_SEED, LIKES[i]);
+    if (err == DC_OK)
+        err = db_exec_void(c, &RECOUNT_SEED, NULL);
+    return err;
+}
+
 /* Lessons, livestreams (one live, one ended with its replay, one to come)
  * and a campaign running today. */
 static enum dc_err seed_learning(struct db_conn *c)
@@ -181,11 +247,13 @@ enum dc_err seed_demo(struct db_conn *c)
     free(hash);
     if (err == DC_OK)
         err = seed_learning(c);
+    if (err == DC_OK)
+        err = seed_contest(c);
     if (err == DC_OK) {
         printf("seed-demo: %zu organizations in Fujian, %d new demo accounts, %zu lessons, "
-               "%zu livestreams, the campaign runs today\n",
+               "%zu livestreams, %zu submissions with likes, the campaign runs today\n",
                sizeof ORGS / sizeof ORGS[0], created, sizeof LESSONS / sizeof LESSONS[0],
-               sizeof LIVES / sizeof LIVES[0]);
+               sizeof LIVES / sizeof LIVES[0], sizeof SUBMISSIONS / sizeof SUBMISSIONS[0]);
         printf("seed-demo: demo logins (password %s): admin %s, moderator %s, user %s\n",
                DEMO_PASSWORD, USERS[0].phone, USERS[1].phone, USERS[2].phone);
     }
