@@ -120,6 +120,13 @@ typedef int64_t (*api_item_key_fn)(const void *item);
  * one only says that another page exists), keyed for the cursor by key. */
 void api_reply_page(struct dc_req *req, const void *items, size_t n, int limit, size_t size,
                     api_item_json_fn to_json, api_item_key_fn key);
+/* Records the caller's admin or moderator action on target ("kind:key");
+ * details (may be NULL) is stolen. */
+enum dc_err api_audit(struct db_conn *conn, const struct dc_req *req, const char *action,
+                      const char *target, json_t *details);
+/* The same with the target "kind:id". */
+enum dc_err api_audit_id(struct db_conn *conn, const struct dc_req *req, const char *action,
+                         const char *kind, int64_t id, json_t *details);
 /* The account object of API.md section 2; phone only when with_phone. */
 json_t *api_account_json(const struct dc_account *a, bool with_phone);
 /* Decimal string of an id, as the API writes ids. */

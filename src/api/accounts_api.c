@@ -188,12 +188,9 @@ void accounts_api_set_role(struct dc_req *req)
     err = db_begin(conn);
     if (err == DC_OK)
         err = accounts_repo_set_role(conn, id, role, &acct);
-    if (err == DC_OK) {
-        char target[40], details[64];
-        snprintf(target, sizeof target, "account:%lld", (long long)id);
-        snprintf(details, sizeof details, "{\"role\": \"%s\"}", role);
-        err = audit_repo_insert(conn, req->auth.account_id, "account.role", target, details);
-    }
+    if (err == DC_OK)
+        err = api_audit_id(conn, req, "account.role", "account", id,
+                           json_pack("{s:s}", "role", role));
     if (err == DC_OK)
         err = db_commit(conn);
     if (err != DC_OK)

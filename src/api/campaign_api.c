@@ -146,13 +146,8 @@ void campaign_api_patch(struct dc_req *req)
         err = campaign_merge(body, &c, &field);
     if (err == DC_OK)
         err = campaign_repo_update(conn, &c);
-    if (err == DC_OK) {
-        char *details = json_dumps(body, JSON_COMPACT);
-        err = details ? audit_repo_insert(conn, req->auth.account_id, "campaign.update",
-                                          "campaign:1", details)
-                      : DC_ERR_NOMEM;
-        free(details);
-    }
+    if (err == DC_OK)
+        err = api_audit(conn, req, "campaign.update", "campaign:1", json_incref(body));
     if (err == DC_OK)
         err = db_commit(conn);
     if (err != DC_OK)

@@ -221,13 +221,8 @@ void certificates_api_revoke(struct dc_req *req)
     if (err == DC_OK) {
         char target[48];
         snprintf(target, sizeof target, "certificate:%s", serial);
-        json_t *d = json_pack("{s:s}", "reason", reason);
-        char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        json_decref(d);
-        err = details ? audit_repo_insert(conn, req->auth.account_id, "certificate.revoke", target,
-                                          details)
-                      : DC_ERR_NOMEM;
-        free(details);
+        err = api_audit(conn, req, "certificate.revoke", target,
+                        json_pack("{s:s}", "reason", reason));
     }
     if (err == DC_OK)
         err = db_commit(conn);

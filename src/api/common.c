@@ -139,3 +139,23 @@ void api_reply_page(struct dc_req *req, const void *items, size_t n, int limit, 
         json_array_append_new(arr, to_json(p + i * size));
     dc_reply_json(req, 200, api_page_json(arr, more, n ? key(p + (n - 1) * size) : 0, 0));
 }
+
+enum dc_err api_audit(struct db_conn *conn, const struct dc_req *req, const char *action,
+                      const char *target, json_t *details)
+{
+    char *text = details ? json_dumps(details, JSON_COMPACT) : NULL;
+    enum dc_err err = details && !text
+                          ? DC_ERR_NOMEM
+                          : audit_repo_insert(conn, req->auth.account_id, action, target, text);
+    json_decref(details);
+    free(text);
+    return err;
+}
+
+enum dc_err api_audit_id(struct db_conn *conn, const struct dc_req *req, const char *action,
+                         const char *kind, int64_t id, json_t *details)
+{
+    char target[64];
+    snprintf(target, sizeof target, "%s:%" PRId64, kind, id);
+    return api_audit(conn, req, action, target, details);
+}

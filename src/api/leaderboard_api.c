@@ -150,8 +150,7 @@ void leaderboard_api_freeze(struct dc_req *req)
         if (err == DC_OK)
             err = text ? leaderboard_repo_freeze(conn, camp.id, text, now, &stored) : DC_ERR_NOMEM;
         if (err == DC_OK)
-            err = audit_repo_insert(conn, req->auth.account_id, "leaderboard.freeze", "campaign:1",
-                                    NULL);
+            err = api_audit(conn, req, "leaderboard.freeze", "campaign:1", NULL);
     }
     if (err == DC_OK)
         err = db_commit(conn);

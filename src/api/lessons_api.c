@@ -114,12 +114,9 @@ static void lesson_write(struct dc_req *req, bool creating)
     err = db_begin(conn);
     if (err == DC_OK)
         err = creating ? lessons_repo_insert(conn, &f, &l) : lessons_repo_update(conn, id, &f, &l);
-    if (err == DC_OK) {
-        char target[40];
-        snprintf(target, sizeof target, "lesson:%lld", (long long)l.id);
-        err = audit_repo_insert(conn, req->auth.account_id,
-                                creating ? "lesson.create" : "lesson.update", target, NULL);
-    }
+    if (err == DC_OK)
+        err = api_audit_id(conn, req, creating ? "lesson.create" : "lesson.update", "lesson", l.id,
+                           NULL);
     if (err == DC_OK)
         err = db_commit(conn);
     if (err != DC_OK)

@@ -65,11 +65,8 @@ void livestreams_api_create(struct dc_req *req)
     err = db_begin(conn);
     if (err == DC_OK)
         err = livestreams_repo_insert(conn, title, expert, scheduled, description, &l);
-    if (err == DC_OK) {
-        char target[40];
-        snprintf(target, sizeof target, "livestream:%lld", (long long)l.id);
-        err = audit_repo_insert(conn, req->auth.account_id, "livestream.create", target, NULL);
-    }
+    if (err == DC_OK)
+        err = api_audit_id(conn, req, "livestream.create", "livestream", l.id, NULL);
     if (err == DC_OK)
         err = db_commit(conn);
     if (err != DC_OK)
@@ -118,12 +115,9 @@ static void livestream_transition(struct dc_req *req, bool ending)
     if (err == DC_OK)
         err = ending ? livestreams_repo_end(conn, id, replay, (int)duration, &l)
                      : livestreams_repo_start(conn, id, &l);
-    if (err == DC_OK) {
-        char target[40];
-        snprintf(target, sizeof target, "livestream:%lld", (long long)id);
-        err = audit_repo_insert(conn, req->auth.account_id,
-                                ending ? "livestream.end" : "livestream.start", target, NULL);
-    }
+    if (err == DC_OK)
+        err = api_audit_id(conn, req, ending ? "livestream.end" : "livestream.start", "livestream",
+                           id, NULL);
     if (err == DC_OK)
         err = db_commit(conn);
     if (err != DC_OK)

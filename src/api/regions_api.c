@@ -105,17 +105,10 @@ void organizations_api_create(struct dc_req *req)
     err = db_begin(conn);
     if (err == DC_OK)
         err = organizations_repo_insert(conn, name, type, region, &org);
-    if (err == DC_OK) {
-        char target[40];
-        snprintf(target, sizeof target, "organization:%lld", (long long)org.id);
-        json_t *d = json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "region_code", region);
-        char *details = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        json_decref(d);
-        err = details ? audit_repo_insert(conn, req->auth.account_id, "organization.create", target,
-                                          details)
-                      : DC_ERR_NOMEM;
-        free(details);
-    }
+    if (err == DC_OK)
+        err = api_audit_id(
+            conn, req, "organization.create", "organization", org.id,
+            json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "region_code", region));
     if (err == DC_OK)
         err = db_commit(conn);
     if (err != DC_OK)

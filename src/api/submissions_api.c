@@ -237,19 +237,6 @@ out:
     free(items);
 }
 
-/* Writes the audit entry of a moderation step on submission id. */
-static enum dc_err audit_submission(struct db_conn *conn, const struct dc_req *req,
-                                    const char *action, int64_t id, json_t *details)
-{
-    char target[40];
-    snprintf(target, sizeof target, "submission:%lld", (long long)id);
-    char *text = details ? json_dumps(details, JSON_COMPACT) : NULL;
-    json_decref(details);
-    enum dc_err err = audit_repo_insert(conn, req->auth.account_id, action, target, text);
-    free(text);
-    return err;
-}
-
 void submissions_api_patch(struct dc_req *req)
 {
     enum dc_err err = DC_ERR_INTERNAL;
@@ -309,7 +296,7 @@ void submissions_api_delete(struct dc_req *req)
     if (err == DC_OK)
         err = submissions_repo_set_status(conn, s.id, "removed", NULL, &s);
     if (err == DC_OK && s.author_id != req->auth.account_id)
-        err = audit_submission(conn, req, "submission.remove", s.id, NULL);
+        err = api_audit_id(conn, req, "submission.remove", "submission", s.id, NULL);
     if (err == DC_OK)
         err = db_commit(conn);
     if (err == DC_OK)
@@ -383,8 +370,8 @@ void submissions_api_review(struct dc_req *req)
         err = submissions_repo_set_status(conn, id, approve ? "approved" : "rejected",
                                           approve ? NULL : reason, &s);
     if (err == DC_OK)
-        err = audit_submission(conn, req, approve ? "submission.approve" : "submission.reject", id,
-                               reason ? json_pack("{s:s}", "reason", reason) : NULL);
+        err = api_audit_id(conn, req, approve ? "submission.approve" : "submission.reject",
+                           "submission", id, reason ? json_pack("{s:s}", "reason", reason) : NULL);
     if (err == DC_OK)
         err = db_commit(conn);
     if (err == DC_OK)
@@ -442,8 +429,8 @@ void submissions_api_recommend(struct dc_req *req)
     if (err == DC_OK)
         err = submissions_repo_recommend(conn, id, channels, &s);
     if (err == DC_OK)
-        err = audit_submission(conn, req, "submission.recommend", id,
-                               json_pack("{s:O}", "channels", ch));
+        err = api_audit_id(conn, req, "submission.recommend", "submission", id,
+                           json_pack("{s:O}", "channels", ch));
     if (err == DC_OK)
         err = db_commit(conn);
     if (err == DC_OK)
