@@ -29,13 +29,14 @@ struct dc_submission {
     int duration_seconds;
     char format[8];
     int64_t size_bytes;
-    char hashtags_json[2048];
+    char hashtags_json[4096]; /* 20 tags of 50 characters */
     char status[16];
     char reject_reason[DC_TEXT_MAX];
     bool has_reject_reason;
     bool recommended;
-    char channels_json[1024];
-    int64_t like_count;
+    char channels_json[4096]; /* 20 names of 50 characters */
+    int64_t like_count;       /* exact */
+    int64_t folded_likes;     /* as last folded: what sort=likes orders by */
     bool liked;
     char source[16];
     char created_at[DC_TS_LEN];

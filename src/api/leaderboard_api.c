@@ -129,11 +129,10 @@ void leaderboard_api_freeze(struct dc_req *req)
         err = campaign_repo_get_for_update(conn, &camp);
     if (err != DC_OK)
         goto out;
-    if (campaign_phase(&camp, now) != PHASE_ENDED) {
-        err = DC_ERR_CAMPAIGN_CLOSED;
-        goto out;
-    }
+    /* a second call answers the stored snapshot, whatever the dates say now */
     err = leaderboard_repo_snapshot(conn, camp.id, &stored);
+    if (err == DC_ERR_NOT_FOUND && campaign_phase(&camp, now) != PHASE_ENDED)
+        err = DC_ERR_CAMPAIGN_CLOSED;
     if (err == DC_ERR_NOT_FOUND) {
         /* the last likes may still sit in shards: fold them in first */
         err = likes_repo_fold(conn, &moved);

@@ -228,7 +228,7 @@ void submissions_api_list(struct dc_req *req)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, api_submission_json(&items[i]));
-    int64_t last_likes = n && f.by_likes && !f.author_id ? items[n - 1].like_count : 0;
+    int64_t last_likes = n && f.by_likes && !f.author_id ? items[n - 1].folded_likes : 0;
     dc_reply_json(req, 200, api_page_json(arr, more, last_likes, n ? items[n - 1].id : 0));
 out:
     if (req->status == 0)

@@ -148,7 +148,8 @@ static const struct db_stmt LIKE_SEED = {
 static const struct db_stmt RECOUNT_SEED = {
     "seed_recount",
     "WITH d AS (DELETE FROM like_shards WHERE submission_id IN (SELECT id FROM submissions"
-    " WHERE description = '演练现场记录')) UPDATE submissions s SET like_count = (SELECT count(*) FROM likes l"
+    " WHERE description = '演练现场记录')) UPDATE submissions s SET like_count = (SELECT count(*) "
+    "FROM likes l"
     " WHERE l.submission_id = s.id), last_like_at = (SELECT max(created_at) FROM likes l"
     " WHERE l.submission_id = s.id) WHERE s.description = '演练现场记录'",
     0};

@@ -19,7 +19,7 @@
     " array_to_json(s.recommended_channels)::text, s.like_count + coalesce((SELECT sum(delta)"     \
     " FROM like_shards ls WHERE ls.submission_id = s.id), 0), EXISTS (SELECT 1 FROM likes l"       \
     " WHERE l.submission_id = s.id AND l.account_id = " V                                          \
-    "), s.source, " TS("s.created_at") ", " TS("s.updated_at")
+    "), s.source, " TS("s.created_at") ", " TS("s.updated_at") ", s.like_count"
 #define FROM_SUB " FROM submissions s JOIN accounts a ON a.id = s.author_id"
 
 static const struct db_stmt INSERT = {
@@ -56,7 +56,7 @@ static const struct db_stmt LIST_LIKES = {
     "SELECT " SUB_COLS("$6::bigint") FROM_SUB
     " WHERE s.status = $1"
     " AND ($2::bigint = 0 OR s.author_id = $2) AND ($3::text IS NULL OR s.category = $3)"
-    " AND ($4::bigint = 0 OR (s.like_count, s.id) < ($7::int, $4::bigint))"
+    " AND ($4::bigint = 0 OR (s.like_count, s.id) < ($7::bigint, $4::bigint))"
     " ORDER BY s.like_count DESC, s.id DESC LIMIT $5::int",
     7};
 
@@ -76,7 +76,8 @@ static const struct db_stmt PATCH = {
 static const struct db_stmt SET_STATUS = {
     "submissions_set_status",
     "UPDATE submissions SET status = $2, reject_reason = $3, updated_at = now(),"
-    " recommended = recommended AND $2 = 'approved' WHERE id = $1 RETURNING id",
+    " recommended = recommended AND $2 = 'approved', recommended_channels = CASE WHEN"
+    " $2 = 'approved' THEN recommended_channels ELSE '{}' END WHERE id = $1 RETURNING id",
     3};
 
 static const struct db_stmt RECOMMEND = {
@@ -114,6 +115,7 @@ static void from_row(const PGresult *r, int i, void *item)
     COPY(source, 20);
     COPY(created_at, 21);
     COPY(updated_at, 22);
+    s->folded_likes = strtoll(PQgetvalue(r, i, 23), NULL, 10);
 #undef COPY
 }
 
