@@ -103,6 +103,9 @@ static int cmd_serve(int argc, char **argv)
                      (int)dc_config.db_pool_size) != DC_OK)
         return fail("out of memory");
     (void)password_dummy_hash(); /* ready before the first login, so timing is even */
+    /* before any thread exists, so that no thread but the main one gets them */
+    sigset_t sigs;
+    server_block_signals(&sigs);
     if (like_folder_start() != DC_OK)
         return fail("cannot start the like folder thread");
     enum dc_err err = server_run();

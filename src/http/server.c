@@ -412,6 +412,15 @@ static void adopt_backlog(struct MHD_Daemon *d, MHD_socket lsock)
     }
 }
 
+void server_block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 enum dc_err server_run(void)
 {
     struct sockaddr_in addr;
@@ -423,13 +432,9 @@ enum dc_err server_run(void)
         return DC_ERR_INTERNAL;
     }
 
-    /* the main thread waits for these; workers must not take them */
+    /* blocked since server_block_signals(): only sigwait below takes them */
     sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    server_block_signals(&sigs);
 
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct MHD_Daemon *d = MHD_start_daemon(
