@@ -84,8 +84,9 @@ enum dc_err likes_repo_target(struct db_conn *c, int64_t submission_id, struct d
  * returns the count including it. */
 enum dc_err likes_repo_set(struct db_conn *c, int64_t submission_id, int64_t account_id, bool like,
                            int64_t *like_count);
-/* Moves the shards into submissions.like_count; *moved receives how many
- * submissions changed. */
+/* Moves the shards into submissions.like_count and refreshes their newest
+ * like's time; *moved receives how many submissions changed. Run it inside
+ * a transaction (two statements). */
 enum dc_err likes_repo_fold(struct db_conn *c, int *moved);
 
 /* like_folder.c: a thread that folds every second while the server runs. */

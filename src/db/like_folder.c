@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "drillcamp/contest.h"
-#include "drillcamp/log.h"
 
 #define FOLD_INTERVAL_MS 1000
 
@@ -35,8 +34,9 @@ static void *folder_main(void *arg)
         struct db_conn *c;
         int moved;
         if (db_acquire(&c) == DC_OK) {
-            (void)likes_repo_fold(c, &moved);
-            db_release(c);
+            if (db_begin(c) == DC_OK && likes_repo_fold(c, &moved) == DC_OK)
+                (void)db_commit(c);
+            db_release(c); /* rolls back what did not commit */
         }
         pthread_mutex_lock(&mu);
     }

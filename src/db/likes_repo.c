@@ -47,10 +47,17 @@ static const struct db_stmt FOLD = {
     "likes_fold",
     "WITH moved AS (DELETE FROM like_shards RETURNING submission_id, delta),"
     " sums AS (SELECT submission_id, sum(delta) AS d FROM moved GROUP BY submission_id)"
-    " UPDATE submissions s SET like_count = s.like_count + sums.d,"
-    " last_like_at = (SELECT max(l.created_at) FROM likes l WHERE l.submission_id = s.id)"
-    " FROM sums WHERE s.id = sums.submission_id",
+    " UPDATE submissions s SET like_count = s.like_count + sums.d"
+    " FROM sums WHERE s.id = sums.submission_id RETURNING s.id",
     0};
+
+/* a second statement, so that it sees the likes whose shard rows the fold
+ * waited for (they committed after the fold statement's snapshot) */
+static const struct db_stmt FOLD_NEWEST = {
+    "likes_fold_newest",
+    "UPDATE submissions s SET last_like_at = (SELECT max(l.created_at) FROM likes l"
+    " WHERE l.submission_id = s.id) WHERE s.id = ANY ($1::bigint[])",
+    1};
 
 static const struct db_stmt RANK_PAGE = {
     "leaderboard_page",
@@ -138,12 +145,30 @@ enum dc_err likes_repo_set(struct db_conn *c, int64_t submission_id, int64_t acc
 enum dc_err likes_repo_fold(struct db_conn *c, int *moved)
 {
     PGresult *r;
+    *moved = 0;
     enum dc_err err = db_exec(c, &FOLD, NULL, &r, NULL);
-    *moved = err == DC_OK ? atoi(PQcmdTuples(r)) : 0;
+    if (err != DC_OK)
+        return err;
+    int n = PQntuples(r);
+    char *ids = malloc((size_t)n * 21 + 3);
+    if (!ids) {
+        PQclear(r);
+        return DC_ERR_NOMEM;
+    }
+    size_t o = 0;
+    ids[o++] = '{';
+    for (int i = 0; i < n; i++)
+        o += (size_t)sprintf(ids + o, "%s%s", i ? "," : "", PQgetvalue(r, i, 0));
+    ids[o++] = '}';
+    ids[o] = '\0';
     PQclear(r);
+    const char *p[] = {ids};
+    if (n > 0)
+        err = db_exec_void(c, &FOLD_NEWEST, p);
+    free(ids);
+    *moved = n;
     return err;
 }
-
 static void rank_from_row(const PGresult *r, int i, void *item)
 {
     struct dc_rank_row *x = item;
