@@ -257,6 +257,48 @@ const char *dc_err_code_of(const struct dc_resp *r)
     return s ? s : "";
 }
 
+const char *dc_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+json_int_t dc_int(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    ck_assert_msg(json_is_integer(v), "%s is not an integer", key);
+    return json_integer_value(v);
+}
+
+struct dc_resp *dc_send_json(const char *method, const char *path, const char *token, json_t *body)
+{
+    ck_assert_ptr_nonnull(body);
+    char *text = json_dumps(body, JSON_COMPACT);
+    ck_assert_ptr_nonnull(text);
+    struct dc_resp *r = dc_req(method, path, token, text);
+    free(text);
+    json_decref(body);
+    return r;
+}
+
+void dc_expect_status(const struct dc_resp *r, long status, const char *what)
+{
+    ck_assert_msg(r->status == status, "%s: status %ld, want %ld; body %.1500s", what, r->status,
+                  status, r->body);
+}
+
+void dc_expect_error(const struct dc_resp *r, long status, const char *code, const char *field,
+                     const char *what)
+{
+    dc_expect_status(r, status, what);
+    ck_assert_msg(strcmp(dc_err_code_of(r), code) == 0, "%s: code %s, want %s; body %s", what,
+                  dc_err_code_of(r), code, r->body);
+    if (field) {
+        const char *f = dc_str(json_object_get(r->json, "error"), "field");
+        ck_assert_msg(f && strcmp(f, field) == 0, "%s: field %s, want %s", what, f ? f : "(none)",
+                      field);
+    }
+}
+
 char *dc_unique_phone(char *out)
 {
     unsigned char raw[8];

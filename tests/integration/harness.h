@@ -41,6 +41,18 @@ char *dc_resp_header(const struct dc_resp *r, const char *name);
 /* error.code of an error envelope, or "" */
 const char *dc_err_code_of(const struct dc_resp *r);
 
+/* JSON shorthands for assertions: a member's string (NULL when absent) and
+ * integer (asserted to be one). */
+const char *dc_str(const json_t *obj, const char *key);
+json_int_t dc_int(const json_t *obj, const char *key);
+/* Sends a JSON value as the body (the reference is stolen). */
+struct dc_resp *dc_send_json(const char *method, const char *path, const char *token, json_t *body);
+/* Asserts the status, printing what and the body when it differs. */
+void dc_expect_status(const struct dc_resp *r, long status, const char *what);
+/* Asserts an error envelope's status and code, and its field unless NULL. */
+void dc_expect_error(const struct dc_resp *r, long status, const char *code, const char *field,
+                     const char *what);
+
 /* A phone number no other test uses. out: 12 bytes. */
 char *dc_unique_phone(char *out);
 /* Registers an individual in 350100; returns the account id (malloc'ed). */

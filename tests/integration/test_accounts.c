@@ -38,23 +38,6 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static const char *str_of(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-/* POSTs/PATCHes/PUTs a JSON value (the reference is stolen). */
-static struct dc_resp *send_json(const char *method, const char *path, const char *token,
-                                 json_t *body)
-{
-    char *text = json_dumps(body, JSON_COMPACT);
-    ck_assert_ptr_nonnull(text);
-    struct dc_resp *r = dc_req(method, path, token, text);
-    free(text);
-    json_decref(body);
-    return r;
-}
-
 /* Asserts an error envelope: status, code, and field (NULL: no field
  * expected; "*": any). Only code, message and field may appear. */
 static void expect_error(const struct dc_resp *r, long status, const char *code, const char *field,
@@ -67,7 +50,7 @@ static void expect_error(const struct dc_resp *r, long status, const char *code,
     ck_assert_msg(json_object_size(r->json) == 1, "%s: extra top-level keys: %s", what, r->body);
     ck_assert_msg(strcmp(dc_err_code_of(r), code) == 0, "%s: code %s, want %s", what,
                   dc_err_code_of(r), code);
-    const char *msg = str_of(e, "message");
+    const char *msg = dc_str(e, "message");
     ck_assert_msg(msg && *msg, "%s: no message in %s", what, r->body);
     const char *key;
     json_t *v;
@@ -78,7 +61,7 @@ static void expect_error(const struct dc_resp *r, long status, const char *code,
                           strcmp(key, "field") == 0,
                       "%s: unexpected error key %s in %s", what, key, r->body);
     }
-    const char *got = str_of(e, "field");
+    const char *got = dc_str(e, "field");
     if (field && strcmp(field, "*") != 0)
         ck_assert_msg(got && strcmp(got, field) == 0, "%s: field %s, want %s; body %s", what,
                       got ? got : "(none)", field, r->body);
@@ -94,9 +77,9 @@ static json_t *register_body(const char *phone)
 /* Registration with body must fail 422 naming field; nothing is created. */
 static void expect_register_422(json_t *body, const char *field, const char *what)
 {
-    const char *phone = str_of(body, "phone");
+    const char *phone = dc_str(body, "phone");
     char *phone_copy = phone ? strdup(phone) : NULL;
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, body);
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, body);
     expect_error(r, 422, "validation_failed", field, what);
     dc_resp_free(r);
     if (phone_copy) {
@@ -230,8 +213,8 @@ static struct dc_resp *get_me(const char *token)
 
 static long login_status(const char *phone, const char *password)
 {
-    struct dc_resp *r = send_json("POST", "/v1/sessions", NULL,
-                                  json_pack("{s:s, s:s}", "phone", phone, "password", password));
+    struct dc_resp *r = dc_send_json("POST", "/v1/sessions", NULL,
+                                     json_pack("{s:s, s:s}", "phone", phone, "password", password));
     long st = r->status;
     dc_resp_free(r);
     return st;
@@ -257,17 +240,16 @@ static char *new_user(char *phone_out, char *id_out)
 /* An organization created by an admin; returns its id (malloc'ed). */
 static char *new_org(const char *admin, const char *name, const char *type, const char *region)
 {
-    struct dc_resp *r =
-        send_json("POST", "/v1/admin/organizations", admin,
-                  json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "region_code", region));
+    struct dc_resp *r = dc_send_json(
+        "POST", "/v1/admin/organizations", admin,
+        json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "region_code", region));
     ck_assert_msg(r->status == 201, "create organization: %ld %s", r->status, r->body);
-    const char *id = str_of(r->json, "id");
+    const char *id = dc_str(r->json, "id");
     ck_assert_msg(is_decimal_id(id), "organization id %s", r->body);
     char *out = strdup(id);
     dc_resp_free(r);
     return out;
 }
-
 
 /* ---- registration ----------------------------------------------------- */
 
@@ -276,21 +258,21 @@ START_TEST(register_returns_account)
 {
     char phone[12];
     dc_unique_phone(phone);
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, register_body(phone));
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, register_body(phone));
     ck_assert_msg(r->status == 201, "register: %ld %s", r->status, r->body);
     ck_assert(json_is_object(r->json));
-    ck_assert_msg(is_decimal_id(str_of(r->json, "id")), "id must be a decimal string: %s", r->body);
-    ck_assert_str_eq(str_of(r->json, "phone"), phone);
+    ck_assert_msg(is_decimal_id(dc_str(r->json, "id")), "id must be a decimal string: %s", r->body);
+    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
     char masked[16];
     snprintf(masked, sizeof masked, "%.3s****%.4s", phone, phone + 7);
-    ck_assert_str_eq(str_of(r->json, "phone_masked"), masked);
-    ck_assert_str_eq(str_of(r->json, "display_name"), "测试用户");
-    ck_assert_str_eq(str_of(r->json, "kind"), "individual");
-    ck_assert_str_eq(str_of(r->json, "role"), "user");
-    ck_assert_str_eq(str_of(r->json, "region_code"), "350100");
+    ck_assert_str_eq(dc_str(r->json, "phone_masked"), masked);
+    ck_assert_str_eq(dc_str(r->json, "display_name"), "测试用户");
+    ck_assert_str_eq(dc_str(r->json, "kind"), "individual");
+    ck_assert_str_eq(dc_str(r->json, "role"), "user");
+    ck_assert_str_eq(dc_str(r->json, "region_code"), "350100");
     ck_assert(json_is_null(json_object_get(r->json, "organization_id")));
-    ck_assert_str_eq(str_of(r->json, "audience"), "public");
-    long long created = parse_rfc3339_utc(str_of(r->json, "created_at"));
+    ck_assert_str_eq(dc_str(r->json, "audience"), "public");
+    long long created = parse_rfc3339_utc(dc_str(r->json, "created_at"));
     ck_assert_msg(created > 0, "created_at not RFC 3339 UTC: %s", r->body);
     long long skew = created - (long long)time(NULL);
     ck_assert_msg(skew > -300 && skew < 300, "created_at is %lld s off the clock", skew);
@@ -307,7 +289,7 @@ START_TEST(register_returns_account)
     /* the password is kept only as a salted hash */
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT password_hash FROM accounts WHERE id = %s",
-             str_of(r->json, "id"));
+             dc_str(r->json, "id"));
     char *hash = dc_sql_value(sql);
     ck_assert_ptr_nonnull(hash);
     ck_assert_msg(strstr(hash, PASSWORD) == NULL && strlen(hash) > 32, "password_hash: %s", hash);
@@ -317,11 +299,11 @@ START_TEST(register_returns_account)
     dc_unique_phone(phone);
     json_t *b = register_body(phone);
     json_object_set_new(b, "audience", json_string("teacher"));
-    r = send_json("POST", "/v1/accounts", NULL, b);
+    r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_msg(r->status == 201, "register: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "audience"), "teacher");
+    ck_assert_str_eq(dc_str(r->json, "audience"), "teacher");
     snprintf(sql, sizeof sql, "SELECT password_hash FROM accounts WHERE id = %s",
-             str_of(r->json, "id"));
+             dc_str(r->json, "id"));
     char *hash2 = dc_sql_value(sql);
     ck_assert_ptr_nonnull(hash2);
     ck_assert_msg(strcmp(hash, hash2) != 0, "same password, same hash: no salt");
@@ -339,29 +321,29 @@ START_TEST(register_chinese_name_roundtrip)
     dc_unique_phone(phone);
     json_t *b = register_body(phone);
     json_object_set_new(b, "display_name", json_string(name));
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_msg(r->status == 201, "register: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "display_name"), name);
+    ck_assert_str_eq(dc_str(r->json, "display_name"), name);
     ck_assert_msg(strstr(r->body, name) != NULL, "register body not raw UTF-8: %s", r->body);
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT display_name FROM accounts WHERE id = %s",
-             str_of(r->json, "id"));
+             dc_str(r->json, "id"));
     dc_resp_free(r);
     char *stored = dc_sql_value(sql);
     ck_assert_ptr_nonnull(stored);
     ck_assert_str_eq(stored, name);
     free(stored);
 
-    r = send_json("POST", "/v1/sessions", NULL,
-                  json_pack("{s:s, s:s}", "phone", phone, "password", PASSWORD));
+    r = dc_send_json("POST", "/v1/sessions", NULL,
+                     json_pack("{s:s, s:s}", "phone", phone, "password", PASSWORD));
     ck_assert_int_eq(r->status, 201);
-    ck_assert_str_eq(str_of(json_object_get(r->json, "account"), "display_name"), name);
+    ck_assert_str_eq(dc_str(json_object_get(r->json, "account"), "display_name"), name);
     ck_assert(strstr(r->body, name) != NULL);
-    char *tok = strdup(str_of(r->json, "token"));
+    char *tok = strdup(dc_str(r->json, "token"));
     dc_resp_free(r);
 
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "display_name"), name);
+    ck_assert_str_eq(dc_str(r->json, "display_name"), name);
     ck_assert(strstr(r->body, name) != NULL);
     dc_resp_free(r);
     free(tok);
@@ -376,14 +358,14 @@ START_TEST(register_rejects_bad_phone)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *b = register_body("13800138000");
         json_object_set_new(b, "phone", json_string(bad[i]));
-        struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+        struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
         expect_error(r, 422, "validation_failed", "phone", bad[i]);
         dc_resp_free(r);
     }
     /* a JSON number is not a phone string */
     json_t *b = register_body("13800138000");
     json_object_set_new(b, "phone", json_integer(13800138000LL));
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
     expect_error(r, 422, "validation_failed", "phone", "numeric phone");
     dc_resp_free(r);
 }
@@ -420,7 +402,7 @@ START_TEST(register_password_length)
         pw[ok_len[i]] = '\0';
         b = register_body(dc_unique_phone(phone));
         json_object_set_new(b, "password", json_string(pw));
-        struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+        struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
         ck_assert_msg(r->status == 201, "%zu-char password: %ld %s", ok_len[i], r->status, r->body);
         dc_resp_free(r);
         ck_assert_int_eq(login_status(phone, pw), 201);
@@ -460,9 +442,9 @@ START_TEST(register_display_name_rules)
     name[strlen(name) - 3] = '\0';
     b = register_body(dc_unique_phone(phone));
     json_object_set_new(b, "display_name", json_string(name));
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_msg(r->status == 201, "40 Chinese chars: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "display_name"), name);
+    ck_assert_str_eq(dc_str(r->json, "display_name"), name);
     dc_resp_free(r);
 }
 END_TEST
@@ -535,16 +517,16 @@ START_TEST(register_duplicate_phone)
     dc_unique_phone(phone);
     json_t *b = register_body(phone);
     json_object_set_new(b, "display_name", json_string("先来的"));
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_int_eq(r->status, 201);
-    char *id = strdup(str_of(r->json, "id"));
+    char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
 
     b = register_body(phone);
     json_object_set_new(b, "display_name", json_string("后到的"));
     json_object_set_new(b, "password", json_string("another password 2"));
     json_object_set_new(b, "region_code", json_string("350200"));
-    r = send_json("POST", "/v1/accounts", NULL, b);
+    r = dc_send_json("POST", "/v1/accounts", NULL, b);
     expect_error(r, 409, "phone_taken", NULL, "duplicate phone");
     dc_resp_free(r);
 
@@ -552,9 +534,9 @@ START_TEST(register_duplicate_phone)
     char *tok = dc_login(phone, PASSWORD);
     ck_assert_ptr_nonnull(tok);
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "id"), id);
-    ck_assert_str_eq(str_of(r->json, "display_name"), "先来的");
-    ck_assert_str_eq(str_of(r->json, "region_code"), "350100");
+    ck_assert_str_eq(dc_str(r->json, "id"), id);
+    ck_assert_str_eq(dc_str(r->json, "display_name"), "先来的");
+    ck_assert_str_eq(dc_str(r->json, "region_code"), "350100");
     dc_resp_free(r);
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM accounts WHERE phone = '%s'", phone);
@@ -627,20 +609,20 @@ START_TEST(register_official_with_organization)
     json_object_set_new(b, "organization_id", json_string(org));
     json_object_set_new(b, "display_name", json_string("鼓楼应急"));
     json_object_set_new(b, "audience", json_string("employee"));
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_msg(r->status == 201, "official register: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "kind"), "official");
-    ck_assert_str_eq(str_of(r->json, "organization_id"), org);
-    ck_assert_str_eq(str_of(r->json, "audience"), "employee");
-    ck_assert_str_eq(str_of(r->json, "role"), "user");
+    ck_assert_str_eq(dc_str(r->json, "kind"), "official");
+    ck_assert_str_eq(dc_str(r->json, "organization_id"), org);
+    ck_assert_str_eq(dc_str(r->json, "audience"), "employee");
+    ck_assert_str_eq(dc_str(r->json, "role"), "user");
     dc_resp_free(r);
 
     /* an individual may name an organization too */
     b = register_body(dc_unique_phone(phone));
     json_object_set_new(b, "organization_id", json_string(org));
-    r = send_json("POST", "/v1/accounts", NULL, b);
+    r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_msg(r->status == 201, "individual with org: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "organization_id"), org);
+    ck_assert_str_eq(dc_str(r->json, "organization_id"), org);
     dc_resp_free(r);
     free(org);
     free(admin);
@@ -655,25 +637,25 @@ START_TEST(login_returns_token)
     dc_unique_phone(phone);
     char *id = dc_register(phone, PASSWORD, "登录测试");
     ck_assert_ptr_nonnull(id);
-    struct dc_resp *r = send_json("POST", "/v1/sessions", NULL,
-                                  json_pack("{s:s, s:s}", "phone", phone, "password", PASSWORD));
+    struct dc_resp *r = dc_send_json("POST", "/v1/sessions", NULL,
+                                     json_pack("{s:s, s:s}", "phone", phone, "password", PASSWORD));
     ck_assert_msg(r->status == 201, "login: %ld %s", r->status, r->body);
-    const char *tok = str_of(r->json, "token");
+    const char *tok = dc_str(r->json, "token");
     ck_assert_ptr_nonnull(tok);
     ck_assert_int_eq(strlen(tok), 43);
     for (const char *p = tok; *p; p++)
         ck_assert_msg((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
                           (*p >= '0' && *p <= '9') || *p == '-' || *p == '_',
                       "token char %c is not base64url", *p);
-    long long exp = parse_rfc3339_utc(str_of(r->json, "expires_at"));
+    long long exp = parse_rfc3339_utc(dc_str(r->json, "expires_at"));
     ck_assert_msg(exp > 0, "expires_at not RFC 3339 UTC: %s", r->body);
     long long days = (exp - (long long)time(NULL)) / 86400;
     ck_assert_msg(days >= 29 && days <= 30, "token lives %lld days, want 30", days);
     json_t *acct = json_object_get(r->json, "account");
-    ck_assert_str_eq(str_of(acct, "id"), id);
-    ck_assert_str_eq(str_of(acct, "phone"), phone);
-    ck_assert_str_eq(str_of(acct, "role"), "user");
-    ck_assert_str_eq(str_of(acct, "display_name"), "登录测试");
+    ck_assert_str_eq(dc_str(acct, "id"), id);
+    ck_assert_str_eq(dc_str(acct, "phone"), phone);
+    ck_assert_str_eq(dc_str(acct, "role"), "user");
+    ck_assert_str_eq(dc_str(acct, "display_name"), "登录测试");
     char *cc = dc_resp_header(r, "Cache-Control");
     ck_assert_msg(cc && strstr(cc, "no-store"), "Cache-Control on login: %s", cc ? cc : "none");
     free(cc);
@@ -706,16 +688,16 @@ START_TEST(login_bad_credentials)
     ck_assert_ptr_nonnull(id);
 
     struct dc_resp *wrong =
-        send_json("POST", "/v1/sessions", NULL,
-                  json_pack("{s:s, s:s}", "phone", phone, "password", "wrong password 9"));
+        dc_send_json("POST", "/v1/sessions", NULL,
+                     json_pack("{s:s, s:s}", "phone", phone, "password", "wrong password 9"));
     struct dc_resp *unknown =
-        send_json("POST", "/v1/sessions", NULL,
-                  json_pack("{s:s, s:s}", "phone", other, "password", "wrong password 9"));
+        dc_send_json("POST", "/v1/sessions", NULL,
+                     json_pack("{s:s, s:s}", "phone", other, "password", "wrong password 9"));
 
     expect_error(wrong, 401, "invalid_credentials", NULL, "wrong password");
     expect_error(unknown, 401, "invalid_credentials", NULL, "unknown phone");
-    ck_assert_str_eq(str_of(json_object_get(wrong->json, "error"), "message"),
-                     str_of(json_object_get(unknown->json, "error"), "message"));
+    ck_assert_str_eq(dc_str(json_object_get(wrong->json, "error"), "message"),
+                     dc_str(json_object_get(unknown->json, "error"), "message"));
     ck_assert(json_object_get(json_object_get(wrong->json, "error"), "field") == NULL);
     ck_assert(json_object_get(json_object_get(unknown->json, "error"), "field") == NULL);
     char *w1 = dc_resp_header(wrong, "WWW-Authenticate");
@@ -728,10 +710,11 @@ START_TEST(login_bad_credentials)
     dc_resp_free(unknown);
 
     /* missing fields are 422, not 401 */
-    struct dc_resp *r = send_json("POST", "/v1/sessions", NULL, json_pack("{s:s}", "phone", phone));
+    struct dc_resp *r =
+        dc_send_json("POST", "/v1/sessions", NULL, json_pack("{s:s}", "phone", phone));
     expect_error(r, 422, "validation_failed", "password", "login without password");
     dc_resp_free(r);
-    r = send_json("POST", "/v1/sessions", NULL, json_pack("{s:s}", "password", PASSWORD));
+    r = dc_send_json("POST", "/v1/sessions", NULL, json_pack("{s:s}", "password", PASSWORD));
     expect_error(r, 422, "validation_failed", "phone", "login without phone");
     dc_resp_free(r);
     free(id);
@@ -744,7 +727,7 @@ START_TEST(me_requires_valid_bearer)
     char phone[12];
     char *tok = new_user(phone, NULL);
     struct dc_resp *r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
     char *cc = dc_resp_header(r, "Cache-Control");
     ck_assert_msg(cc && strstr(cc, "no-store"), "Cache-Control: %s", cc ? cc : "(absent)");
     free(cc);
@@ -920,51 +903,51 @@ START_TEST(patch_me_changes_profile)
 {
     char phone[12], id[24];
     char *tok = new_user(phone, id);
-    struct dc_resp *r = send_json("PATCH", "/v1/me", tok,
-                                  json_pack("{s:s, s:s, s:s}", "display_name", "李四（厦门）",
-                                            "region_code", "350200", "audience", "student"));
+    struct dc_resp *r = dc_send_json("PATCH", "/v1/me", tok,
+                                     json_pack("{s:s, s:s, s:s}", "display_name", "李四（厦门）",
+                                               "region_code", "350200", "audience", "student"));
     ck_assert_msg(r->status == 200, "patch: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "display_name"), "李四（厦门）");
-    ck_assert_str_eq(str_of(r->json, "region_code"), "350200");
-    ck_assert_str_eq(str_of(r->json, "audience"), "student");
-    ck_assert_str_eq(str_of(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "display_name"), "李四（厦门）");
+    ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
+    ck_assert_str_eq(dc_str(r->json, "audience"), "student");
+    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
     dc_resp_free(r);
 
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "id"), id);
-    ck_assert_str_eq(str_of(r->json, "display_name"), "李四（厦门）");
-    ck_assert_str_eq(str_of(r->json, "region_code"), "350200");
-    ck_assert_str_eq(str_of(r->json, "audience"), "student");
-    ck_assert_str_eq(str_of(r->json, "kind"), "individual");
-    ck_assert_str_eq(str_of(r->json, "role"), "user");
+    ck_assert_str_eq(dc_str(r->json, "id"), id);
+    ck_assert_str_eq(dc_str(r->json, "display_name"), "李四（厦门）");
+    ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
+    ck_assert_str_eq(dc_str(r->json, "audience"), "student");
+    ck_assert_str_eq(dc_str(r->json, "kind"), "individual");
+    ck_assert_str_eq(dc_str(r->json, "role"), "user");
     dc_resp_free(r);
 
     /* an empty object changes nothing */
-    r = send_json("PATCH", "/v1/me", tok, json_object());
+    r = dc_send_json("PATCH", "/v1/me", tok, json_object());
     ck_assert_msg(r->status == 200, "empty patch: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "display_name"), "李四（厦门）");
-    ck_assert_str_eq(str_of(r->json, "region_code"), "350200");
+    ck_assert_str_eq(dc_str(r->json, "display_name"), "李四（厦门）");
+    ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
     dc_resp_free(r);
 
     /* bad values are 422 naming the field, and change nothing */
-    r = send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "region_code", "999999"));
+    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "region_code", "999999"));
     expect_error(r, 422, "validation_failed", "region_code", "patch unknown region");
     dc_resp_free(r);
-    r = send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "organization_id", "999999999999"));
+    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "organization_id", "999999999999"));
     expect_error(r, 422, "validation_failed", "organization_id", "patch unknown organization");
     dc_resp_free(r);
-    r = send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "display_name", ""));
+    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "display_name", ""));
     expect_error(r, 422, "validation_failed", "display_name", "patch empty name");
     dc_resp_free(r);
-    r = send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "audience", "martian"));
+    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "audience", "martian"));
     expect_error(r, 422, "validation_failed", "audience", "patch bad audience");
     dc_resp_free(r);
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "region_code"), "350200");
-    ck_assert_str_eq(str_of(r->json, "audience"), "student");
+    ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
+    ck_assert_str_eq(dc_str(r->json, "audience"), "student");
     dc_resp_free(r);
 
-    r = send_json("PATCH", "/v1/me", NULL, json_pack("{s:s}", "audience", "public"));
+    r = dc_send_json("PATCH", "/v1/me", NULL, json_pack("{s:s}", "audience", "public"));
     expect_unauthorized(r, "patch without token");
     dc_resp_free(r);
     free(tok);
@@ -977,26 +960,26 @@ START_TEST(patch_me_ignores_role_phone_kind)
     char phone[12], other[12], id[24];
     char *tok = new_user(phone, id);
     dc_unique_phone(other);
-    struct dc_resp *r = send_json("PATCH", "/v1/me", tok,
-                                  json_pack("{s:s, s:s, s:s, s:s}", "role", "admin", "phone", other,
-                                            "kind", "official", "audience", "resident"));
+    struct dc_resp *r = dc_send_json("PATCH", "/v1/me", tok,
+                                     json_pack("{s:s, s:s, s:s, s:s}", "role", "admin", "phone",
+                                               other, "kind", "official", "audience", "resident"));
     ck_assert_msg(r->status == 200, "patch: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "role"), "user");
-    ck_assert_str_eq(str_of(r->json, "phone"), phone);
-    ck_assert_str_eq(str_of(r->json, "kind"), "individual");
-    ck_assert_str_eq(str_of(r->json, "audience"), "resident");
+    ck_assert_str_eq(dc_str(r->json, "role"), "user");
+    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "kind"), "individual");
+    ck_assert_str_eq(dc_str(r->json, "audience"), "resident");
     dc_resp_free(r);
 
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "role"), "user");
-    ck_assert_str_eq(str_of(r->json, "phone"), phone);
-    ck_assert_str_eq(str_of(r->json, "kind"), "individual");
+    ck_assert_str_eq(dc_str(r->json, "role"), "user");
+    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "kind"), "individual");
     dc_resp_free(r);
 
     /* still no admin rights */
     char path[96];
     snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id);
-    r = send_json("PUT", path, tok, json_pack("{s:s}", "role", "admin"));
+    r = dc_send_json("PUT", path, tok, json_pack("{s:s}", "role", "admin"));
     expect_error(r, 403, "forbidden", NULL, "role change by a plain user");
     dc_resp_free(r);
     char sql[96];
@@ -1022,33 +1005,33 @@ START_TEST(patch_me_official_keeps_organization)
     json_t *b = register_body(dc_unique_phone(phone));
     json_object_set_new(b, "kind", json_string("official"));
     json_object_set_new(b, "organization_id", json_string(org));
-    struct dc_resp *r = send_json("POST", "/v1/accounts", NULL, b);
+    struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_int_eq(r->status, 201);
     dc_resp_free(r);
     char *tok = dc_login(phone, PASSWORD);
     ck_assert_ptr_nonnull(tok);
 
-    r = send_json("PATCH", "/v1/me", tok, json_pack("{s:n}", "organization_id"));
+    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:n}", "organization_id"));
     expect_error(r, 422, "validation_failed", "organization_id", "official clears organization");
     dc_resp_free(r);
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "organization_id"), org);
+    ck_assert_str_eq(dc_str(r->json, "organization_id"), org);
     dc_resp_free(r);
 
     /* moving to another real organization is fine */
-    r = send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "organization_id", org2));
+    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "organization_id", org2));
     ck_assert_msg(r->status == 200, "patch org: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "organization_id"), org2);
+    ck_assert_str_eq(dc_str(r->json, "organization_id"), org2);
     dc_resp_free(r);
     free(tok);
 
     /* an individual may join and leave an organization */
     char *ind = new_user(NULL, NULL);
-    r = send_json("PATCH", "/v1/me", ind, json_pack("{s:s}", "organization_id", org));
+    r = dc_send_json("PATCH", "/v1/me", ind, json_pack("{s:s}", "organization_id", org));
     ck_assert_msg(r->status == 200, "individual joins: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "organization_id"), org);
+    ck_assert_str_eq(dc_str(r->json, "organization_id"), org);
     dc_resp_free(r);
-    r = send_json("PATCH", "/v1/me", ind, json_pack("{s:n}", "organization_id"));
+    r = dc_send_json("PATCH", "/v1/me", ind, json_pack("{s:n}", "organization_id"));
     ck_assert_msg(r->status == 200, "individual leaves: %ld %s", r->status, r->body);
     ck_assert(json_is_null(json_object_get(r->json, "organization_id")));
     dc_resp_free(r);
@@ -1067,7 +1050,7 @@ START_TEST(patch_me_password_needs_current)
     char phone[12];
     char *tok = new_user(phone, NULL);
     struct dc_resp *r =
-        send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "password", "brand new pass 2"));
+        dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "password", "brand new pass 2"));
     expect_error(r, 422, "validation_failed", "current_password", "no current_password");
     dc_resp_free(r);
     ck_assert_int_eq(login_status(phone, PASSWORD), 201);
@@ -1085,16 +1068,16 @@ START_TEST(patch_me_password_wrong_current)
     char *other = dc_login(phone, PASSWORD);
     ck_assert_ptr_nonnull(other);
     struct dc_resp *r =
-        send_json("PATCH", "/v1/me", tok,
-                  json_pack("{s:s, s:s, s:s}", "password", "brand new pass 2", "current_password",
-                            "not my password", "display_name", "不该改名"));
+        dc_send_json("PATCH", "/v1/me", tok,
+                     json_pack("{s:s, s:s, s:s}", "password", "brand new pass 2",
+                               "current_password", "not my password", "display_name", "不该改名"));
     expect_error(r, 403, "forbidden", "current_password", "wrong current_password");
     dc_resp_free(r);
     ck_assert_int_eq(login_status(phone, PASSWORD), 201);
     ck_assert_int_eq(login_status(phone, "brand new pass 2"), 401);
     ck_assert_int_eq(status_of_me(other), 200);
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "display_name"), "测试用户");
+    ck_assert_str_eq(dc_str(r->json, "display_name"), "测试用户");
     dc_resp_free(r);
     free(other);
     free(tok);
@@ -1109,12 +1092,12 @@ START_TEST(patch_me_password_change_revokes_other_sessions)
     char *tok = new_user(phone, NULL);
     char *other = dc_login(phone, PASSWORD);
     ck_assert_ptr_nonnull(other);
-    struct dc_resp *r = send_json(
+    struct dc_resp *r = dc_send_json(
         "PATCH", "/v1/me", tok,
         json_pack("{s:s, s:s}", "password", "brand new pass 2", "current_password", PASSWORD));
     ck_assert_msg(r->status == 200, "password change: %ld %s", r->status, r->body);
     ck_assert(json_object_get(r->json, "password") == NULL);
-    ck_assert_str_eq(str_of(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
     dc_resp_free(r);
 
     ck_assert_int_eq(login_status(phone, "brand new pass 2"), 201);
@@ -1125,7 +1108,7 @@ START_TEST(patch_me_password_change_revokes_other_sessions)
     ck_assert_int_eq(status_of_me(tok), 200);
 
     /* a too-short new password is refused before anything else */
-    r = send_json(
+    r = dc_send_json(
         "PATCH", "/v1/me", tok,
         json_pack("{s:s, s:s}", "password", "short", "current_password", "brand new pass 2"));
     expect_error(r, 422, "validation_failed", "password", "short new password");
@@ -1146,18 +1129,18 @@ START_TEST(admin_sets_role)
     char *tok = new_user(phone, id);
     char path[96];
     snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id);
-    struct dc_resp *r = send_json("PUT", path, admin, json_pack("{s:s}", "role", "moderator"));
+    struct dc_resp *r = dc_send_json("PUT", path, admin, json_pack("{s:s}", "role", "moderator"));
     ck_assert_msg(r->status == 200, "set role: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(r->json, "id"), id);
-    ck_assert_str_eq(str_of(r->json, "role"), "moderator");
-    ck_assert_str_eq(str_of(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "id"), id);
+    ck_assert_str_eq(dc_str(r->json, "role"), "moderator");
+    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
     dc_resp_free(r);
 
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "role"), "moderator");
+    ck_assert_str_eq(dc_str(r->json, "role"), "moderator");
     dc_resp_free(r);
     /* a moderator is still not an admin */
-    r = send_json("PUT", path, tok, json_pack("{s:s}", "role", "admin"));
+    r = dc_send_json("PUT", path, tok, json_pack("{s:s}", "role", "admin"));
     expect_error(r, 403, "forbidden", NULL, "moderator sets role");
     dc_resp_free(r);
 
@@ -1170,12 +1153,12 @@ START_TEST(admin_sets_role)
     free(n);
 
     /* and back to user */
-    r = send_json("PUT", path, admin, json_pack("{s:s}", "role", "user"));
+    r = dc_send_json("PUT", path, admin, json_pack("{s:s}", "role", "user"));
     ck_assert_int_eq(r->status, 200);
-    ck_assert_str_eq(str_of(r->json, "role"), "user");
+    ck_assert_str_eq(dc_str(r->json, "role"), "user");
     dc_resp_free(r);
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "role"), "user");
+    ck_assert_str_eq(dc_str(r->json, "role"), "user");
     dc_resp_free(r);
     free(tok);
     free(admin);
@@ -1191,16 +1174,16 @@ START_TEST(set_role_errors)
     char path[96];
     snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id);
 
-    struct dc_resp *r = send_json("PUT", path, user, json_pack("{s:s}", "role", "moderator"));
+    struct dc_resp *r = dc_send_json("PUT", path, user, json_pack("{s:s}", "role", "moderator"));
     expect_error(r, 403, "forbidden", NULL, "plain user");
     dc_resp_free(r);
 
-    r = send_json("PUT", path, NULL, json_pack("{s:s}", "role", "moderator"));
+    r = dc_send_json("PUT", path, NULL, json_pack("{s:s}", "role", "moderator"));
     expect_unauthorized(r, "no token");
     dc_resp_free(r);
 
-    r = send_json("PUT", "/v1/admin/accounts/999999999999/role", admin,
-                  json_pack("{s:s}", "role", "moderator"));
+    r = dc_send_json("PUT", "/v1/admin/accounts/999999999999/role", admin,
+                     json_pack("{s:s}", "role", "moderator"));
     expect_error(r, 404, "not_found", NULL, "unknown id");
     dc_resp_free(r);
 
@@ -1208,18 +1191,18 @@ START_TEST(set_role_errors)
     for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
         char p[128];
         snprintf(p, sizeof p, "/v1/admin/accounts/%s/role", bad_ids[i]);
-        r = send_json("PUT", p, admin, json_pack("{s:s}", "role", "moderator"));
+        r = dc_send_json("PUT", p, admin, json_pack("{s:s}", "role", "moderator"));
         expect_error(r, 404, "not_found", NULL, bad_ids[i]);
         dc_resp_free(r);
     }
 
-    r = send_json("PUT", path, admin, json_pack("{s:s}", "role", "superuser"));
+    r = dc_send_json("PUT", path, admin, json_pack("{s:s}", "role", "superuser"));
     expect_error(r, 422, "validation_failed", "role", "bad role");
     dc_resp_free(r);
-    r = send_json("PUT", path, admin, json_object());
+    r = dc_send_json("PUT", path, admin, json_object());
     expect_error(r, 422, "validation_failed", "role", "missing role");
     dc_resp_free(r);
-    r = send_json("PUT", path, admin, json_pack("{s:i}", "role", 1));
+    r = dc_send_json("PUT", path, admin, json_pack("{s:i}", "role", 1));
     expect_error(r, 422, "validation_failed", "role", "numeric role");
     dc_resp_free(r);
 
@@ -1253,19 +1236,19 @@ START_TEST(cli_create_admin)
     ck_assert_msg(strstr(out, "pw from stdin") == NULL, "password echoed: %s", out);
     free(out);
     struct dc_resp *r =
-        send_json("POST", "/v1/sessions", NULL,
-                  json_pack("{s:s, s:s}", "phone", phone, "password", "pw from stdin 1"));
+        dc_send_json("POST", "/v1/sessions", NULL,
+                     json_pack("{s:s, s:s}", "phone", phone, "password", "pw from stdin 1"));
     ck_assert_msg(r->status == 201, "admin login: %ld %s", r->status, r->body);
-    ck_assert_str_eq(str_of(json_object_get(r->json, "account"), "role"), "admin");
-    char *tok = strdup(str_of(r->json, "token"));
+    ck_assert_str_eq(dc_str(json_object_get(r->json, "account"), "role"), "admin");
+    char *tok = strdup(dc_str(r->json, "token"));
     dc_resp_free(r);
     r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "role"), "admin");
+    ck_assert_str_eq(dc_str(r->json, "role"), "admin");
     dc_resp_free(r);
     /* and the admin endpoints answer */
-    r = send_json("POST", "/v1/admin/organizations", tok,
-                  json_pack("{s:s, s:s, s:s}", "name", "命令行测试单位", "type", "other",
-                            "region_code", "350100"));
+    r = dc_send_json("POST", "/v1/admin/organizations", tok,
+                     json_pack("{s:s, s:s, s:s}", "name", "命令行测试单位", "type", "other",
+                               "region_code", "350100"));
     ck_assert_int_eq(r->status, 201);
     dc_resp_free(r);
     free(tok);
@@ -1285,8 +1268,8 @@ START_TEST(cli_create_admin_promotes)
     const char *args[] = {"create-admin", "--phone", phone, NULL};
     ck_assert_int_eq(dc_run_cli(args, NULL, "promoted pass 1\n", NULL), 0);
     struct dc_resp *r = get_me(tok);
-    ck_assert_str_eq(str_of(r->json, "role"), "admin");
-    ck_assert_str_eq(str_of(r->json, "id"), id);
+    ck_assert_str_eq(dc_str(r->json, "role"), "admin");
+    ck_assert_str_eq(dc_str(r->json, "id"), id);
     dc_resp_free(r);
     ck_assert_int_eq(login_status(phone, "promoted pass 1"), 201);
     free(tok);
@@ -1310,15 +1293,15 @@ START_TEST(regions_lists_provinces)
     json_t *it;
     json_array_foreach(items, i, it)
     {
-        const char *code = str_of(it, "code");
+        const char *code = dc_str(it, "code");
         ck_assert_msg(code && strlen(code) == 6, "code in %s", r->body);
         ck_assert_msg(strcmp(prev, code) < 0, "not ordered by code at %s", code);
         prev = code;
-        ck_assert_str_eq(str_of(it, "level"), "province");
+        ck_assert_str_eq(dc_str(it, "level"), "province");
         ck_assert_msg(json_is_null(json_object_get(it, "parent")), "parent of %s", code);
-        ck_assert_msg(str_of(it, "name") && *str_of(it, "name"), "name of %s", code);
+        ck_assert_msg(dc_str(it, "name") && *dc_str(it, "name"), "name of %s", code);
         if (strcmp(code, "350000") == 0) {
-            ck_assert_str_eq(str_of(it, "name"), "福建省");
+            ck_assert_str_eq(dc_str(it, "name"), "福建省");
             fujian = true;
         }
     }
@@ -1340,15 +1323,15 @@ START_TEST(regions_lists_fujian_cities)
     for (size_t k = 0; k < 10; k++) {
         json_t *it = json_array_get(items, k);
         /* ordered by code, so the list matches codes[] one for one */
-        ck_assert_str_eq(str_of(it, "code"), codes[k]);
-        ck_assert_str_eq(str_of(it, "level"), "city");
-        ck_assert_str_eq(str_of(it, "parent"), "350000");
+        ck_assert_str_eq(dc_str(it, "code"), codes[k]);
+        ck_assert_str_eq(dc_str(it, "level"), "city");
+        ck_assert_str_eq(dc_str(it, "parent"), "350000");
         if (strcmp(codes[k], "350128") == 0)
-            ck_assert_str_eq(str_of(it, "name"), "平潭综合实验区");
+            ck_assert_str_eq(dc_str(it, "name"), "平潭综合实验区");
         if (strcmp(codes[k], "350100") == 0)
-            ck_assert_str_eq(str_of(it, "name"), "福州市");
+            ck_assert_str_eq(dc_str(it, "name"), "福州市");
         if (strcmp(codes[k], "350200") == 0)
-            ck_assert_str_eq(str_of(it, "name"), "厦门市");
+            ck_assert_str_eq(dc_str(it, "name"), "厦门市");
     }
     dc_resp_free(r);
 }
@@ -1380,17 +1363,17 @@ START_TEST(organizations_create)
     static const char name[] = "厦门市消防救援支队";
     char *admin = dc_new_admin_token();
     ck_assert_ptr_nonnull(admin);
-    struct dc_resp *r = send_json(
+    struct dc_resp *r = dc_send_json(
         "POST", "/v1/admin/organizations", admin,
         json_pack("{s:s, s:s, s:s}", "name", name, "type", "government", "region_code", "350200"));
     ck_assert_msg(r->status == 201, "create: %ld %s", r->status, r->body);
-    ck_assert_msg(is_decimal_id(str_of(r->json, "id")), "id: %s", r->body);
-    ck_assert_str_eq(str_of(r->json, "name"), name);
+    ck_assert_msg(is_decimal_id(dc_str(r->json, "id")), "id: %s", r->body);
+    ck_assert_str_eq(dc_str(r->json, "name"), name);
     ck_assert(strstr(r->body, name) != NULL);
-    ck_assert_str_eq(str_of(r->json, "type"), "government");
-    ck_assert_str_eq(str_of(r->json, "region_code"), "350200");
-    ck_assert_msg(parse_rfc3339_utc(str_of(r->json, "created_at")) > 0, "created_at: %s", r->body);
-    char *id = strdup(str_of(r->json, "id"));
+    ck_assert_str_eq(dc_str(r->json, "type"), "government");
+    ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
+    ck_assert_msg(parse_rfc3339_utc(dc_str(r->json, "created_at")) > 0, "created_at: %s", r->body);
+    char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
 
     char sql[160];
@@ -1403,34 +1386,34 @@ START_TEST(organizations_create)
     free(n);
 
     char *user = new_user(NULL, NULL);
-    r = send_json(
+    r = dc_send_json(
         "POST", "/v1/admin/organizations", user,
         json_pack("{s:s, s:s, s:s}", "name", name, "type", "government", "region_code", "350200"));
     expect_error(r, 403, "forbidden", NULL, "user creates organization");
     dc_resp_free(r);
-    r = send_json(
+    r = dc_send_json(
         "POST", "/v1/admin/organizations", NULL,
         json_pack("{s:s, s:s, s:s}", "name", name, "type", "government", "region_code", "350200"));
     expect_unauthorized(r, "anonymous creates organization");
     dc_resp_free(r);
 
-    r = send_json(
+    r = dc_send_json(
         "POST", "/v1/admin/organizations", admin,
         json_pack("{s:s, s:s, s:s}", "name", name, "type", "ngo", "region_code", "350200"));
     expect_error(r, 422, "validation_failed", "type", "bad type");
     dc_resp_free(r);
-    r = send_json(
+    r = dc_send_json(
         "POST", "/v1/admin/organizations", admin,
         json_pack("{s:s, s:s, s:s}", "name", name, "type", "government", "region_code", "999999"));
     expect_error(r, 422, "validation_failed", "region_code", "unknown region");
     dc_resp_free(r);
-    r = send_json(
+    r = dc_send_json(
         "POST", "/v1/admin/organizations", admin,
         json_pack("{s:s, s:s, s:s}", "name", "", "type", "government", "region_code", "350200"));
     expect_error(r, 422, "validation_failed", "name", "empty name");
     dc_resp_free(r);
-    r = send_json("POST", "/v1/admin/organizations", admin,
-                  json_pack("{s:s, s:s}", "name", name, "type", "government"));
+    r = dc_send_json("POST", "/v1/admin/organizations", admin,
+                     json_pack("{s:s, s:s}", "name", name, "type", "government"));
     expect_error(r, 422, "validation_failed", "region_code", "missing region");
     dc_resp_free(r);
 
@@ -1442,9 +1425,9 @@ START_TEST(organizations_create)
     json_t *it;
     json_array_foreach(json_object_get(r->json, "items"), i, it)
     {
-        if (strcmp(str_of(it, "id"), id) == 0) {
+        if (strcmp(dc_str(it, "id"), id) == 0) {
             found = true;
-            ck_assert_str_eq(str_of(it, "name"), name);
+            ck_assert_str_eq(dc_str(it, "name"), name);
         }
     }
     /* more than 100 such organizations would need paging: not in this run */
@@ -1481,10 +1464,10 @@ static json_t *collect_pages(const char *query, const char *want_region, const c
         json_array_foreach(items, i, it)
         {
             if (want_region)
-                ck_assert_str_eq(str_of(it, "region_code"), want_region);
+                ck_assert_str_eq(dc_str(it, "region_code"), want_region);
             if (want_type)
-                ck_assert_str_eq(str_of(it, "type"), want_type);
-            json_array_append_new(ids, json_string(str_of(it, "id")));
+                ck_assert_str_eq(dc_str(it, "type"), want_type);
+            json_array_append_new(ids, json_string(dc_str(it, "id")));
         }
         json_t *next = json_object_get(r->json, "next_cursor");
         ck_assert_msg(next && (json_is_null(next) || json_is_string(next)), "next_cursor in %s",

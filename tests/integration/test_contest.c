@@ -60,18 +60,6 @@ static struct user pool[POOL_N]; /* likers */
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static const char *str_of(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t int_of(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    ck_assert_msg(json_is_integer(v), "%s is not an integer", key);
-    return json_integer_value(v);
-}
-
 static double now_s(void)
 {
     struct timespec t;
@@ -79,45 +67,12 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Sends a JSON value (the reference is stolen). */
-static struct dc_resp *send_json(const char *method, const char *path, const char *token,
-                                 json_t *body)
-{
-    ck_assert_ptr_nonnull(body);
-    char *text = json_dumps(body, JSON_COMPACT);
-    ck_assert_ptr_nonnull(text);
-    struct dc_resp *r = dc_req(method, path, token, text);
-    free(text);
-    json_decref(body);
-    return r;
-}
-
-static void expect_status(const struct dc_resp *r, long status, const char *what)
-{
-    ck_assert_msg(r->status == status, "%s: status %ld, want %ld; body %.1500s", what, r->status,
-                  status, r->body);
-}
-
-/* Asserts an error envelope; field NULL means "not checked". */
-static void expect_error(const struct dc_resp *r, long status, const char *code, const char *field,
-                         const char *what)
-{
-    expect_status(r, status, what);
-    ck_assert_msg(strcmp(dc_err_code_of(r), code) == 0, "%s: code %s, want %s; body %s", what,
-                  dc_err_code_of(r), code, r->body);
-    if (field) {
-        const char *f = str_of(json_object_get(r->json, "error"), "field");
-        ck_assert_msg(f && strcmp(f, field) == 0, "%s: field %s, want %s", what, f ? f : "(none)",
-                      field);
-    }
-}
-
 /* A request whose answer is only an error envelope: checks and frees it. */
 static void expect_req_error(const char *method, const char *path, const char *token,
                              const char *json, long status, const char *code, const char *what)
 {
     struct dc_resp *r = dc_req(method, path, token, json);
-    expect_error(r, status, code, NULL, what);
+    dc_expect_error(r, status, code, NULL, what);
     dc_resp_free(r);
 }
 
@@ -245,11 +200,11 @@ static char *make_moderator(void)
         return NULL;
     struct dc_resp *me = dc_req("GET", "/v1/me", tok, NULL);
     char path[96];
-    const char *id = str_of(me->json, "id");
+    const char *id = dc_str(me->json, "id");
     snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id ? id : "0");
     dc_resp_free(me);
     struct dc_resp *r = dc_req("PUT", path, admin, "{\"role\":\"moderator\"}");
-    const char *role = str_of(r->json, "role");
+    const char *role = dc_str(r->json, "role");
     bool ok = r->status == 200 && role && strcmp(role, "moderator") == 0;
     dc_resp_free(r);
     if (!ok) {
@@ -282,11 +237,11 @@ static void campaign_set(enum phase p)
     iso_time(l, ls);
     iso_time(e, es);
     struct dc_resp *r =
-        send_json("PATCH", "/v1/admin/campaign", admin,
-                  json_pack("{s:s, s:s, s:s, s:s, s:{s:i}}", "warmup_at", ws, "launch_at", ls,
-                            "ends_at", es, "topic", TOPIC, "rules", "top_n", 100));
-    expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(str_of(r->json, "phase"), p == LIVE ? "live" : "ended");
+        dc_send_json("PATCH", "/v1/admin/campaign", admin,
+                     json_pack("{s:s, s:s, s:s, s:s, s:{s:i}}", "warmup_at", ws, "launch_at", ls,
+                               "ends_at", es, "topic", TOPIC, "rules", "top_n", 100));
+    dc_expect_status(r, 200, "campaign PATCH");
+    ck_assert_str_eq(dc_str(r->json, "phase"), p == LIVE ? "live" : "ended");
     dc_resp_free(r);
 }
 
@@ -319,10 +274,10 @@ static json_t *sub_body(const char *title)
 /* Submits a valid video; returns its id (malloc'ed). */
 static char *submit(const char *token, const char *title)
 {
-    struct dc_resp *r = send_json("POST", "/v1/submissions", token, sub_body(title));
-    expect_status(r, 201, "submit");
-    ck_assert_str_eq(str_of(r->json, "status"), "pending");
-    char *id = strdup(str_of(r->json, "id"));
+    struct dc_resp *r = dc_send_json("POST", "/v1/submissions", token, sub_body(title));
+    dc_expect_status(r, 201, "submit");
+    ck_assert_str_eq(dc_str(r->json, "status"), "pending");
+    char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     return id;
 }
@@ -334,14 +289,14 @@ static struct dc_resp *review(const char *id, const char *decision, const char *
     snprintf(path, sizeof path, "/v1/admin/submissions/%s/review", id);
     json_t *b = reason ? json_pack("{s:s, s:s}", "decision", decision, "reason", reason)
                        : json_pack("{s:s}", "decision", decision);
-    return send_json("POST", path, moderator, b);
+    return dc_send_json("POST", path, moderator, b);
 }
 
 static void review_ok(const char *id, const char *decision, const char *reason)
 {
     struct dc_resp *r = review(id, decision, reason);
-    expect_status(r, 200, "review");
-    ck_assert_str_eq(str_of(r->json, "status"),
+    dc_expect_status(r, 200, "review");
+    ck_assert_str_eq(dc_str(r->json, "status"),
                      strcmp(decision, "approve") == 0 ? "approved" : "rejected");
     dc_resp_free(r);
 }
@@ -364,9 +319,9 @@ static struct dc_resp *get_sub(const char *id, const char *token)
 static void expect_get_sub(const char *id, const char *token, long status, const char *what)
 {
     struct dc_resp *r = get_sub(id, token);
-    expect_status(r, status, what);
+    dc_expect_status(r, status, what);
     if (status == 200)
-        ck_assert_str_eq(str_of(r->json, "id"), id);
+        ck_assert_str_eq(dc_str(r->json, "id"), id);
     else
         ck_assert_str_eq(dc_err_code_of(r), "not_found");
     dc_resp_free(r);
@@ -378,11 +333,11 @@ static json_int_t like(const char *token, const char *id, bool on)
     char path[96];
     snprintf(path, sizeof path, "/v1/submissions/%s/like", id);
     struct dc_resp *r = dc_req(on ? "PUT" : "DELETE", path, token, NULL);
-    expect_status(r, 200, on ? "like" : "unlike");
+    dc_expect_status(r, 200, on ? "like" : "unlike");
     ck_assert_msg(json_is_boolean(json_object_get(r->json, "liked")) &&
                       json_is_true(json_object_get(r->json, "liked")) == on,
                   "liked is not %d: %s", on, r->body);
-    json_int_t n = int_of(r->json, "like_count");
+    json_int_t n = dc_int(r->json, "like_count");
     dc_resp_free(r);
     return n;
 }
@@ -430,9 +385,9 @@ static int count_mine(const char *token)
     char path[256] = "/v1/submissions?mine=true&limit=100";
     for (int pages = 0; pages < 100; pages++) {
         struct dc_resp *r = dc_req("GET", path, token, NULL);
-        expect_status(r, 200, "mine list");
+        dc_expect_status(r, 200, "mine list");
         total += (int)json_array_size(json_object_get(r->json, "items"));
-        const char *next = str_of(r->json, "next_cursor");
+        const char *next = dc_str(r->json, "next_cursor");
         if (next)
             snprintf(path, sizeof path, "/v1/submissions?mine=true&limit=100&cursor=%s", next);
         dc_resp_free(r);
@@ -448,7 +403,7 @@ static bool items_have(const json_t *page, const char *id)
 {
     json_t *items = json_object_get(page, "items");
     for (size_t i = 0; i < json_array_size(items); i++)
-        if (strcmp(str_of(json_array_get(items, i), "id"), id) == 0)
+        if (strcmp(dc_str(json_array_get(items, i), "id"), id) == 0)
             return true;
     return false;
 }
@@ -540,8 +495,8 @@ static bool board_is(const json_t *board, const struct want *w, int n, char *why
     for (int i = 0; i < n; i++) {
         json_t *e = json_array_get(entries, i), *rank = json_object_get(e, "rank");
         json_t *likes = json_object_get(e, "like_count");
-        const char *acc = str_of(json_object_get(e, "account"), "id");
-        const char *sub = str_of(json_object_get(e, "submission"), "id");
+        const char *acc = dc_str(json_object_get(e, "account"), "id");
+        const char *sub = dc_str(json_object_get(e, "submission"), "id");
         if (!json_is_integer(rank) || json_integer_value(rank) != i + 1) {
             snprintf(why, cap, "entry %d: rank is not %d", i, i + 1);
             return false;
@@ -691,7 +646,7 @@ static const char *const WINNERS_HEADER[] = {"rank",  "account_id",  "display_na
 static void get_winners(struct csv_doc *d)
 {
     struct dc_resp *r = dc_req("GET", "/v1/admin/winners.csv", admin, NULL);
-    expect_status(r, 200, "winners.csv");
+    dc_expect_status(r, 200, "winners.csv");
     char *ct = dc_resp_header(r, "Content-Type");
     ck_assert_msg(ct && strncmp(ct, "text/csv", 8) == 0, "Content-Type %s", ct ? ct : "-");
     free(ct);
@@ -833,12 +788,12 @@ START_TEST(validation_rule)
         json_object_set(body, rule->key, v);
     else
         json_object_del(body, rule->key);
-    struct dc_resp *r = send_json("POST", "/v1/submissions", writer.token, json_incref(body));
+    struct dc_resp *r = dc_send_json("POST", "/v1/submissions", writer.token, json_incref(body));
     if (rule->field) {
-        expect_error(r, 422, "validation_failed", rule->field, rule->what);
+        dc_expect_error(r, 422, "validation_failed", rule->field, rule->what);
         ck_assert_msg(count_mine(writer.token) == before, "%s: something was stored", rule->what);
     } else {
-        expect_status(r, 201, rule->what);
+        dc_expect_status(r, 201, rule->what);
         ck_assert_msg(json_equal(json_object_get(r->json, rule->key), v), "%s: %s came back as %s",
                       rule->what, rule->key, r->body);
         ck_assert_int_eq(count_mine(writer.token), before + 1);
@@ -860,14 +815,14 @@ START_TEST(topic_spellings)
     for (int i = 0; i < 3; i++) {
         json_t *b = sub_body("三种话题写法");
         json_object_set_new(b, "hashtags", json_pack("[s, s]", "消防安全", SPELLINGS[i]));
-        struct dc_resp *r = send_json("POST", "/v1/submissions", u->token, b);
-        expect_status(r, 201, SPELLINGS[i]);
-        ck_assert_str_eq(str_of(r->json, "status"), "pending");
-        ck_assert_str_eq(str_of(r->json, "source"), "direct");
-        ck_assert_str_eq(str_of(json_object_get(r->json, "author"), "id"), u->id);
+        struct dc_resp *r = dc_send_json("POST", "/v1/submissions", u->token, b);
+        dc_expect_status(r, 201, SPELLINGS[i]);
+        ck_assert_str_eq(dc_str(r->json, "status"), "pending");
+        ck_assert_str_eq(dc_str(r->json, "source"), "direct");
+        ck_assert_str_eq(dc_str(json_object_get(r->json, "author"), "id"), u->id);
         ck_assert(json_is_null(json_object_get(r->json, "reject_reason")));
         ck_assert(json_is_false(json_object_get(r->json, "recommended")));
-        ck_assert_int_eq(int_of(r->json, "like_count"), 0);
+        ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
         dc_resp_free(r);
     }
     ck_assert_int_eq(count_mine(u->token), 3);
@@ -894,7 +849,7 @@ static void *idem_race(void *arg)
     pthread_barrier_wait(x->start);
     struct dc_resp *r = post_with_key(x->token, x->key, x->body);
     x->status = r->status;
-    const char *id = str_of(r->json, "id");
+    const char *id = dc_str(r->json, "id");
     x->id = id ? strdup(id) : NULL;
     x->replayed = replayed(r);
     dc_resp_free(r);
@@ -914,10 +869,10 @@ START_TEST(idempotency_key)
     json_decref(oj);
 
     struct dc_resp *r1 = post_with_key(u->token, key, body);
-    expect_status(r1, 201, "first");
+    dc_expect_status(r1, 201, "first");
     ck_assert(!replayed(r1));
     struct dc_resp *r2 = post_with_key(u->token, key, body);
-    expect_status(r2, 201, "replay");
+    dc_expect_status(r2, 201, "replay");
     ck_assert_msg(replayed(r2), "no Idempotent-Replayed: true; headers %s", r2->headers);
     ck_assert_msg(r1->body_len == r2->body_len && memcmp(r1->body, r2->body, r1->body_len) == 0,
                   "replayed body differs:\n%s\n%s", r1->body, r2->body);
@@ -925,7 +880,7 @@ START_TEST(idempotency_key)
     dc_resp_free(r2);
 
     r2 = post_with_key(u->token, key, other);
-    expect_error(r2, 409, "idempotency_conflict", NULL, "same key, other body");
+    dc_expect_error(r2, 409, "idempotency_conflict", NULL, "same key, other body");
     dc_resp_free(r2);
     ck_assert_int_eq(count_mine(u->token), 1);
 
@@ -949,17 +904,17 @@ START_TEST(idempotency_key)
         fresh += !x[i].replayed;
     }
     ck_assert_int_eq(fresh, 1);
-    ck_assert_str_ne(x[0].id, str_of(r1->json, "id"));
+    ck_assert_str_ne(x[0].id, dc_str(r1->json, "id"));
     ck_assert_int_eq(count_mine(u->token), 2);
     ck_assert_int_eq(sql_ll("SELECT count(*) FROM submissions WHERE author_id = %s", u->id), 2);
 
     /* keys are per account: another account's same key is its own */
     int theirs = count_mine(BYSTANDER);
     r2 = post_with_key(BYSTANDER, key, body);
-    expect_status(r2, 201, "same key, another account");
+    dc_expect_status(r2, 201, "same key, another account");
     ck_assert(!replayed(r2));
-    ck_assert_str_ne(str_of(r2->json, "id"), str_of(r1->json, "id"));
-    ck_assert_str_ne(str_of(json_object_get(r2->json, "author"), "id"), u->id);
+    ck_assert_str_ne(dc_str(r2->json, "id"), dc_str(r1->json, "id"));
+    ck_assert_str_ne(dc_str(json_object_get(r2->json, "author"), "id"), u->id);
     dc_resp_free(r2);
     ck_assert_int_eq(count_mine(BYSTANDER), theirs + 1);
     ck_assert_int_eq(count_mine(u->token), 2);
@@ -999,22 +954,22 @@ START_TEST(visibility)
 
     /* the public list: approved only (newest first, so ours is on page 1) */
     struct dc_resp *r = dc_req("GET", "/v1/submissions?limit=100", NULL, NULL);
-    expect_status(r, 200, "public list");
+    dc_expect_status(r, 200, "public list");
     json_t *items = json_object_get(r->json, "items");
     for (size_t i = 0; i < json_array_size(items); i++)
-        ck_assert_str_eq(str_of(json_array_get(items, i), "status"), "approved");
+        ck_assert_str_eq(dc_str(json_array_get(items, i), "status"), "approved");
     ck_assert(items_have(r->json, approved));
     ck_assert(!items_have(r->json, pending) && !items_have(r->json, rejected));
     dc_resp_free(r);
 
     /* the author's own list: all three with their statuses */
     r = dc_req("GET", "/v1/submissions?mine=true", author, NULL);
-    expect_status(r, 200, "mine");
+    dc_expect_status(r, 200, "mine");
     items = json_object_get(r->json, "items");
     ck_assert_int_eq(json_array_size(items), 3);
     for (size_t i = 0; i < 3; i++) {
         json_t *it = json_array_get(items, i);
-        const char *id = str_of(it, "id"), *st = str_of(it, "status");
+        const char *id = dc_str(it, "id"), *st = dc_str(it, "status");
         const char *want = strcmp(id, pending) == 0    ? "pending"
                            : strcmp(id, rejected) == 0 ? "rejected"
                            : strcmp(id, approved) == 0 ? "approved"
@@ -1023,7 +978,7 @@ START_TEST(visibility)
     }
     dc_resp_free(r);
     r = dc_req("GET", "/v1/submissions?mine=true&limit=100", other, NULL);
-    expect_status(r, 200, "mine of another");
+    dc_expect_status(r, 200, "mine of another");
     ck_assert(!items_have(r->json, pending) && !items_have(r->json, rejected) &&
               !items_have(r->json, approved));
     dc_resp_free(r);
@@ -1033,10 +988,10 @@ START_TEST(visibility)
     expect_req_error("GET", "/v1/submissions?status=pending", NULL, NULL, 401, "unauthorized",
                      "?status anonymous");
     r = dc_req("GET", "/v1/submissions?status=pending&limit=100", moderator, NULL);
-    expect_status(r, 200, "?status for a moderator");
+    dc_expect_status(r, 200, "?status for a moderator");
     items = json_object_get(r->json, "items");
     for (size_t i = 0; i < json_array_size(items); i++)
-        ck_assert_str_eq(str_of(json_array_get(items, i), "status"), "pending");
+        ck_assert_str_eq(dc_str(json_array_get(items, i), "status"), "pending");
     ck_assert(items_have(r->json, pending));
     dc_resp_free(r);
 
@@ -1060,9 +1015,9 @@ START_TEST(author_patch_delete)
     snprintf(path, sizeof path, "/v1/submissions/%s", id);
 
     struct dc_resp *r = dc_req("PATCH", path, author, "{\"title\":\"修改后的标题\"}");
-    expect_status(r, 200, "author PATCH while pending");
-    ck_assert_str_eq(str_of(r->json, "title"), "修改后的标题");
-    ck_assert_str_eq(str_of(r->json, "status"), "pending");
+    dc_expect_status(r, 200, "author PATCH while pending");
+    ck_assert_str_eq(dc_str(r->json, "title"), "修改后的标题");
+    ck_assert_str_eq(dc_str(r->json, "status"), "pending");
     dc_resp_free(r);
     expect_req_error("PATCH", path, other, "{\"title\":\"别人改\"}", 404, "not_found",
                      "another user's PATCH on a hidden one");
@@ -1073,7 +1028,7 @@ START_TEST(author_patch_delete)
     expect_req_error("PATCH", path, other, "{\"title\":\"别人改\"}", 403, "forbidden",
                      "another user's PATCH on an approved one");
     r = get_sub(id, NULL);
-    ck_assert_str_eq(str_of(r->json, "title"), "修改后的标题");
+    ck_assert_str_eq(dc_str(r->json, "title"), "修改后的标题");
     dc_resp_free(r);
 
     /* removal by the author */
@@ -1082,26 +1037,26 @@ START_TEST(author_patch_delete)
     snprintf(mpath, sizeof mpath, "/v1/submissions/%s", mine);
     expect_req_error("DELETE", mpath, other, NULL, 404, "not_found", "another user's DELETE");
     r = dc_req("DELETE", mpath, author, NULL);
-    expect_status(r, 204, "author DELETE");
+    dc_expect_status(r, 204, "author DELETE");
     dc_resp_free(r);
     r = get_sub(mine, author);
-    expect_status(r, 200, "author sees the removed one");
-    ck_assert_str_eq(str_of(r->json, "status"), "removed");
+    dc_expect_status(r, 200, "author sees the removed one");
+    ck_assert_str_eq(dc_str(r->json, "status"), "removed");
     dc_resp_free(r);
     expect_get_sub(mine, other, 404, "removed to another user");
     expect_get_sub(mine, NULL, 404, "removed to anonymous");
     r = review(mine, "approve", NULL);
-    expect_error(r, 409, "invalid_state", NULL, "approving a removed one");
+    dc_expect_error(r, 409, "invalid_state", NULL, "approving a removed one");
     dc_resp_free(r);
 
     /* the approved one: not by another user nor a moderator; by an admin */
     expect_req_error("DELETE", path, other, NULL, 403, "forbidden", "another user's DELETE");
     expect_req_error("DELETE", path, moderator, NULL, 403, "forbidden", "moderator DELETE");
     r = dc_req("DELETE", path, admin, NULL);
-    expect_status(r, 204, "admin DELETE");
+    dc_expect_status(r, 204, "admin DELETE");
     dc_resp_free(r);
     r = get_sub(id, author);
-    ck_assert_str_eq(str_of(r->json, "status"), "removed");
+    ck_assert_str_eq(dc_str(r->json, "status"), "removed");
     dc_resp_free(r);
     expect_get_sub(id, NULL, 404, "admin-removed to anonymous");
     char lpath[120];
@@ -1131,20 +1086,20 @@ START_TEST(moderation)
     char path[256] = "/v1/admin/submissions?status=pending&limit=100";
     for (int pages = 0; pages < 200; pages++) {
         struct dc_resp *r = dc_req("GET", path, moderator, NULL);
-        expect_status(r, 200, "queue");
+        dc_expect_status(r, 200, "queue");
         json_t *items = json_object_get(r->json, "items");
         for (size_t i = 0; i < json_array_size(items); i++) {
             json_t *it = json_array_get(items, i);
-            long long id = strtoll(str_of(it, "id"), NULL, 10);
+            long long id = strtoll(dc_str(it, "id"), NULL, 10);
             ck_assert_msg(id > last, "queue not oldest first: %lld after %lld", id, last);
-            ck_assert_str_eq(str_of(it, "status"), "pending");
+            ck_assert_str_eq(dc_str(it, "status"), "pending");
             last = id;
             for (int k = 0; k < 3; k++)
-                if (strcmp(str_of(it, "id"), p[k]) == 0)
+                if (strcmp(dc_str(it, "id"), p[k]) == 0)
                     pos[k] = seen;
             seen++;
         }
-        const char *next = str_of(r->json, "next_cursor");
+        const char *next = dc_str(r->json, "next_cursor");
         if (next)
             snprintf(path, sizeof path, "/v1/admin/submissions?status=pending&limit=100&cursor=%s",
                      next);
@@ -1159,25 +1114,25 @@ START_TEST(moderation)
 
     /* review */
     struct dc_resp *r = review(p[0], "reject", NULL);
-    expect_error(r, 422, "validation_failed", "reason", "reject without a reason");
+    dc_expect_error(r, 422, "validation_failed", "reason", "reject without a reason");
     dc_resp_free(r);
     r = review(p[0], "maybe", "x");
-    expect_error(r, 422, "validation_failed", "decision", "unknown decision");
+    dc_expect_error(r, 422, "validation_failed", "decision", "unknown decision");
     dc_resp_free(r);
     r = get_sub(p[0], u->token);
-    ck_assert_str_eq(str_of(r->json, "status"), "pending");
+    ck_assert_str_eq(dc_str(r->json, "status"), "pending");
     dc_resp_free(r);
     r = review(p[0], "reject", "视频含有危险动作示范");
-    expect_status(r, 200, "reject");
-    ck_assert_str_eq(str_of(r->json, "status"), "rejected");
-    ck_assert_str_eq(str_of(r->json, "reject_reason"), "视频含有危险动作示范");
+    dc_expect_status(r, 200, "reject");
+    ck_assert_str_eq(dc_str(r->json, "status"), "rejected");
+    ck_assert_str_eq(dc_str(r->json, "reject_reason"), "视频含有危险动作示范");
     dc_resp_free(r);
     r = get_sub(p[0], u->token);
-    ck_assert_str_eq(str_of(r->json, "reject_reason"), "视频含有危险动作示范");
+    ck_assert_str_eq(dc_str(r->json, "reject_reason"), "视频含有危险动作示范");
     dc_resp_free(r);
     r = review(p[0], "approve", NULL);
-    expect_status(r, 200, "approve after reject");
-    ck_assert_str_eq(str_of(r->json, "status"), "approved");
+    dc_expect_status(r, 200, "approve after reject");
+    ck_assert_str_eq(dc_str(r->json, "status"), "approved");
     dc_resp_free(r);
 
     /* recommendation: admin, approved only */
@@ -1189,7 +1144,7 @@ START_TEST(moderation)
                      "recommend by a moderator");
     expect_req_error("POST", rpath2, admin, channels, 409, "invalid_state", "recommend pending");
     r = dc_req("POST", rpath, admin, channels);
-    expect_status(r, 200, "recommend");
+    dc_expect_status(r, 200, "recommend");
     ck_assert(json_is_true(json_object_get(r->json, "recommended")));
     json_t *want = json_pack("[s, s]", "应急管理部官方号", "地方电视台");
     ck_assert_msg(json_equal(json_object_get(r->json, "recommended_channels"), want),
@@ -1225,18 +1180,18 @@ START_TEST(likes_basics)
     ck_assert_int_eq(like(liker, sub, true), 1);
     ck_assert_int_eq(like(liker, sub, true), 1);
     struct dc_resp *r = get_sub(sub, liker);
-    ck_assert_int_eq(int_of(r->json, "like_count"), 1);
+    ck_assert_int_eq(dc_int(r->json, "like_count"), 1);
     ck_assert(json_is_true(json_object_get(r->json, "liked")));
     dc_resp_free(r);
     r = get_sub(sub, NULL);
-    ck_assert_int_eq(int_of(r->json, "like_count"), 1);
+    ck_assert_int_eq(dc_int(r->json, "like_count"), 1);
     ck_assert(json_is_false(json_object_get(r->json, "liked")));
     dc_resp_free(r);
 
     ck_assert_int_eq(like(liker, sub, false), 0);
     ck_assert_int_eq(like(liker, sub, false), 0);
     r = get_sub(sub, liker);
-    ck_assert_int_eq(int_of(r->json, "like_count"), 0);
+    ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
     ck_assert(json_is_false(json_object_get(r->json, "liked")));
     dc_resp_free(r);
 
@@ -1251,14 +1206,14 @@ START_TEST(likes_basics)
         ck_assert_int_eq(sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", sub), on);
     }
     r = get_sub(sub, liker);
-    ck_assert_int_eq(int_of(r->json, "like_count"), 0);
+    ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
     dc_resp_free(r);
 
     char path[96];
     snprintf(path, sizeof path, "/v1/submissions/%s/like", sub);
     expect_req_error("PUT", path, author, NULL, 403, "self_like", "self like");
     r = dc_req("PUT", path, NULL, NULL);
-    expect_error(r, 401, "unauthorized", NULL, "like without a token");
+    dc_expect_error(r, 401, "unauthorized", NULL, "like without a token");
     char *auth = dc_resp_header(r, "WWW-Authenticate");
     ck_assert_msg(auth && strncmp(auth, "Bearer", 6) == 0, "WWW-Authenticate %s",
                   auth ? auth : "-");
@@ -1275,7 +1230,7 @@ START_TEST(likes_basics)
     expect_req_error("DELETE", path, liker, NULL, 409, "campaign_closed", "unlike after the end");
     campaign_set(LIVE);
     r = get_sub(sub, NULL);
-    ck_assert_int_eq(int_of(r->json, "like_count"), 0);
+    ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
     dc_resp_free(r);
 
     free(sub);
@@ -1318,9 +1273,9 @@ START_TEST(like_storm)
     for (int i = 0; i < STORM_SUBS; i++) {
         counts[i] = sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", subs[i]);
         struct dc_resp *r = get_sub(subs[i], NULL);
-        ck_assert_msg(int_of(r->json, "like_count") == counts[i],
+        ck_assert_msg(dc_int(r->json, "like_count") == counts[i],
                       "submission %s: like_count %lld, likes table %lld", subs[i],
-                      (long long)int_of(r->json, "like_count"), (long long)counts[i]);
+                      (long long)dc_int(r->json, "like_count"), (long long)counts[i]);
         dc_resp_free(r);
     }
 
@@ -1328,15 +1283,15 @@ START_TEST(like_storm)
     double t0 = now_s();
     for (;;) {
         struct dc_resp *r = dc_req("GET", "/v1/leaderboard", NULL, NULL);
-        expect_status(r, 200, "leaderboard");
+        dc_expect_status(r, 200, "leaderboard");
         json_t *entries = json_object_get(r->json, "entries");
         int matched = 0;
         for (size_t e = 0; e < json_array_size(entries); e++) {
             json_t *en = json_array_get(entries, e);
-            ck_assert_int_eq(int_of(en, "rank"), (json_int_t)e + 1);
+            ck_assert_int_eq(dc_int(en, "rank"), (json_int_t)e + 1);
             for (int i = 0; i < STORM_SUBS; i++)
-                if (strcmp(str_of(json_object_get(en, "submission"), "id"), subs[i]) == 0 &&
-                    int_of(en, "like_count") == counts[i])
+                if (strcmp(dc_str(json_object_get(en, "submission"), "id"), subs[i]) == 0 &&
+                    dc_int(en, "like_count") == counts[i])
                     matched++;
         }
         bool ok = json_array_size(entries) == STORM_SUBS && matched == STORM_SUBS;
@@ -1353,7 +1308,7 @@ START_TEST(like_storm)
     /* a fresh account's like on the quiet video answers the count with it */
     struct user *fresh = &a[STORM_SUBS];
     struct dc_resp *r = get_sub(subs[0], fresh->token);
-    json_int_t before = int_of(r->json, "like_count");
+    json_int_t before = dc_int(r->json, "like_count");
     ck_assert(json_is_false(json_object_get(r->json, "liked")));
     dc_resp_free(r);
     ck_assert_int_eq(like(fresh->token, subs[0], true), before + 1);
@@ -1442,7 +1397,7 @@ START_TEST(freeze_leaderboard)
                      "limit above top_n");
 
     struct dc_resp *r = freeze(admin);
-    expect_error(r, 409, "campaign_closed", NULL, "freeze while live");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "freeze while live");
     dc_resp_free(r);
 
     /* a last like not waited for: the snapshot must hold it (a tie that A
@@ -1451,28 +1406,28 @@ START_TEST(freeze_leaderboard)
     w[1].likes = 2;
     campaign_set(ENDED);
     r = freeze(BYSTANDER);
-    expect_error(r, 403, "forbidden", NULL, "freeze by a user");
+    dc_expect_error(r, 403, "forbidden", NULL, "freeze by a user");
     dc_resp_free(r);
     r = freeze(moderator);
-    expect_error(r, 403, "forbidden", NULL, "freeze by a moderator");
+    dc_expect_error(r, 403, "forbidden", NULL, "freeze by a moderator");
     dc_resp_free(r);
 
     struct dc_resp *f1 = freeze(admin);
-    expect_status(f1, 200, "freeze");
+    dc_expect_status(f1, 200, "freeze");
     ck_assert(json_is_true(json_object_get(f1->json, "frozen")));
-    ck_assert_ptr_nonnull(str_of(f1->json, "frozen_at"));
-    ck_assert_str_eq(str_of(f1->json, "campaign_id"), "1");
+    ck_assert_ptr_nonnull(dc_str(f1->json, "frozen_at"));
+    ck_assert_str_eq(dc_str(f1->json, "campaign_id"), "1");
     char why[300] = "";
     ck_assert_msg(board_is(f1->json, w, 2, why, sizeof why), "snapshot: %s", why);
     sleep(1); /* a second call a second later must still answer the same snapshot */
     struct dc_resp *f2 = freeze(admin);
-    expect_status(f2, 200, "second freeze");
+    dc_expect_status(f2, 200, "second freeze");
     ck_assert_msg(f1->body_len == f2->body_len && memcmp(f1->body, f2->body, f1->body_len) == 0,
                   "second freeze differs:\n%s\n%s", f1->body, f2->body);
     dc_resp_free(f2);
     r = dc_req("GET", "/v1/campaign", NULL, NULL);
-    ck_assert_str_eq(str_of(r->json, "frozen_at") ? str_of(r->json, "frozen_at") : "(null)",
-                     str_of(f1->json, "frozen_at"));
+    ck_assert_str_eq(dc_str(r->json, "frozen_at") ? dc_str(r->json, "frozen_at") : "(null)",
+                     dc_str(f1->json, "frozen_at"));
     dc_resp_free(r);
 
     /* live again: new likes and a rejection change nothing on the board */
@@ -1484,11 +1439,11 @@ START_TEST(freeze_leaderboard)
     double t0 = now_s();
     do { /* longer than the folder's rounds */
         r = dc_req("GET", "/v1/leaderboard", NULL, NULL);
-        expect_status(r, 200, "frozen leaderboard");
+        dc_expect_status(r, 200, "frozen leaderboard");
         ck_assert(json_is_true(json_object_get(r->json, "frozen")));
         ck_assert_msg(json_equal(json_object_get(r->json, "entries"), frozen_entries),
                       "the frozen board changed: %s", r->body);
-        ck_assert_str_eq(str_of(r->json, "frozen_at"), str_of(f1->json, "frozen_at"));
+        ck_assert_str_eq(dc_str(r->json, "frozen_at"), dc_str(f1->json, "frozen_at"));
         dc_resp_free(r);
         usleep(250 * 1000);
     } while (now_s() - t0 < 2.5);
@@ -1498,11 +1453,11 @@ START_TEST(freeze_leaderboard)
     expect_req_error("GET", "/v1/leaderboard?limit=0", NULL, NULL, 422, "validation_failed",
                      "limit 0");
     r = dc_req("GET", "/v1/leaderboard?limit=2", NULL, NULL);
-    expect_status(r, 200, "limit=2");
+    dc_expect_status(r, 200, "limit=2");
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "entries")), 2);
     dc_resp_free(r);
     r = dc_req("GET", "/v1/leaderboard?limit=1", NULL, NULL);
-    expect_status(r, 200, "limit=1");
+    dc_expect_status(r, 200, "limit=1");
     ck_assert_msg(board_is(r->json, w, 1, why, sizeof why), "limit=1: %s", why);
     dc_resp_free(r);
 
@@ -1532,14 +1487,14 @@ START_TEST(winners_csv)
 
     static const char tricky[] = "逃生,\"演练\"\n第二行";
     static const char formula[] = "=SUM(1,2) 逃生演练";
-    struct dc_resp *r = send_json("POST", "/v1/submissions", u[0].token, sub_body(tricky));
+    struct dc_resp *r = dc_send_json("POST", "/v1/submissions", u[0].token, sub_body(tricky));
     char *sa;
     if (r->status == 201) {
-        sa = strdup(str_of(r->json, "id"));
+        sa = strdup(dc_str(r->json, "id"));
     } else {
         /* the API may refuse control characters in titles: put the line
          * break in by SQL (test set-up), the CSV must still carry it */
-        expect_error(r, 422, "validation_failed", "title", "title with a line break");
+        dc_expect_error(r, 422, "validation_failed", "title", "title with a line break");
         sa = submit(u[0].token, "逃生,\"演练\"");
         char sql[256];
         snprintf(sql, sizeof sql,
@@ -1562,15 +1517,15 @@ START_TEST(winners_csv)
     /* the JSON keeps the title as written */
     r = dc_req("GET", "/v1/leaderboard", NULL, NULL);
     json_t *entries = json_object_get(r->json, "entries");
-    ck_assert_str_eq(str_of(json_object_get(json_array_get(entries, 0), "submission"), "title"),
+    ck_assert_str_eq(dc_str(json_object_get(json_array_get(entries, 0), "submission"), "title"),
                      tricky);
-    ck_assert_str_eq(str_of(json_object_get(json_array_get(entries, 1), "submission"), "title"),
+    ck_assert_str_eq(dc_str(json_object_get(json_array_get(entries, 1), "submission"), "title"),
                      formula);
     dc_resp_free(r);
 
     campaign_set(ENDED);
     r = freeze(admin);
-    expect_status(r, 200, "freeze");
+    dc_expect_status(r, 200, "freeze");
     dc_resp_free(r);
     expect_req_error("GET", "/v1/admin/winners.csv", BYSTANDER, NULL, 403, "forbidden",
                      "winners for a user");
@@ -1636,7 +1591,7 @@ static void submit_job(int i, void *ctx)
     char *text = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     struct dc_resp *r = dc_req("POST", "/v1/submissions", c->u[i]->token, text);
-    const char *id = r->status == 201 ? str_of(r->json, "id") : NULL;
+    const char *id = r->status == 201 ? dc_str(r->json, "id") : NULL;
     c->ids[i] = id ? strdup(id) : NULL;
     dc_resp_free(r);
     free(text);
@@ -1647,7 +1602,7 @@ static void review_job(int i, void *ctx)
     char **ids = ((struct entry_ctx *)ctx)->ids;
     struct dc_resp *r = review(ids[i], is_rejected(i) ? "reject" : "approve",
                                is_rejected(i) ? "与活动主题无关" : NULL);
-    const char *st = str_of(r->json, "status");
+    const char *st = dc_str(r->json, "status");
     if (r->status != 200 || !st || strcmp(st, is_rejected(i) ? "rejected" : "approved") != 0) {
         free(ids[i]);
         ids[i] = NULL; /* flags the failure */
@@ -1729,7 +1684,7 @@ START_TEST(whole_contest)
         for (int i = 0; i < ENTRANTS; i++)
             if (is_rejected(i))
                 ck_assert_str_ne(
-                    str_of(json_object_get(json_array_get(entries, e), "account"), "id"), p[i]->id);
+                    dc_str(json_object_get(json_array_get(entries, e), "account"), "id"), p[i]->id);
     dc_resp_free(r);
     char path[96];
     snprintf(path, sizeof path, "/v1/submissions/%s/like", ids[7]);
@@ -1739,8 +1694,8 @@ START_TEST(whole_contest)
     /* the end: frozen twice alike, and the prize list */
     campaign_set(ENDED);
     struct dc_resp *f1 = freeze(admin), *f2 = freeze(admin);
-    expect_status(f1, 200, "freeze");
-    expect_status(f2, 200, "freeze again");
+    dc_expect_status(f1, 200, "freeze");
+    dc_expect_status(f2, 200, "freeze again");
     ck_assert_msg(f1->body_len == f2->body_len && memcmp(f1->body, f2->body, f1->body_len) == 0,
                   "the second freeze differs");
     char why[300] = "";

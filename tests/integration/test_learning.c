@@ -39,51 +39,6 @@ static char *admin;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static const char *str_of(const json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t int_of(const json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    ck_assert_msg(json_is_integer(v), "%s is not an integer", key);
-    return json_integer_value(v);
-}
-
-/* Sends a JSON value (the reference is stolen). */
-static struct dc_resp *send_json(const char *method, const char *path, const char *token,
-                                 json_t *body)
-{
-    ck_assert_ptr_nonnull(body);
-    char *text = json_dumps(body, JSON_COMPACT);
-    ck_assert_ptr_nonnull(text);
-    struct dc_resp *r = dc_req(method, path, token, text);
-    free(text);
-    json_decref(body);
-    return r;
-}
-
-static void expect_status(const struct dc_resp *r, long status, const char *what)
-{
-    ck_assert_msg(r->status == status, "%s: status %ld, want %ld; body %s", what, r->status, status,
-                  r->body);
-}
-
-/* Asserts an error envelope; field NULL means "not checked". */
-static void expect_error(const struct dc_resp *r, long status, const char *code, const char *field,
-                         const char *what)
-{
-    expect_status(r, status, what);
-    ck_assert_msg(strcmp(dc_err_code_of(r), code) == 0, "%s: code %s, want %s; body %s", what,
-                  dc_err_code_of(r), code, r->body);
-    if (field) {
-        const char *f = str_of(json_object_get(r->json, "error"), "field");
-        ck_assert_msg(f && strcmp(f, field) == 0, "%s: field %s, want %s", what, f ? f : "(none)",
-                      field);
-    }
-}
-
 static void iso_time(time_t t, char out[32])
 {
     struct tm tm;
@@ -136,13 +91,13 @@ static void campaign_set(enum phase p, int class_hour_seconds, int required, boo
     iso_time(l, ls);
     iso_time(e, es);
     struct dc_resp *r =
-        send_json("PATCH", "/v1/admin/campaign", admin,
-                  json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f}}", "warmup_at", ws, "launch_at",
-                            ls, "ends_at", es, "rules", "class_hour_seconds", class_hour_seconds,
-                            "required_class_hours", required, "require_checkin", checkin,
-                            "max_playback_rate", rate));
-    expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(str_of(r->json, "phase"), PHASE_NAMES[p]);
+        dc_send_json("PATCH", "/v1/admin/campaign", admin,
+                     json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f}}", "warmup_at", ws,
+                               "launch_at", ls, "ends_at", es, "rules", "class_hour_seconds",
+                               class_hour_seconds, "required_class_hours", required,
+                               "require_checkin", checkin, "max_playback_rate", rate));
+    dc_expect_status(r, 200, "campaign PATCH");
+    ck_assert_str_eq(dc_str(r->json, "phase"), PHASE_NAMES[p]);
     dc_resp_free(r);
 }
 
@@ -157,12 +112,12 @@ static void campaign_fast_live(bool require_checkin)
 /* A new lesson; returns its id (malloc'ed). */
 static char *make_lesson(const char *category, int duration)
 {
-    struct dc_resp *r = send_json("POST", "/v1/admin/lessons", admin,
-                                  json_pack("{s:s, s:s, s:i, s:s}", "title", "火场逃生要点",
-                                            "category", category, "duration_seconds", duration,
-                                            "video_url", "https://video.example.cn/l.mp4"));
-    expect_status(r, 201, "lesson create");
-    char *id = strdup(str_of(r->json, "id"));
+    struct dc_resp *r = dc_send_json("POST", "/v1/admin/lessons", admin,
+                                     json_pack("{s:s, s:s, s:i, s:s}", "title", "火场逃生要点",
+                                               "category", category, "duration_seconds", duration,
+                                               "video_url", "https://video.example.cn/l.mp4"));
+    dc_expect_status(r, 201, "lesson create");
+    char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     return id;
 }
@@ -172,12 +127,12 @@ static char *make_livestream(const char *title)
 {
     char when[32];
     iso_time(time(NULL) + 3600, when);
-    struct dc_resp *r = send_json("POST", "/v1/admin/livestreams", admin,
-                                  json_pack("{s:s, s:s, s:s}", "title", title, "expert",
-                                            "王教授（消防专家）", "scheduled_at", when));
-    expect_status(r, 201, "livestream create");
-    ck_assert_str_eq(str_of(r->json, "status"), "scheduled");
-    char *id = strdup(str_of(r->json, "id"));
+    struct dc_resp *r = dc_send_json("POST", "/v1/admin/livestreams", admin,
+                                     json_pack("{s:s, s:s, s:s}", "title", title, "expert",
+                                               "王教授（消防专家）", "scheduled_at", when));
+    dc_expect_status(r, 201, "livestream create");
+    ck_assert_str_eq(dc_str(r->json, "status"), "scheduled");
+    char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     return id;
 }
@@ -193,9 +148,10 @@ static struct dc_resp *livestream_end(const char *id, int duration)
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/admin/livestreams/%s/end", id);
-    return send_json("POST", path, admin,
-                     json_pack("{s:s, s:i}", "replay_url", "https://video.example.cn/replay.m3u8",
-                               "duration_seconds", duration));
+    return dc_send_json("POST", path, admin,
+                        json_pack("{s:s, s:i}", "replay_url",
+                                  "https://video.example.cn/replay.m3u8", "duration_seconds",
+                                  duration));
 }
 
 /* GET /v1/livestreams/{id} as token (NULL: anonymous); returns the body. */
@@ -204,7 +160,7 @@ static json_t *livestream_get(const char *id, const char *token)
     char path[96];
     snprintf(path, sizeof path, "/v1/livestreams/%s", id);
     struct dc_resp *r = dc_req("GET", path, token, NULL);
-    expect_status(r, 200, "livestream GET");
+    dc_expect_status(r, 200, "livestream GET");
     json_t *j = json_incref(r->json);
     dc_resp_free(r);
     return j;
@@ -221,7 +177,7 @@ static json_t *hb(const char *type, const char *id, long from, long to)
 /* POST /v1/progress with these items (the array is stolen). */
 static struct dc_resp *report(const char *token, json_t *items)
 {
-    return send_json("POST", "/v1/progress", token, json_pack("{s:o}", "items", items));
+    return dc_send_json("POST", "/v1/progress", token, json_pack("{s:o}", "items", items));
 }
 
 static struct dc_resp *report1(const char *token, const char *type, const char *id, long from,
@@ -237,9 +193,9 @@ static json_int_t credited_in(const json_t *body, const char *type, const char *
     json_t *it;
     json_array_foreach(json_object_get(body, "items"), i, it)
     {
-        if (strcmp(str_of(it, "content_type"), type) == 0 &&
-            strcmp(str_of(it, "content_id"), id) == 0)
-            return int_of(it, "credited_seconds");
+        if (strcmp(dc_str(it, "content_type"), type) == 0 &&
+            strcmp(dc_str(it, "content_id"), id) == 0)
+            return dc_int(it, "credited_seconds");
     }
     return -1;
 }
@@ -248,7 +204,7 @@ static json_int_t credited_in(const json_t *body, const char *type, const char *
 static json_t *my_progress(const char *token)
 {
     struct dc_resp *r = dc_req("GET", "/v1/me/progress", token, NULL);
-    expect_status(r, 200, "GET /v1/me/progress");
+    dc_expect_status(r, 200, "GET /v1/me/progress");
     json_t *j = json_incref(r->json);
     dc_resp_free(r);
     return j;
@@ -257,7 +213,7 @@ static json_t *my_progress(const char *token)
 static json_int_t my_total(const char *token)
 {
     json_t *p = my_progress(token);
-    json_int_t t = int_of(p, "total_credited_seconds");
+    json_int_t t = dc_int(p, "total_credited_seconds");
     json_decref(p);
     return t;
 }
@@ -265,8 +221,8 @@ static json_int_t my_total(const char *token)
 static char *my_account_id(const char *token)
 {
     struct dc_resp *r = dc_req("GET", "/v1/me", token, NULL);
-    expect_status(r, 200, "GET /v1/me");
-    char *id = strdup(str_of(r->json, "id"));
+    dc_expect_status(r, 200, "GET /v1/me");
+    char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     return id;
 }
@@ -277,7 +233,7 @@ static void earn(const char *token, int seconds)
 {
     char *lesson = make_lesson("fire", seconds);
     struct dc_resp *r = report1(token, "lesson", lesson, 0, seconds);
-    expect_status(r, 200, "earning report");
+    dc_expect_status(r, 200, "earning report");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), seconds);
     ck_assert(json_is_false(json_object_get(r->json, "capped")));
     dc_resp_free(r);
@@ -318,7 +274,7 @@ static char *eligible_user(const char *name)
 static json_t *claim(const char *token, long status)
 {
     struct dc_resp *r = dc_req("POST", "/v1/me/certificate", token, NULL);
-    expect_status(r, status, "certificate claim");
+    dc_expect_status(r, status, "certificate claim");
     json_t *c = json_incref(r->json);
     dc_resp_free(r);
     return c;
@@ -368,7 +324,7 @@ static void remove_tmpdir(const char *dir, const char *const *names)
 static int verify_offline(const char *payload, const char *signature)
 {
     struct dc_resp *k = dc_http("GET", "/v1/certificates/public-key", NULL, NULL, NULL, 0);
-    expect_status(k, 200, "public key");
+    dc_expect_status(k, 200, "public key");
     ck_assert_msg(strstr(k->body, "-----BEGIN PUBLIC KEY-----") != NULL, "not a PEM: %s", k->body);
     char dir[64], pub[96], msg[96], b64[96], sig[96];
     make_tmpdir(dir);
@@ -394,7 +350,7 @@ static int verify_offline(const char *payload, const char *signature)
  * its payload does not. */
 static void assert_signature_verifies(const json_t *cert)
 {
-    const char *payload = str_of(cert, "signed_payload"), *sig = str_of(cert, "signature");
+    const char *payload = dc_str(cert, "signed_payload"), *sig = dc_str(cert, "signature");
     ck_assert_ptr_nonnull(payload);
     ck_assert_ptr_nonnull(sig);
     ck_assert_msg(verify_offline(payload, sig) == 0, "signature does not verify: %s", payload);
@@ -421,45 +377,45 @@ START_TEST(campaign_get_and_patch)
     iso_time(now - DAY, l);
     iso_time(now + 30 * DAY, e);
     struct dc_resp *r =
-        send_json("PATCH", "/v1/admin/campaign", admin,
-                  json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f, s:i}}", "topic",
-                            "逃生演练训练营", "warmup_at", w, "launch_at", l, "ends_at", e, "rules",
-                            "class_hour_seconds", 1800, "required_class_hours", 6,
-                            "require_checkin", 0, "max_playback_rate", 2.0, "top_n", 100));
-    expect_status(r, 200, "PATCH live");
+        dc_send_json("PATCH", "/v1/admin/campaign", admin,
+                     json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f, s:i}}", "topic",
+                               "逃生演练训练营", "warmup_at", w, "launch_at", l, "ends_at", e,
+                               "rules", "class_hour_seconds", 1800, "required_class_hours", 6,
+                               "require_checkin", 0, "max_playback_rate", 2.0, "top_n", 100));
+    dc_expect_status(r, 200, "PATCH live");
     dc_resp_free(r);
 
     /* anyone reads it, with every field of section 3 */
     r = dc_req("GET", "/v1/campaign", NULL, NULL);
-    expect_status(r, 200, "GET /v1/campaign");
+    dc_expect_status(r, 200, "GET /v1/campaign");
     json_t *c = r->json;
     const char *fields[] = {"id",      "name",  "topic",     "warmup_at", "launch_at",
                             "ends_at", "phase", "frozen_at", "rules",     NULL};
     for (const char *const *f = fields; *f; f++)
         ck_assert_msg(json_object_get(c, *f) != NULL, "campaign lacks %s: %s", *f, r->body);
-    ck_assert_str_eq(str_of(c, "id"), "1");
-    ck_assert_str_eq(str_of(c, "topic"), "逃生演练训练营");
-    ck_assert(str_of(c, "name") && *str_of(c, "name"));
-    ck_assert_str_eq(str_of(c, "warmup_at"), w);
-    ck_assert_str_eq(str_of(c, "launch_at"), l);
-    ck_assert_str_eq(str_of(c, "ends_at"), e);
-    ck_assert_str_eq(str_of(c, "phase"), "live");
+    ck_assert_str_eq(dc_str(c, "id"), "1");
+    ck_assert_str_eq(dc_str(c, "topic"), "逃生演练训练营");
+    ck_assert(dc_str(c, "name") && *dc_str(c, "name"));
+    ck_assert_str_eq(dc_str(c, "warmup_at"), w);
+    ck_assert_str_eq(dc_str(c, "launch_at"), l);
+    ck_assert_str_eq(dc_str(c, "ends_at"), e);
+    ck_assert_str_eq(dc_str(c, "phase"), "live");
     json_t *rules = json_object_get(c, "rules");
-    ck_assert_int_eq(int_of(rules, "class_hour_seconds"), 1800);
-    ck_assert_int_eq(int_of(rules, "required_class_hours"), 6);
+    ck_assert_int_eq(dc_int(rules, "class_hour_seconds"), 1800);
+    ck_assert_int_eq(dc_int(rules, "required_class_hours"), 6);
     ck_assert(json_is_false(json_object_get(rules, "require_checkin")));
     ck_assert(fabs(json_number_value(json_object_get(rules, "max_playback_rate")) - 2.0) < 1e-9);
-    ck_assert_int_eq(int_of(rules, "top_n"), 100);
+    ck_assert_int_eq(dc_int(rules, "top_n"), 100);
     json_t *before = json_incref(c);
     dc_resp_free(r);
 
     /* only ends_at: valid once merged with the stored dates */
     char e2[32];
     iso_time(now + 40 * DAY, e2);
-    r = send_json("PATCH", "/v1/admin/campaign", admin, json_pack("{s:s}", "ends_at", e2));
-    expect_status(r, 200, "PATCH ends_at only");
-    ck_assert_str_eq(str_of(r->json, "ends_at"), e2);
-    ck_assert_str_eq(str_of(r->json, "warmup_at"), w);
+    r = dc_send_json("PATCH", "/v1/admin/campaign", admin, json_pack("{s:s}", "ends_at", e2));
+    dc_expect_status(r, 200, "PATCH ends_at only");
+    ck_assert_str_eq(dc_str(r->json, "ends_at"), e2);
+    ck_assert_str_eq(dc_str(r->json, "warmup_at"), w);
     json_object_set_new(before, "ends_at", json_string(e2));
     dc_resp_free(r);
 
@@ -474,30 +430,31 @@ START_TEST(campaign_get_and_patch)
         json_pack("{s:s, s:s}", "launch_at", e2, "rules.top_n", "x"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        r = send_json("PATCH", "/v1/admin/campaign", admin, bad[i]);
-        expect_error(r, 422, "validation_failed", NULL, "dates out of order");
-        const char *f = str_of(json_object_get(r->json, "error"), "field");
+        r = dc_send_json("PATCH", "/v1/admin/campaign", admin, bad[i]);
+        dc_expect_error(r, 422, "validation_failed", NULL, "dates out of order");
+        const char *f = dc_str(json_object_get(r->json, "error"), "field");
         ck_assert_msg(f && strstr(f, "_at"), "field names a date: %s", r->body);
         dc_resp_free(r);
     }
     r = dc_req("GET", "/v1/campaign", NULL, NULL);
-    expect_status(r, 200, "GET after refused PATCH");
+    dc_expect_status(r, 200, "GET after refused PATCH");
     ck_assert_msg(json_equal(r->json, before), "campaign changed: %s", r->body);
     dc_resp_free(r);
 
     /* a bad rule is 422 too */
-    r = send_json("PATCH", "/v1/admin/campaign", admin,
-                  json_pack("{s:{s:i}}", "rules", "class_hour_seconds", 0));
-    expect_error(r, 422, "validation_failed", "rules.class_hour_seconds", "class_hour_seconds 0");
+    r = dc_send_json("PATCH", "/v1/admin/campaign", admin,
+                     json_pack("{s:{s:i}}", "rules", "class_hour_seconds", 0));
+    dc_expect_error(r, 422, "validation_failed", "rules.class_hour_seconds",
+                    "class_hour_seconds 0");
     dc_resp_free(r);
 
     /* users may not change it; anonymous callers are 401 */
     char *user = new_user();
-    r = send_json("PATCH", "/v1/admin/campaign", user, json_pack("{s:s}", "name", "用户改名"));
-    expect_error(r, 403, "forbidden", NULL, "user PATCH");
+    r = dc_send_json("PATCH", "/v1/admin/campaign", user, json_pack("{s:s}", "name", "用户改名"));
+    dc_expect_error(r, 403, "forbidden", NULL, "user PATCH");
     dc_resp_free(r);
-    r = send_json("PATCH", "/v1/admin/campaign", NULL, json_pack("{s:s}", "name", "匿名改名"));
-    expect_error(r, 401, "unauthorized", NULL, "anonymous PATCH");
+    r = dc_send_json("PATCH", "/v1/admin/campaign", NULL, json_pack("{s:s}", "name", "匿名改名"));
+    dc_expect_error(r, 401, "unauthorized", NULL, "anonymous PATCH");
     dc_resp_free(r);
     r = dc_req("GET", "/v1/campaign", NULL, NULL);
     ck_assert_msg(json_equal(r->json, before), "campaign changed: %s", r->body);
@@ -508,7 +465,7 @@ START_TEST(campaign_get_and_patch)
     for (size_t i = 0; i < 4; i++) {
         campaign_set(phases[i], 3600, 8, true, 1.0);
         r = dc_req("GET", "/v1/campaign", NULL, NULL);
-        ck_assert_str_eq(str_of(r->json, "phase"), PHASE_NAMES[phases[i]]);
+        ck_assert_str_eq(dc_str(r->json, "phase"), PHASE_NAMES[phases[i]]);
         dc_resp_free(r);
     }
     json_decref(before);
@@ -537,7 +494,7 @@ START_TEST(categories_list)
                                         "ebike_charging",
                                         "high_rise_fire_escape"};
     struct dc_resp *r = dc_req("GET", "/v1/categories", NULL, NULL);
-    expect_status(r, 200, "GET /v1/categories");
+    dc_expect_status(r, 200, "GET /v1/categories");
     json_t *items = json_object_get(r->json, "items");
     ck_assert_int_eq(json_array_size(items), 16);
     for (size_t c = 0; c < 16; c++) {
@@ -546,10 +503,10 @@ START_TEST(categories_list)
         json_t *it;
         json_array_foreach(items, i, it)
         {
-            if (strcmp(str_of(it, "code"), codes[c]) != 0)
+            if (strcmp(dc_str(it, "code"), codes[c]) != 0)
                 continue;
             found = true;
-            const char *name = str_of(it, "name");
+            const char *name = dc_str(it, "name");
             ck_assert_ptr_nonnull(name);
             bool chinese = false;
             for (const unsigned char *p = (const unsigned char *)name; *p; p++)
@@ -568,34 +525,34 @@ START_TEST(lessons_crud_filter_paging)
 {
     const char *title = "高楼火灾逃生：湿毛巾捂口鼻，低姿前行";
     struct dc_resp *r =
-        send_json("POST", "/v1/admin/lessons", admin,
-                  json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "title", title, "category",
-                            "high_rise_fire_escape", "duration_seconds", 480, "video_url",
-                            "https://video.example.cn/lesson1.mp4", "description",
-                            "消防救援支队讲解", "cover_url", "https://img.example.cn/c.jpg"));
-    expect_status(r, 201, "lesson create");
-    char *id = strdup(str_of(r->json, "id"));
+        dc_send_json("POST", "/v1/admin/lessons", admin,
+                     json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "title", title, "category",
+                               "high_rise_fire_escape", "duration_seconds", 480, "video_url",
+                               "https://video.example.cn/lesson1.mp4", "description",
+                               "消防救援支队讲解", "cover_url", "https://img.example.cn/c.jpg"));
+    dc_expect_status(r, 201, "lesson create");
+    char *id = strdup(dc_str(r->json, "id"));
     ck_assert_msg(strspn(id, "0123456789") == strlen(id) && *id, "id %s", id);
-    ck_assert_str_eq(str_of(r->json, "title"), title);
-    ck_assert_str_eq(str_of(r->json, "category"), "high_rise_fire_escape");
-    ck_assert_int_eq(int_of(r->json, "duration_seconds"), 480);
-    ck_assert_str_eq(str_of(r->json, "video_url"), "https://video.example.cn/lesson1.mp4");
-    ck_assert_str_eq(str_of(r->json, "description"), "消防救援支队讲解");
+    ck_assert_str_eq(dc_str(r->json, "title"), title);
+    ck_assert_str_eq(dc_str(r->json, "category"), "high_rise_fire_escape");
+    ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 480);
+    ck_assert_str_eq(dc_str(r->json, "video_url"), "https://video.example.cn/lesson1.mp4");
+    ck_assert_str_eq(dc_str(r->json, "description"), "消防救援支队讲解");
     dc_resp_free(r);
 
     char path[96];
     snprintf(path, sizeof path, "/v1/lessons/%s", id);
     r = dc_req("GET", path, NULL, NULL);
-    expect_status(r, 200, "lesson GET");
-    ck_assert_str_eq(str_of(r->json, "title"), title);
+    dc_expect_status(r, 200, "lesson GET");
+    ck_assert_str_eq(dc_str(r->json, "title"), title);
     dc_resp_free(r);
 
     /* users may not create lessons */
     char *user = new_user();
-    r = send_json("POST", "/v1/admin/lessons", user,
-                  json_pack("{s:s, s:s, s:i, s:s}", "title", "用户课", "category", "fire",
-                            "duration_seconds", 60, "video_url", "https://v.example.cn/x.mp4"));
-    expect_error(r, 403, "forbidden", NULL, "user creates lesson");
+    r = dc_send_json("POST", "/v1/admin/lessons", user,
+                     json_pack("{s:s, s:s, s:i, s:s}", "title", "用户课", "category", "fire",
+                               "duration_seconds", 60, "video_url", "https://v.example.cn/x.mp4"));
+    dc_expect_error(r, 403, "forbidden", NULL, "user creates lesson");
     dc_resp_free(r);
 
     /* validation names the bad field */
@@ -622,36 +579,36 @@ START_TEST(lessons_crud_filter_paging)
          "title"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        r = send_json("POST", "/v1/admin/lessons", admin, bad[i].body);
-        expect_error(r, 422, "validation_failed", bad[i].field, bad[i].field);
+        r = dc_send_json("POST", "/v1/admin/lessons", admin, bad[i].body);
+        dc_expect_error(r, 422, "validation_failed", bad[i].field, bad[i].field);
         dc_resp_free(r);
     }
 
     /* PATCH changes the title and leaves the rest */
     snprintf(path, sizeof path, "/v1/admin/lessons/%s", id);
-    r = send_json("PATCH", path, admin, json_pack("{s:s}", "title", "高楼火灾逃生（修订版）"));
-    expect_status(r, 200, "lesson PATCH");
-    ck_assert_str_eq(str_of(r->json, "title"), "高楼火灾逃生（修订版）");
-    ck_assert_int_eq(int_of(r->json, "duration_seconds"), 480);
+    r = dc_send_json("PATCH", path, admin, json_pack("{s:s}", "title", "高楼火灾逃生（修订版）"));
+    dc_expect_status(r, 200, "lesson PATCH");
+    ck_assert_str_eq(dc_str(r->json, "title"), "高楼火灾逃生（修订版）");
+    ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 480);
     dc_resp_free(r);
-    r = send_json("PATCH", path, admin, json_pack("{s:s}", "video_url", "http://insecure.cn/a"));
-    expect_error(r, 422, "validation_failed", "video_url", "PATCH http video_url");
+    r = dc_send_json("PATCH", path, admin, json_pack("{s:s}", "video_url", "http://insecure.cn/a"));
+    dc_expect_error(r, 422, "validation_failed", "video_url", "PATCH http video_url");
     dc_resp_free(r);
-    r = send_json("PATCH", path, user, json_pack("{s:s}", "title", "用户改"));
-    expect_error(r, 403, "forbidden", NULL, "user PATCH lesson");
+    r = dc_send_json("PATCH", path, user, json_pack("{s:s}", "title", "用户改"));
+    dc_expect_error(r, 403, "forbidden", NULL, "user PATCH lesson");
     dc_resp_free(r);
     snprintf(path, sizeof path, "/v1/lessons/%s", id);
     r = dc_req("GET", path, NULL, NULL);
-    ck_assert_str_eq(str_of(r->json, "title"), "高楼火灾逃生（修订版）");
-    ck_assert_str_eq(str_of(r->json, "video_url"), "https://video.example.cn/lesson1.mp4");
+    ck_assert_str_eq(dc_str(r->json, "title"), "高楼火灾逃生（修订版）");
+    ck_assert_str_eq(dc_str(r->json, "video_url"), "https://video.example.cn/lesson1.mp4");
     dc_resp_free(r);
 
     r = dc_req("GET", "/v1/lessons/999999999999", NULL, NULL);
-    expect_error(r, 404, "not_found", NULL, "unknown lesson");
+    dc_expect_error(r, 404, "not_found", NULL, "unknown lesson");
     dc_resp_free(r);
-    r = send_json("PATCH", "/v1/admin/lessons/999999999999", admin,
-                  json_pack("{s:s}", "title", "无此课"));
-    expect_error(r, 404, "not_found", NULL, "PATCH unknown lesson");
+    r = dc_send_json("PATCH", "/v1/admin/lessons/999999999999", admin,
+                     json_pack("{s:s}", "title", "无此课"));
+    dc_expect_error(r, 404, "not_found", NULL, "PATCH unknown lesson");
     dc_resp_free(r);
 
     /* three more in scenic_area, one in drowning; then page the category
@@ -668,20 +625,20 @@ START_TEST(lessons_crud_filter_paging)
         snprintf(q, sizeof q, "/v1/lessons?category=scenic_area&limit=1%s%s",
                  cursor ? "&cursor=" : "", cursor ? cursor : "");
         r = dc_req("GET", q, NULL, NULL);
-        expect_status(r, 200, "lessons page");
+        dc_expect_status(r, 200, "lessons page");
         json_t *items = json_object_get(r->json, "items");
         ck_assert_uint_le(json_array_size(items), 1);
         size_t i;
         json_t *it;
         json_array_foreach(items, i, it)
         {
-            ck_assert_str_eq(str_of(it, "category"), "scenic_area");
-            ck_assert_str_ne(str_of(it, "id"), other);
-            ck_assert_msg(!json_object_get(ids, str_of(it, "id")), "lesson %s twice",
-                          str_of(it, "id"));
-            json_object_set_new(ids, str_of(it, "id"), json_true());
+            ck_assert_str_eq(dc_str(it, "category"), "scenic_area");
+            ck_assert_str_ne(dc_str(it, "id"), other);
+            ck_assert_msg(!json_object_get(ids, dc_str(it, "id")), "lesson %s twice",
+                          dc_str(it, "id"));
+            json_object_set_new(ids, dc_str(it, "id"), json_true());
             for (int k = 0; k < 3; k++)
-                seen[k] += strcmp(str_of(it, "id"), mine[k]) == 0;
+                seen[k] += strcmp(dc_str(it, "id"), mine[k]) == 0;
         }
         json_t *next = json_object_get(r->json, "next_cursor");
         ck_assert(json_is_null(next) || json_is_string(next));
@@ -705,13 +662,13 @@ START_TEST(lessons_crud_filter_paging)
                  cur ? cur : "");
         free(cur);
         r = dc_req("GET", q, NULL, NULL);
-        expect_status(r, 200, "lessons by category");
+        dc_expect_status(r, 200, "lessons by category");
         size_t i;
         json_t *it;
         json_array_foreach(json_object_get(r->json, "items"), i, it)
         {
-            ck_assert_str_eq(str_of(it, "category"), "drowning");
-            found = found || strcmp(str_of(it, "id"), other) == 0;
+            ck_assert_str_eq(dc_str(it, "category"), "drowning");
+            found = found || strcmp(dc_str(it, "id"), other) == 0;
         }
         json_t *next = json_object_get(r->json, "next_cursor");
         cur = json_is_string(next) ? strdup(json_string_value(next)) : NULL;
@@ -722,10 +679,10 @@ START_TEST(lessons_crud_filter_paging)
     ck_assert(found);
 
     r = dc_req("GET", "/v1/lessons?limit=0", NULL, NULL);
-    expect_error(r, 422, "validation_failed", "limit", "limit 0");
+    dc_expect_error(r, 422, "validation_failed", "limit", "limit 0");
     dc_resp_free(r);
     r = dc_req("GET", "/v1/lessons?limit=101", NULL, NULL);
-    expect_error(r, 422, "validation_failed", "limit", "limit 101");
+    dc_expect_error(r, 422, "validation_failed", "limit", "limit 101");
     dc_resp_free(r);
 
     for (int i = 0; i < 3; i++)
@@ -744,71 +701,72 @@ START_TEST(livestream_lifecycle)
     iso_time(time(NULL) + 7200, when);
     const char *title = "专家直播：高层建筑火灾如何自救";
     struct dc_resp *r =
-        send_json("POST", "/v1/admin/livestreams", admin,
-                  json_pack("{s:s, s:s, s:s, s:s}", "title", title, "expert", "李工程师",
-                            "scheduled_at", when, "description", "应急管理局主办"));
-    expect_status(r, 201, "livestream create");
+        dc_send_json("POST", "/v1/admin/livestreams", admin,
+                     json_pack("{s:s, s:s, s:s, s:s}", "title", title, "expert", "李工程师",
+                               "scheduled_at", when, "description", "应急管理局主办"));
+    dc_expect_status(r, 201, "livestream create");
     json_t *ls = r->json;
-    ck_assert_str_eq(str_of(ls, "status"), "scheduled");
-    ck_assert_str_eq(str_of(ls, "title"), title);
-    ck_assert_str_eq(str_of(ls, "expert"), "李工程师");
-    ck_assert_str_eq(str_of(ls, "scheduled_at"), when);
+    ck_assert_str_eq(dc_str(ls, "status"), "scheduled");
+    ck_assert_str_eq(dc_str(ls, "title"), title);
+    ck_assert_str_eq(dc_str(ls, "expert"), "李工程师");
+    ck_assert_str_eq(dc_str(ls, "scheduled_at"), when);
     ck_assert(json_is_null(json_object_get(ls, "started_at")));
     ck_assert(json_is_null(json_object_get(ls, "ended_at")));
     ck_assert(json_is_null(json_object_get(ls, "replay_url")));
-    ck_assert_int_eq(int_of(ls, "reservation_count"), 0);
+    ck_assert_int_eq(dc_int(ls, "reservation_count"), 0);
     ck_assert(json_is_false(json_object_get(ls, "reserved")));
-    char *id = strdup(str_of(ls, "id"));
+    char *id = strdup(dc_str(ls, "id"));
     dc_resp_free(r);
 
     char *user = new_user();
-    r = send_json("POST", "/v1/admin/livestreams", user,
-                  json_pack("{s:s, s:s, s:s}", "title", "x", "expert", "y", "scheduled_at", when));
-    expect_error(r, 403, "forbidden", NULL, "user creates livestream");
+    r = dc_send_json(
+        "POST", "/v1/admin/livestreams", user,
+        json_pack("{s:s, s:s, s:s}", "title", "x", "expert", "y", "scheduled_at", when));
+    dc_expect_error(r, 403, "forbidden", NULL, "user creates livestream");
     dc_resp_free(r);
-    r = send_json(
+    r = dc_send_json(
         "POST", "/v1/admin/livestreams", admin,
         json_pack("{s:s, s:s, s:s}", "title", "x", "expert", "y", "scheduled_at", "next tuesday"));
-    expect_error(r, 422, "validation_failed", "scheduled_at", "bad scheduled_at");
+    dc_expect_error(r, 422, "validation_failed", "scheduled_at", "bad scheduled_at");
     dc_resp_free(r);
 
     /* a scheduled livestream cannot end */
     r = livestream_end(id, 300);
-    expect_error(r, 409, "invalid_state", NULL, "end while scheduled");
+    dc_expect_error(r, 409, "invalid_state", NULL, "end while scheduled");
     dc_resp_free(r);
 
     r = livestream_start(id);
-    expect_status(r, 200, "start");
-    ck_assert_str_eq(str_of(r->json, "status"), "live");
-    ck_assert_msg(is_rfc3339(str_of(r->json, "started_at")), "started_at: %s", r->body);
+    dc_expect_status(r, 200, "start");
+    ck_assert_str_eq(dc_str(r->json, "status"), "live");
+    ck_assert_msg(is_rfc3339(dc_str(r->json, "started_at")), "started_at: %s", r->body);
     dc_resp_free(r);
     r = livestream_start(id);
-    expect_error(r, 409, "invalid_state", NULL, "start again");
+    dc_expect_error(r, 409, "invalid_state", NULL, "start again");
     dc_resp_free(r);
 
     r = livestream_end(id, 300);
-    expect_status(r, 200, "end");
-    ck_assert_str_eq(str_of(r->json, "status"), "ended");
-    ck_assert_str_eq(str_of(r->json, "replay_url"), "https://video.example.cn/replay.m3u8");
-    ck_assert_int_eq(int_of(r->json, "duration_seconds"), 300);
-    ck_assert_msg(is_rfc3339(str_of(r->json, "ended_at")), "ended_at: %s", r->body);
+    dc_expect_status(r, 200, "end");
+    ck_assert_str_eq(dc_str(r->json, "status"), "ended");
+    ck_assert_str_eq(dc_str(r->json, "replay_url"), "https://video.example.cn/replay.m3u8");
+    ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 300);
+    ck_assert_msg(is_rfc3339(dc_str(r->json, "ended_at")), "ended_at: %s", r->body);
     dc_resp_free(r);
     r = livestream_end(id, 300);
-    expect_error(r, 409, "invalid_state", NULL, "end again");
+    dc_expect_error(r, 409, "invalid_state", NULL, "end again");
     dc_resp_free(r);
     r = livestream_start(id);
-    expect_error(r, 409, "invalid_state", NULL, "start after end");
+    dc_expect_error(r, 409, "invalid_state", NULL, "start after end");
     dc_resp_free(r);
     json_t *got = livestream_get(id, NULL);
-    ck_assert_str_eq(str_of(got, "status"), "ended");
-    ck_assert_str_eq(str_of(got, "replay_url"), "https://video.example.cn/replay.m3u8");
+    ck_assert_str_eq(dc_str(got, "status"), "ended");
+    ck_assert_str_eq(dc_str(got, "replay_url"), "https://video.example.cn/replay.m3u8");
     json_decref(got);
 
     r = livestream_start("999999999999");
-    expect_error(r, 404, "not_found", NULL, "start unknown");
+    dc_expect_error(r, 404, "not_found", NULL, "start unknown");
     dc_resp_free(r);
     r = dc_req("GET", "/v1/livestreams?status=paused", NULL, NULL);
-    expect_error(r, 422, "validation_failed", "status", "bad status filter");
+    dc_expect_error(r, 422, "validation_failed", "status", "bad status filter");
     dc_resp_free(r);
 
     /* reservations on a second, scheduled livestream */
@@ -817,15 +775,15 @@ START_TEST(livestream_lifecycle)
     snprintf(path, sizeof path, "/v1/livestreams/%s/reservation", next);
     for (int i = 0; i < 2; i++) {
         r = dc_req("PUT", path, user, NULL);
-        expect_status(r, 204, "reserve (idempotent)");
+        dc_expect_status(r, 204, "reserve (idempotent)");
         dc_resp_free(r);
     }
     got = livestream_get(next, user);
-    ck_assert_int_eq(int_of(got, "reservation_count"), 1);
+    ck_assert_int_eq(dc_int(got, "reservation_count"), 1);
     ck_assert(json_is_true(json_object_get(got, "reserved")));
     json_decref(got);
     got = livestream_get(next, NULL);
-    ck_assert_int_eq(int_of(got, "reservation_count"), 1);
+    ck_assert_int_eq(dc_int(got, "reservation_count"), 1);
     ck_assert(json_is_false(json_object_get(got, "reserved")));
     json_decref(got);
 
@@ -834,41 +792,41 @@ START_TEST(livestream_lifecycle)
     ck_assert(json_is_false(json_object_get(got, "reserved")));
     json_decref(got);
     r = dc_req("PUT", path, other, NULL);
-    expect_status(r, 204, "second user reserves");
+    dc_expect_status(r, 204, "second user reserves");
     dc_resp_free(r);
     got = livestream_get(next, other);
-    ck_assert_int_eq(int_of(got, "reservation_count"), 2);
+    ck_assert_int_eq(dc_int(got, "reservation_count"), 2);
     ck_assert(json_is_true(json_object_get(got, "reserved")));
     json_decref(got);
     for (int i = 0; i < 2; i++) {
         r = dc_req("DELETE", path, other, NULL);
-        expect_status(r, 204, "unreserve (idempotent)");
+        dc_expect_status(r, 204, "unreserve (idempotent)");
         dc_resp_free(r);
     }
     got = livestream_get(next, other);
-    ck_assert_int_eq(int_of(got, "reservation_count"), 1);
+    ck_assert_int_eq(dc_int(got, "reservation_count"), 1);
     ck_assert(json_is_false(json_object_get(got, "reserved")));
     json_decref(got);
 
     /* the first user's list holds it, the second's does not */
     r = dc_req("GET", "/v1/me/reservations", user, NULL);
-    expect_status(r, 200, "my reservations");
+    dc_expect_status(r, 200, "my reservations");
     json_t *items = json_object_get(r->json, "items");
     ck_assert_int_eq(json_array_size(items), 1);
-    ck_assert_str_eq(str_of(json_array_get(items, 0), "id"), next);
+    ck_assert_str_eq(dc_str(json_array_get(items, 0), "id"), next);
     ck_assert(json_is_true(json_object_get(json_array_get(items, 0), "reserved")));
     ck_assert(json_is_null(json_object_get(r->json, "next_cursor")));
     dc_resp_free(r);
     r = dc_req("GET", "/v1/me/reservations", other, NULL);
-    expect_status(r, 200, "other's reservations");
+    dc_expect_status(r, 200, "other's reservations");
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
     dc_resp_free(r);
 
     r = dc_req("PUT", "/v1/livestreams/999999999999/reservation", user, NULL);
-    expect_error(r, 404, "not_found", NULL, "reserve unknown");
+    dc_expect_error(r, 404, "not_found", NULL, "reserve unknown");
     dc_resp_free(r);
     r = dc_req("PUT", path, NULL, NULL);
-    expect_error(r, 401, "unauthorized", NULL, "anonymous reserve");
+    dc_expect_error(r, 401, "unauthorized", NULL, "anonymous reserve");
     dc_resp_free(r);
 
     free(id);
@@ -889,43 +847,43 @@ START_TEST(progress_union)
     struct dc_resp *r = report(
         user, json_pack("[o, o, o, o]", hb("lesson", lesson, 0, 100), hb("lesson", lesson, 50, 150),
                         hb("lesson", lesson, 50, 150), hb("lesson", lesson, 10, 20)));
-    expect_status(r, 200, "union batch");
+    dc_expect_status(r, 200, "union batch");
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 150);
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 150);
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 150);
     ck_assert(json_is_false(json_object_get(r->json, "capped")));
     ck_assert(json_is_false(json_object_get(r->json, "eligible")));
     ck_assert(fabs(json_number_value(json_object_get(r->json, "class_hours")) - 0.04) < 1e-9);
     dc_resp_free(r);
 
     r = report1(user, "lesson", lesson, 100, 200);
-    expect_status(r, 200, "later report");
+    dc_expect_status(r, 200, "later report");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 200);
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 200);
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 200);
     dc_resp_free(r);
 
     /* seen again: nothing new */
     r = report1(user, "lesson", lesson, 0, 200);
-    expect_status(r, 200, "repeat report");
+    dc_expect_status(r, 200, "repeat report");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 200);
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 200);
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 200);
     ck_assert(json_is_false(json_object_get(r->json, "capped")));
     dc_resp_free(r);
 
     json_t *p = my_progress(user);
-    ck_assert_int_eq(int_of(p, "total_credited_seconds"), 200);
-    ck_assert_int_eq(int_of(p, "required_class_hours"), 8);
-    ck_assert_int_eq(int_of(p, "remaining_seconds"), 8 * 3600 - 200);
-    ck_assert_int_eq(int_of(p, "checkin_days"), 0);
+    ck_assert_int_eq(dc_int(p, "total_credited_seconds"), 200);
+    ck_assert_int_eq(dc_int(p, "required_class_hours"), 8);
+    ck_assert_int_eq(dc_int(p, "remaining_seconds"), 8 * 3600 - 200);
+    ck_assert_int_eq(dc_int(p, "checkin_days"), 0);
     ck_assert(json_is_false(json_object_get(p, "eligible")));
     json_t *items = json_object_get(p, "items");
     ck_assert_int_eq(json_array_size(items), 1);
     json_t *it = json_array_get(items, 0);
-    ck_assert_str_eq(str_of(it, "content_type"), "lesson");
-    ck_assert_str_eq(str_of(it, "content_id"), lesson);
-    ck_assert_str_eq(str_of(it, "title"), "火场逃生要点");
-    ck_assert_int_eq(int_of(it, "duration_seconds"), 600);
-    ck_assert_int_eq(int_of(it, "credited_seconds"), 200);
+    ck_assert_str_eq(dc_str(it, "content_type"), "lesson");
+    ck_assert_str_eq(dc_str(it, "content_id"), lesson);
+    ck_assert_str_eq(dc_str(it, "title"), "火场逃生要点");
+    ck_assert_int_eq(dc_int(it, "duration_seconds"), 600);
+    ck_assert_int_eq(dc_int(it, "credited_seconds"), 200);
     json_decref(p);
     free(lesson);
     free(user);
@@ -940,16 +898,16 @@ START_TEST(progress_validation_whole_batch)
     char *user = new_user();
     char *lesson = make_lesson("flood", 600);
     struct dc_resp *r = report1(user, "lesson", lesson, 0, 10);
-    expect_status(r, 200, "first report");
+    dc_expect_status(r, 200, "first report");
     dc_resp_free(r);
 
     /* past the lesson's length */
     r = report1(user, "lesson", lesson, 500, 601);
-    expect_error(r, 422, "validation_failed", "items.0.to_second", "to_second 601");
+    dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "to_second 601");
     dc_resp_free(r);
     ck_assert_int_eq(my_total(user), 10);
     r = report1(user, "lesson", lesson, 0, 600);
-    expect_status(r, 200, "to_second = length");
+    dc_expect_status(r, 200, "to_second = length");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 600);
     dc_resp_free(r);
 
@@ -957,7 +915,7 @@ START_TEST(progress_validation_whole_batch)
     char *second = make_lesson("flood", 600);
     r = report(user, json_pack("[o, o]", hb("lesson", second, 0, 100),
                                hb("lesson", "999999999999", 0, 10)));
-    expect_error(r, 422, "validation_failed", "items.1.content_id", "unknown content");
+    dc_expect_error(r, 422, "validation_failed", "items.1.content_id", "unknown content");
     dc_resp_free(r);
     ck_assert_int_eq(my_total(user), 600);
     json_t *p = my_progress(user);
@@ -966,38 +924,38 @@ START_TEST(progress_validation_whole_batch)
     /* an unknown livestream too */
     r = report(user, json_pack("[o, o]", hb("lesson", second, 0, 100),
                                hb("livestream", "999999999999", 0, 10)));
-    expect_error(r, 422, "validation_failed", "items.1.content_id", "unknown livestream");
+    dc_expect_error(r, 422, "validation_failed", "items.1.content_id", "unknown livestream");
     dc_resp_free(r);
     /* and a bad second item past the length */
     r = report(user,
                json_pack("[o, o]", hb("lesson", second, 0, 100), hb("lesson", second, 0, 700)));
-    expect_error(r, 422, "validation_failed", "items.1.to_second", "second item too long");
+    dc_expect_error(r, 422, "validation_failed", "items.1.to_second", "second item too long");
     dc_resp_free(r);
     ck_assert_int_eq(my_total(user), 600);
 
     /* from >= to, negative from, bad type */
     r = report1(user, "lesson", second, 20, 20);
-    expect_error(r, 422, "validation_failed", "items.0.to_second", "from == to");
+    dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "from == to");
     dc_resp_free(r);
     r = report1(user, "lesson", second, 30, 20);
-    expect_error(r, 422, "validation_failed", "items.0.to_second", "from > to");
+    dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "from > to");
     dc_resp_free(r);
     r = report1(user, "lesson", second, -1, 20);
-    expect_error(r, 422, "validation_failed", "items.0.from_second", "from < 0");
+    dc_expect_error(r, 422, "validation_failed", "items.0.from_second", "from < 0");
     dc_resp_free(r);
     r = report1(user, "video", second, 0, 20);
-    expect_error(r, 422, "validation_failed", "items.0.content_type", "bad content_type");
+    dc_expect_error(r, 422, "validation_failed", "items.0.content_type", "bad content_type");
     dc_resp_free(r);
 
     /* 0 and 101 items */
     r = report(user, json_array());
-    expect_error(r, 422, "validation_failed", "items", "no items");
+    dc_expect_error(r, 422, "validation_failed", "items", "no items");
     dc_resp_free(r);
     json_t *many = json_array();
     for (int i = 0; i < 101; i++)
         json_array_append_new(many, hb("lesson", second, i, i + 1));
     r = report(user, many);
-    expect_error(r, 422, "validation_failed", "items", "101 items");
+    dc_expect_error(r, 422, "validation_failed", "items", "101 items");
     dc_resp_free(r);
     ck_assert_int_eq(my_total(user), 600);
 
@@ -1006,13 +964,13 @@ START_TEST(progress_validation_whole_batch)
     for (int i = 0; i < 100; i++)
         json_array_append_new(many, hb("lesson", second, i, i + 1));
     r = report(user, many);
-    expect_status(r, 200, "100 items");
+    dc_expect_status(r, 200, "100 items");
     ck_assert_int_eq(credited_in(r->json, "lesson", second), 100);
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 700);
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 700);
     dc_resp_free(r);
 
     r = report1(NULL, "lesson", second, 0, 1);
-    expect_error(r, 401, "unauthorized", NULL, "anonymous report");
+    dc_expect_error(r, 401, "unauthorized", NULL, "anonymous report");
     dc_resp_free(r);
     free(lesson);
     free(second);
@@ -1030,49 +988,49 @@ START_TEST(progress_livestream_live_and_replay)
 
     char *a = make_livestream("回放测试直播");
     struct dc_resp *r = report1(user, "livestream", a, 0, 10);
-    expect_error(r, 409, "invalid_state", NULL, "scheduled livestream");
+    dc_expect_error(r, 409, "invalid_state", NULL, "scheduled livestream");
     dc_resp_free(r);
     ck_assert_int_eq(my_total(user), 0);
     r = livestream_start(a);
-    expect_status(r, 200, "start a");
+    dc_expect_status(r, 200, "start a");
     dc_resp_free(r);
     r = livestream_end(a, 300);
-    expect_status(r, 200, "end a");
+    dc_expect_status(r, 200, "end a");
     dc_resp_free(r);
     r = report1(user, "livestream", a, 0, 300);
-    expect_status(r, 200, "replay of a");
+    dc_expect_status(r, 200, "replay of a");
     ck_assert_int_eq(credited_in(r->json, "livestream", a), 300);
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 300);
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 300);
     dc_resp_free(r);
     r = report1(user, "livestream", a, 0, 301);
-    expect_error(r, 422, "validation_failed", "items.0.to_second", "past replay length");
+    dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "past replay length");
     dc_resp_free(r);
 
     /* b: watched live, then the replay overlapping */
     char *b = make_livestream("直播加回放");
     r = livestream_start(b);
-    expect_status(r, 200, "start b");
+    dc_expect_status(r, 200, "start b");
     dc_resp_free(r);
     sleep(3);
     r = report1(user, "livestream", b, 0, 2);
-    expect_status(r, 200, "live report");
+    dc_expect_status(r, 200, "live report");
     ck_assert_int_eq(credited_in(r->json, "livestream", b), 2);
     dc_resp_free(r);
     /* a live stream is only as long as it has run */
     r = report1(user, "livestream", b, 0, 3600);
-    expect_error(r, 422, "validation_failed", "items.0.to_second", "past live length");
+    dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "past live length");
     dc_resp_free(r);
     r = livestream_end(b, 300);
-    expect_status(r, 200, "end b");
+    dc_expect_status(r, 200, "end b");
     dc_resp_free(r);
     r = report1(user, "livestream", b, 1, 100);
-    expect_status(r, 200, "replay of b");
+    dc_expect_status(r, 200, "replay of b");
     ck_assert_int_eq(credited_in(r->json, "livestream", b), 100);
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 400);
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 400);
     dc_resp_free(r);
 
     json_t *p = my_progress(user);
-    ck_assert_int_eq(int_of(p, "total_credited_seconds"), 400);
+    ck_assert_int_eq(dc_int(p, "total_credited_seconds"), 400);
     json_t *items = json_object_get(p, "items");
     ck_assert_int_eq(json_array_size(items), 2);
     ck_assert_int_eq(credited_in(p, "livestream", a), 300);
@@ -1081,8 +1039,8 @@ START_TEST(progress_livestream_live_and_replay)
     json_t *it;
     json_array_foreach(items, i, it)
     {
-        ck_assert_str_eq(str_of(it, "content_type"), "livestream");
-        ck_assert_int_eq(int_of(it, "duration_seconds"), 300);
+        ck_assert_str_eq(dc_str(it, "content_type"), "livestream");
+        ck_assert_int_eq(dc_int(it, "duration_seconds"), 300);
     }
     json_decref(p);
     free(a);
@@ -1100,27 +1058,27 @@ START_TEST(progress_rate_cap)
     char *user = new_user();
     char *lesson = make_lesson("traffic", 3600);
     struct dc_resp *r = report1(user, "lesson", lesson, 0, 3000);
-    expect_status(r, 200, "capped report");
+    dc_expect_status(r, 200, "capped report");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 120);
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 120);
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 120);
     ck_assert(json_is_true(json_object_get(r->json, "capped")));
     dc_resp_free(r);
     ck_assert_int_eq(my_total(user), 120);
 
     /* right after: at most the few seconds that have passed */
     r = report1(user, "lesson", lesson, 0, 3000);
-    expect_status(r, 200, "second capped report");
+    dc_expect_status(r, 200, "second capped report");
     ck_assert(json_is_true(json_object_get(r->json, "capped")));
-    json_int_t t = int_of(r->json, "total_credited_seconds");
+    json_int_t t = dc_int(r->json, "total_credited_seconds");
     ck_assert_msg(t >= 120 && t <= 130, "total %lld", (long long)t);
     dc_resp_free(r);
     /* already-credited seconds are not "capped" */
     r = report1(user, "lesson", lesson, 0, 100);
-    expect_status(r, 200, "old seconds");
+    dc_expect_status(r, 200, "old seconds");
     ck_assert(json_is_false(json_object_get(r->json, "capped")));
     dc_resp_free(r);
     json_t *p = my_progress(user);
-    ck_assert_int_eq(int_of(p, "total_credited_seconds"), t);
+    ck_assert_int_eq(dc_int(p, "total_credited_seconds"), t);
     ck_assert_int_eq(credited_in(p, "lesson", lesson), t);
     json_decref(p);
     free(lesson);
@@ -1136,45 +1094,45 @@ START_TEST(eligibility_boundary)
     char *user = new_user();
     char *lesson = make_lesson("evacuation", 30000);
     struct dc_resp *r = report1(user, "lesson", lesson, 0, 28799);
-    expect_status(r, 200, "28799 s");
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 28799);
+    dc_expect_status(r, 200, "28799 s");
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 28799);
     ck_assert(json_is_false(json_object_get(r->json, "eligible")));
     ck_assert(fabs(json_number_value(json_object_get(r->json, "class_hours")) - 7.99) < 1e-9);
     dc_resp_free(r);
 
     r = dc_req("POST", "/v1/me/certificate", user, NULL);
-    expect_error(r, 409, "not_eligible", NULL, "one second short");
+    dc_expect_error(r, 409, "not_eligible", NULL, "one second short");
     json_t *e = json_object_get(r->json, "error");
-    ck_assert_int_eq(int_of(e, "remaining_seconds"), 1);
+    ck_assert_int_eq(dc_int(e, "remaining_seconds"), 1);
     ck_assert(json_is_false(json_object_get(e, "needs_checkin")));
     dc_resp_free(r);
     json_t *p = my_progress(user);
-    ck_assert_int_eq(int_of(p, "remaining_seconds"), 1);
+    ck_assert_int_eq(dc_int(p, "remaining_seconds"), 1);
     ck_assert(json_is_false(json_object_get(p, "eligible")));
     json_decref(p);
 
     r = report1(user, "lesson", lesson, 28799, 28800);
-    expect_status(r, 200, "the last second");
-    ck_assert_int_eq(int_of(r->json, "total_credited_seconds"), 28800);
+    dc_expect_status(r, 200, "the last second");
+    ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 28800);
     ck_assert(json_is_true(json_object_get(r->json, "eligible")));
     ck_assert(fabs(json_number_value(json_object_get(r->json, "class_hours")) - 8.0) < 1e-9);
     dc_resp_free(r);
     p = my_progress(user);
-    ck_assert_int_eq(int_of(p, "remaining_seconds"), 0);
+    ck_assert_int_eq(dc_int(p, "remaining_seconds"), 0);
     ck_assert(json_is_true(json_object_get(p, "eligible")));
     json_decref(p);
 
     json_t *c = claim(user, 201);
-    ck_assert_int_eq(int_of(c, "credited_seconds"), 28800);
+    ck_assert_int_eq(dc_int(c, "credited_seconds"), 28800);
     ck_assert(fabs(json_number_value(json_object_get(c, "class_hours")) - 8.0) < 1e-9);
     json_t *again = claim(user, 200);
-    ck_assert_str_eq(str_of(again, "serial"), str_of(c, "serial"));
-    ck_assert_str_eq(str_of(again, "signature"), str_of(c, "signature"));
+    ck_assert_str_eq(dc_str(again, "serial"), dc_str(c, "serial"));
+    ck_assert_str_eq(dc_str(again, "signature"), dc_str(c, "signature"));
     json_decref(again);
     json_decref(c);
 
     r = dc_req("POST", "/v1/me/certificate", NULL, NULL);
-    expect_error(r, 401, "unauthorized", NULL, "anonymous claim");
+    dc_expect_error(r, 401, "unauthorized", NULL, "anonymous claim");
     dc_resp_free(r);
     free(lesson);
     free(user);
@@ -1189,49 +1147,49 @@ START_TEST(checkin_required)
     char *user = new_user();
     earn(user, 8 * 3600);
     struct dc_resp *r = dc_req("POST", "/v1/me/certificate", user, NULL);
-    expect_error(r, 409, "not_eligible", NULL, "no check-in yet");
+    dc_expect_error(r, 409, "not_eligible", NULL, "no check-in yet");
     json_t *e = json_object_get(r->json, "error");
     ck_assert(json_is_true(json_object_get(e, "needs_checkin")));
-    ck_assert_int_eq(int_of(e, "remaining_seconds"), 0);
+    ck_assert_int_eq(dc_int(e, "remaining_seconds"), 0);
     dc_resp_free(r);
     json_t *p = my_progress(user);
     ck_assert(json_is_false(json_object_get(p, "eligible")));
-    ck_assert_int_eq(int_of(p, "checkin_days"), 0);
+    ck_assert_int_eq(dc_int(p, "checkin_days"), 0);
     json_decref(p);
 
     char today[11];
     beijing_today(today);
     r = dc_req("POST", "/v1/checkins", user, NULL);
-    expect_status(r, 201, "first check-in");
-    ck_assert_str_eq(str_of(r->json, "date"), today);
-    ck_assert_int_eq(int_of(r->json, "streak_days"), 1);
-    ck_assert_int_eq(int_of(r->json, "total_days"), 1);
+    dc_expect_status(r, 201, "first check-in");
+    ck_assert_str_eq(dc_str(r->json, "date"), today);
+    ck_assert_int_eq(dc_int(r->json, "streak_days"), 1);
+    ck_assert_int_eq(dc_int(r->json, "total_days"), 1);
     json_t *first = json_incref(r->json);
     dc_resp_free(r);
     r = dc_req("POST", "/v1/checkins", user, NULL);
-    expect_status(r, 200, "repeated check-in");
+    dc_expect_status(r, 200, "repeated check-in");
     ck_assert_msg(json_equal(r->json, first), "second body differs: %s", r->body);
     dc_resp_free(r);
     json_decref(first);
 
     p = my_progress(user);
     ck_assert(json_is_true(json_object_get(p, "eligible")));
-    ck_assert_int_eq(int_of(p, "checkin_days"), 1);
+    ck_assert_int_eq(dc_int(p, "checkin_days"), 1);
     json_decref(p);
     json_t *c = claim(user, 201);
-    ck_assert_int_eq(int_of(c, "credited_seconds"), 28800);
+    ck_assert_int_eq(dc_int(c, "credited_seconds"), 28800);
     json_decref(c);
 
     r = dc_req("GET", "/v1/me/checkins", user, NULL);
-    expect_status(r, 200, "my check-ins");
-    ck_assert_int_eq(int_of(r->json, "total_days"), 1);
-    ck_assert_int_eq(int_of(r->json, "streak_days"), 1);
+    dc_expect_status(r, 200, "my check-ins");
+    ck_assert_int_eq(dc_int(r->json, "total_days"), 1);
+    ck_assert_int_eq(dc_int(r->json, "streak_days"), 1);
     json_t *dates = json_object_get(r->json, "dates");
     ck_assert_int_eq(json_array_size(dates), 1);
     ck_assert_str_eq(json_string_value(json_array_get(dates, 0)), today);
     dc_resp_free(r);
     r = dc_req("POST", "/v1/checkins", NULL, NULL);
-    expect_error(r, 401, "unauthorized", NULL, "anonymous check-in");
+    dc_expect_error(r, 401, "unauthorized", NULL, "anonymous check-in");
     dc_resp_free(r);
     free(user);
 }
@@ -1257,7 +1215,7 @@ static void *race(void *arg)
     struct dc_resp *r = x->body ? dc_req("POST", "/v1/progress", x->token, x->body)
                                 : dc_req("POST", "/v1/me/certificate", x->token, NULL);
     x->status = r->status;
-    const char *s = str_of(r->json, "serial");
+    const char *s = dc_str(r->json, "serial");
     x->serial = s ? strdup(s) : NULL;
     x->json = json_incref(r->json);
     dc_resp_free(r);
@@ -1339,7 +1297,7 @@ START_TEST(concurrent_heartbeats)
         for (int i = 0; i < RACERS; i++) {
             ck_assert_msg(x[i].status == 200, "heartbeat %d: %ld", i, x[i].status);
             ck_assert(json_is_false(json_object_get(x[i].json, "capped")));
-            json_int_t t = int_of(x[i].json, "total_credited_seconds");
+            json_int_t t = dc_int(x[i].json, "total_credited_seconds");
             ck_assert_int_eq(credited_in(x[i].json, "lesson", lesson), t);
             best = t > best ? t : best;
             json_decref(x[i].json);
@@ -1347,7 +1305,7 @@ START_TEST(concurrent_heartbeats)
         ck_assert_int_eq(best, 1080);
     }
     json_t *p = my_progress(user);
-    ck_assert_int_eq(int_of(p, "total_credited_seconds"), 1080);
+    ck_assert_int_eq(dc_int(p, "total_credited_seconds"), 1080);
     ck_assert_int_eq(credited_in(p, "lesson", lesson), 1080);
     json_decref(p);
     char sql[200];
@@ -1385,36 +1343,36 @@ START_TEST(certificate_signature_offline)
                             "signature",   "verify_url",       NULL};
     for (const char *const *f = fields; *f; f++)
         ck_assert_msg(json_object_get(c, *f) != NULL, "certificate lacks %s", *f);
-    ck_assert_str_eq(str_of(c, "account_id"), account);
-    ck_assert_str_eq(str_of(c, "campaign_id"), "1");
-    ck_assert_str_eq(str_of(c, "holder_name"), "测试用户");
-    ck_assert(is_rfc3339(str_of(c, "issued_at")));
-    ck_assert_msg(strstr(str_of(c, "verify_url"), str_of(c, "serial")) != NULL, "verify_url %s",
-                  str_of(c, "verify_url"));
+    ck_assert_str_eq(dc_str(c, "account_id"), account);
+    ck_assert_str_eq(dc_str(c, "campaign_id"), "1");
+    ck_assert_str_eq(dc_str(c, "holder_name"), "测试用户");
+    ck_assert(is_rfc3339(dc_str(c, "issued_at")));
+    ck_assert_msg(strstr(dc_str(c, "verify_url"), dc_str(c, "serial")) != NULL, "verify_url %s",
+                  dc_str(c, "verify_url"));
 
     /* the payload is built from the certificate's own fields */
     char expected[512];
-    snprintf(expected, sizeof expected, "%s|%s|%s|%lld|%s", str_of(c, "serial"),
-             str_of(c, "campaign_id"), str_of(c, "account_id"),
-             (long long)int_of(c, "credited_seconds"), str_of(c, "issued_at"));
-    ck_assert_str_eq(str_of(c, "signed_payload"), expected);
+    snprintf(expected, sizeof expected, "%s|%s|%s|%lld|%s", dc_str(c, "serial"),
+             dc_str(c, "campaign_id"), dc_str(c, "account_id"),
+             (long long)dc_int(c, "credited_seconds"), dc_str(c, "issued_at"));
+    ck_assert_str_eq(dc_str(c, "signed_payload"), expected);
     assert_signature_verifies(c);
 
     /* public verification carries the same payload and signature */
     char path[96];
-    snprintf(path, sizeof path, "/v1/certificates/%s", str_of(c, "serial"));
+    snprintf(path, sizeof path, "/v1/certificates/%s", dc_str(c, "serial"));
     struct dc_resp *r = dc_req("GET", path, NULL, NULL);
-    expect_status(r, 200, "verification");
-    ck_assert_str_eq(str_of(r->json, "signed_payload"), expected);
-    ck_assert_str_eq(str_of(r->json, "signature"), str_of(c, "signature"));
+    dc_expect_status(r, 200, "verification");
+    ck_assert_str_eq(dc_str(r->json, "signed_payload"), expected);
+    ck_assert_str_eq(dc_str(r->json, "signature"), dc_str(c, "signature"));
     ck_assert(json_is_true(json_object_get(r->json, "valid")));
-    ck_assert_str_eq(str_of(r->json, "issued_at"), str_of(c, "issued_at"));
+    ck_assert_str_eq(dc_str(r->json, "issued_at"), dc_str(c, "issued_at"));
     dc_resp_free(r);
 
     /* later rule changes do not alter the certificate */
     campaign_set(LIVE, 1800, 4, false, 1000);
     json_t *again = claim(user, 200);
-    ck_assert_str_eq(str_of(again, "signed_payload"), expected);
+    ck_assert_str_eq(dc_str(again, "signed_payload"), expected);
     ck_assert(fabs(json_number_value(json_object_get(again, "class_hours")) - 8.0) < 1e-9);
     json_decref(again);
     json_decref(c);
@@ -1429,43 +1387,43 @@ START_TEST(certificate_revocation)
 {
     char *user = eligible_user(NULL);
     json_t *c = claim(user, 201);
-    const char *serial = str_of(c, "serial");
+    const char *serial = dc_str(c, "serial");
     char path[128];
     snprintf(path, sizeof path, "/v1/certificates/%s", serial);
     struct dc_resp *r = dc_req("GET", path, NULL, NULL);
-    expect_status(r, 200, "verification before");
+    dc_expect_status(r, 200, "verification before");
     ck_assert(json_is_true(json_object_get(r->json, "valid")));
     ck_assert(json_is_null(json_object_get(r->json, "revoked_at")));
     ck_assert(json_is_null(json_object_get(r->json, "revoke_reason")));
-    ck_assert(str_of(r->json, "campaign_name") && *str_of(r->json, "campaign_name"));
+    ck_assert(dc_str(r->json, "campaign_name") && *dc_str(r->json, "campaign_name"));
     dc_resp_free(r);
 
     char revoke[160];
     snprintf(revoke, sizeof revoke, "/v1/admin/certificates/%s/revoke", serial);
-    r = send_json("POST", revoke, user, json_pack("{s:s}", "reason", "自己撤销"));
-    expect_error(r, 403, "forbidden", NULL, "user revokes");
+    r = dc_send_json("POST", revoke, user, json_pack("{s:s}", "reason", "自己撤销"));
+    dc_expect_error(r, 403, "forbidden", NULL, "user revokes");
     dc_resp_free(r);
-    r = send_json("POST", revoke, admin, json_pack("{s:s}", "reason", "学时造假，经核实撤销"));
-    expect_status(r, 200, "revoke");
-    ck_assert_str_eq(str_of(r->json, "serial"), serial);
+    r = dc_send_json("POST", revoke, admin, json_pack("{s:s}", "reason", "学时造假，经核实撤销"));
+    dc_expect_status(r, 200, "revoke");
+    ck_assert_str_eq(dc_str(r->json, "serial"), serial);
     dc_resp_free(r);
 
     r = dc_req("GET", path, NULL, NULL);
-    expect_status(r, 200, "verification after");
+    dc_expect_status(r, 200, "verification after");
     ck_assert(json_is_false(json_object_get(r->json, "valid")));
-    ck_assert_msg(is_rfc3339(str_of(r->json, "revoked_at")), "revoked_at: %s", r->body);
-    ck_assert_str_eq(str_of(r->json, "revoke_reason"), "学时造假，经核实撤销");
+    ck_assert_msg(is_rfc3339(dc_str(r->json, "revoked_at")), "revoked_at: %s", r->body);
+    ck_assert_str_eq(dc_str(r->json, "revoke_reason"), "学时造假，经核实撤销");
     dc_resp_free(r);
 
     r = dc_req("GET", "/v1/certificates/DC-0000-0000-0000-0000", NULL, NULL);
-    expect_error(r, 404, "not_found", NULL, "unknown serial");
+    dc_expect_error(r, 404, "not_found", NULL, "unknown serial");
     dc_resp_free(r);
     r = dc_req("GET", "/v1/certificates/not-a-serial", NULL, NULL);
-    expect_error(r, 404, "not_found", NULL, "malformed serial");
+    dc_expect_error(r, 404, "not_found", NULL, "malformed serial");
     dc_resp_free(r);
-    r = send_json("POST", "/v1/admin/certificates/DC-0000-0000-0000-0000/revoke", admin,
-                  json_pack("{s:s}", "reason", "无此证书"));
-    expect_error(r, 404, "not_found", NULL, "revoke unknown");
+    r = dc_send_json("POST", "/v1/admin/certificates/DC-0000-0000-0000-0000/revoke", admin,
+                     json_pack("{s:s}", "reason", "无此证书"));
+    dc_expect_error(r, 404, "not_found", NULL, "revoke unknown");
     dc_resp_free(r);
     json_decref(c);
     free(user);
@@ -1481,12 +1439,12 @@ START_TEST(certificate_svg)
     const char *name = "<&\"'张三'\"&>";
     char *user = eligible_user(name);
     json_t *c = claim(user, 201);
-    ck_assert_str_eq(str_of(c, "holder_name"), name);
-    const char *serial = str_of(c, "serial");
+    ck_assert_str_eq(dc_str(c, "holder_name"), name);
+    const char *serial = dc_str(c, "serial");
     char path[128];
     snprintf(path, sizeof path, "/v1/certificates/%s.svg", serial);
     struct dc_resp *r = dc_http("GET", path, NULL, NULL, NULL, 0);
-    expect_status(r, 200, "svg");
+    dc_expect_status(r, 200, "svg");
     char *ct = dc_resp_header(r, "Content-Type");
     ck_assert_msg(ct && strncmp(ct, "image/svg+xml", 13) == 0, "Content-Type %s", ct);
     free(ct);
@@ -1513,13 +1471,13 @@ START_TEST(certificate_svg)
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the SVG is not XML (status %d)", st);
     ck_assert_msg(strstr(text, name) != NULL, "no holder name in: %s", text);
     ck_assert_msg(strstr(text, serial) != NULL, "no serial in: %s", text);
-    ck_assert_msg(strstr(text, str_of(c, "verify_url")) != NULL, "no verify URL in: %s", text);
+    ck_assert_msg(strstr(text, dc_str(c, "verify_url")) != NULL, "no verify URL in: %s", text);
 
     /* the public view masks all but the first character */
     snprintf(path, sizeof path, "/v1/certificates/%s", serial);
     r = dc_req("GET", path, NULL, NULL);
-    expect_status(r, 200, "verification");
-    const char *masked = str_of(r->json, "holder_name_masked");
+    dc_expect_status(r, 200, "verification");
+    const char *masked = dc_str(r->json, "holder_name_masked");
     ck_assert_ptr_nonnull(masked);
     ck_assert_msg(masked[0] == '<' && masked[1] == '*' &&
                       strspn(masked + 1, "*") == strlen(masked + 1),
@@ -1528,7 +1486,7 @@ START_TEST(certificate_svg)
     dc_resp_free(r);
 
     r = dc_http("GET", "/v1/certificates/DC-0000-0000-0000-0000.svg", NULL, NULL, NULL, 0);
-    expect_status(r, 404, "svg of unknown serial");
+    dc_expect_status(r, 404, "svg of unknown serial");
     dc_resp_free(r);
     json_decref(c);
     free(user);
@@ -1547,10 +1505,10 @@ START_TEST(phase_gate)
     campaign_set(ENDED, 3600, 8, false, 1000);
     char *learner = new_user();
     struct dc_resp *r = report1(learner, "lesson", lesson, 0, 10);
-    expect_error(r, 409, "campaign_closed", NULL, "progress when ended");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "progress when ended");
     dc_resp_free(r);
     r = dc_req("POST", "/v1/checkins", learner, NULL);
-    expect_error(r, 409, "campaign_closed", NULL, "check-in when ended");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "check-in when ended");
     dc_resp_free(r);
     json_t *c = claim(a, 201);
     json_decref(c);
@@ -1558,41 +1516,41 @@ START_TEST(phase_gate)
 
     campaign_set(WARMUP, 3600, 8, false, 1000);
     r = report1(learner, "lesson", lesson, 0, 10);
-    expect_error(r, 409, "campaign_closed", NULL, "progress in warmup");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "progress in warmup");
     dc_resp_free(r);
     r = dc_req("POST", "/v1/checkins", learner, NULL);
-    expect_status(r, 201, "check-in in warmup");
+    dc_expect_status(r, 201, "check-in in warmup");
     dc_resp_free(r);
     r = dc_req("POST", "/v1/checkins", learner, NULL);
-    expect_status(r, 200, "repeated check-in in warmup");
+    dc_expect_status(r, 200, "repeated check-in in warmup");
     dc_resp_free(r);
     r = dc_req("POST", "/v1/me/certificate", b, NULL);
-    expect_error(r, 409, "campaign_closed", NULL, "claim in warmup");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "claim in warmup");
     dc_resp_free(r);
     r = dc_req("POST", "/v1/me/certificate", a, NULL);
-    expect_error(r, 409, "campaign_closed", NULL, "claim again in warmup");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "claim again in warmup");
     dc_resp_free(r);
 
     campaign_set(UPCOMING, 3600, 8, false, 1000);
     char *early = new_user();
     r = dc_req("POST", "/v1/checkins", early, NULL);
-    expect_error(r, 409, "campaign_closed", NULL, "check-in when upcoming");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "check-in when upcoming");
     dc_resp_free(r);
     r = report1(early, "lesson", lesson, 0, 10);
-    expect_error(r, 409, "campaign_closed", NULL, "progress when upcoming");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "progress when upcoming");
     dc_resp_free(r);
     r = dc_req("POST", "/v1/me/certificate", b, NULL);
-    expect_error(r, 409, "campaign_closed", NULL, "claim when upcoming");
+    dc_expect_error(r, 409, "campaign_closed", NULL, "claim when upcoming");
     dc_resp_free(r);
     /* browsing and reservations are always open */
     r = dc_req("GET", "/v1/lessons?limit=1", NULL, NULL);
-    expect_status(r, 200, "browse when upcoming");
+    dc_expect_status(r, 200, "browse when upcoming");
     dc_resp_free(r);
     char *ls = make_livestream("预热期直播");
     char path[96];
     snprintf(path, sizeof path, "/v1/livestreams/%s/reservation", ls);
     r = dc_req("PUT", path, early, NULL);
-    expect_status(r, 204, "reserve when upcoming");
+    dc_expect_status(r, 204, "reserve when upcoming");
     dc_resp_free(r);
 
     /* live again: b claims, the learner learns */
@@ -1600,7 +1558,7 @@ START_TEST(phase_gate)
     c = claim(b, 201);
     json_decref(c);
     r = report1(learner, "lesson", lesson, 0, 10);
-    expect_status(r, 200, "progress when live");
+    dc_expect_status(r, 200, "progress when live");
     dc_resp_free(r);
 
     free(ls);
@@ -1634,7 +1592,7 @@ START_TEST(done_when_walk)
         for (int s = 0; s < 7200; s += 600)
             json_array_append_new(items, hb("lesson", lesson, s, s + 600));
         struct dc_resp *r = report(user, items);
-        expect_status(r, 200, "lesson heartbeats");
+        dc_expect_status(r, 200, "lesson heartbeats");
         ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 7200);
         ck_assert(json_is_false(json_object_get(r->json, "capped")));
         dc_resp_free(r);
@@ -1647,51 +1605,51 @@ START_TEST(done_when_walk)
     char path[96];
     snprintf(path, sizeof path, "/v1/livestreams/%s/reservation", ls);
     struct dc_resp *r = dc_req("PUT", path, user, NULL);
-    expect_status(r, 204, "reserve");
+    dc_expect_status(r, 204, "reserve");
     dc_resp_free(r);
     r = livestream_start(ls);
-    expect_status(r, 200, "start");
+    dc_expect_status(r, 200, "start");
     dc_resp_free(r);
     r = livestream_end(ls, 7200);
-    expect_status(r, 200, "end");
+    dc_expect_status(r, 200, "end");
     dc_resp_free(r);
     for (int s = 0; s < 7200; s += 1800) {
         r = report1(user, "livestream", ls, s, s + 1800);
-        expect_status(r, 200, "replay heartbeat");
+        dc_expect_status(r, 200, "replay heartbeat");
         dc_resp_free(r);
     }
     json_t *p = my_progress(user);
-    ck_assert_int_eq(int_of(p, "total_credited_seconds"), 8 * 3600);
+    ck_assert_int_eq(dc_int(p, "total_credited_seconds"), 8 * 3600);
     ck_assert(json_is_false(json_object_get(p, "eligible"))); /* no check-in yet */
     json_decref(p);
 
     r = dc_req("POST", "/v1/checkins", user, NULL);
-    expect_status(r, 201, "check-in");
+    dc_expect_status(r, 201, "check-in");
     dc_resp_free(r);
     p = my_progress(user);
     ck_assert(json_is_true(json_object_get(p, "eligible")));
     ck_assert(json_number_value(json_object_get(p, "class_hours")) >= 8.0);
-    ck_assert_int_eq(int_of(p, "remaining_seconds"), 0);
-    ck_assert_int_eq(int_of(p, "checkin_days"), 1);
+    ck_assert_int_eq(dc_int(p, "remaining_seconds"), 0);
+    ck_assert_int_eq(dc_int(p, "checkin_days"), 1);
     ck_assert_int_eq(json_array_size(json_object_get(p, "items")), 4);
     ck_assert_int_eq(credited_in(p, "livestream", ls), 7200);
     json_decref(p);
 
     json_t *c = claim(user, 201);
-    ck_assert_str_eq(str_of(c, "holder_name"), "陈晓梅");
-    ck_assert_str_eq(str_of(c, "account_id"), account);
-    ck_assert_int_eq(int_of(c, "credited_seconds"), 8 * 3600);
+    ck_assert_str_eq(dc_str(c, "holder_name"), "陈晓梅");
+    ck_assert_str_eq(dc_str(c, "account_id"), account);
+    ck_assert_int_eq(dc_int(c, "credited_seconds"), 8 * 3600);
     ck_assert(json_number_value(json_object_get(c, "class_hours")) >= 8.0);
     assert_signature_verifies(c);
 
     char vpath[128];
-    snprintf(vpath, sizeof vpath, "/v1/certificates/%s", str_of(c, "serial"));
+    snprintf(vpath, sizeof vpath, "/v1/certificates/%s", dc_str(c, "serial"));
     r = dc_req("GET", vpath, NULL, NULL);
-    expect_status(r, 200, "public verification");
+    dc_expect_status(r, 200, "public verification");
     ck_assert(json_is_true(json_object_get(r->json, "valid")));
-    ck_assert_str_eq(str_of(r->json, "holder_name_masked"), "陈**");
+    ck_assert_str_eq(dc_str(r->json, "holder_name_masked"), "陈**");
     ck_assert(json_number_value(json_object_get(r->json, "class_hours")) >= 8.0);
-    ck_assert_str_eq(str_of(r->json, "serial"), str_of(c, "serial"));
+    ck_assert_str_eq(dc_str(r->json, "serial"), dc_str(c, "serial"));
     dc_resp_free(r);
 
     json_decref(c);
@@ -1713,11 +1671,11 @@ START_TEST(credit_within_length_after_end)
     char *user = new_user();
     char *ls = make_livestream("提前开播的直播");
     struct dc_resp *r = livestream_start(ls);
-    expect_status(r, 200, "start");
+    dc_expect_status(r, 200, "start");
     dc_resp_free(r);
     sleep(3);
     r = report1(user, "livestream", ls, 0, 3);
-    expect_status(r, 200, "live report");
+    dc_expect_status(r, 200, "live report");
     ck_assert_int_eq(credited_in(r->json, "livestream", ls), 3);
     dc_resp_free(r);
     r = livestream_end(ls, 1);
@@ -1726,17 +1684,17 @@ START_TEST(credit_within_length_after_end)
     dc_resp_free(r);
     if (!ended) {
         r = livestream_end(ls, 300);
-        expect_status(r, 200, "end with a longer replay");
+        dc_expect_status(r, 200, "end with a longer replay");
         dc_resp_free(r);
     }
     json_t *got = livestream_get(ls, NULL);
-    json_int_t length = int_of(got, "duration_seconds");
+    json_int_t length = dc_int(got, "duration_seconds");
     json_decref(got);
     json_t *p = my_progress(user);
     json_int_t credit = credited_in(p, "livestream", ls);
     ck_assert_msg(credit <= length, "credit %lld exceeds the livestream's length %lld",
                   (long long)credit, (long long)length);
-    ck_assert_int_eq(int_of(p, "total_credited_seconds"), credit);
+    ck_assert_int_eq(dc_int(p, "total_credited_seconds"), credit);
     json_decref(p);
     free(ls);
     free(user);
@@ -1752,18 +1710,19 @@ START_TEST(watched_lesson_cannot_shrink)
     char path[64];
     snprintf(path, sizeof path, "/v1/admin/lessons/%s", lesson);
     /* nobody has credit yet: any length goes */
-    struct dc_resp *r = send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 500));
-    expect_status(r, 200, "shrink before credit");
+    struct dc_resp *r =
+        dc_send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 500));
+    dc_expect_status(r, 200, "shrink before credit");
     dc_resp_free(r);
     r = report1(user, "lesson", lesson, 0, 400);
-    expect_status(r, 200, "report");
+    dc_expect_status(r, 200, "report");
     dc_resp_free(r);
-    r = send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 300));
-    expect_error(r, 409, "invalid_state", "duration_seconds", "shrink after credit");
+    r = dc_send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 300));
+    dc_expect_error(r, 409, "invalid_state", "duration_seconds", "shrink after credit");
     dc_resp_free(r);
-    r = send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 900));
-    expect_status(r, 200, "grow after credit");
-    ck_assert_int_eq(int_of(r->json, "duration_seconds"), 900);
+    r = dc_send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 900));
+    dc_expect_status(r, 200, "grow after credit");
+    ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 900);
     dc_resp_free(r);
     free(lesson);
     free(user);
