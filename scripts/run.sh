@@ -19,6 +19,14 @@ if [ -z "${DRILLCAMP_SIGNING_KEY:-}" ]; then
   export DRILLCAMP_SIGNING_KEY="$root/var/signing-key.pem"
 fi
 export DATABASE_URL=${DATABASE_URL:-$(scripts/pg.sh start var/pg)}
+# and the key that seals partner secrets at rest
+if [ -z "${DRILLCAMP_PARTNER_KEY:-}" ]; then
+  if [ ! -f var/partner-key.hex ]; then
+    (umask 077 && openssl rand -hex 32 > var/partner-key.hex)
+  fi
+  DRILLCAMP_PARTNER_KEY=$(cat var/partner-key.hex)
+  export DRILLCAMP_PARTNER_KEY
+fi
 build/drillcamp migrate
 build/drillcamp seed-demo
 echo "drillcamp: serving on http://${DRILLCAMP_BIND:-127.0.0.1}:${DRILLCAMP_PORT:-8080} (Ctrl-C stops; PostgreSQL keeps running: scripts/pg.sh stop var/pg)"

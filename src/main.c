@@ -39,7 +39,8 @@ static const char USAGE[] =
     "  DRILLCAMP_PORT (8080), DRILLCAMP_THREADS (cores), DRILLCAMP_DB_POOL (threads+2),\n"
     "  DRILLCAMP_MAX_CONNECTIONS (4000), DRILLCAMP_PER_IP_CONNECTIONS (0: no cap),\n"
     "  DRILLCAMP_CONNECTION_TIMEOUT (30 s), DRILLCAMP_SHUTDOWN_GRACE (30 s),\n"
-    "  DRILLCAMP_TOKEN_TTL_DAYS (30), DRILLCAMP_SIGNING_KEY, DRILLCAMP_PUBLIC_URL\n";
+    "  DRILLCAMP_TOKEN_TTL_DAYS (30), DRILLCAMP_SIGNING_KEY, DRILLCAMP_PARTNER_KEY,\n"
+    "  DRILLCAMP_PUBLIC_URL\n";
 
 static int fail(const char *msg)
 {
@@ -99,6 +100,9 @@ static int cmd_serve(int argc, char **argv)
                     "(make one: openssl genpkey -algorithm ed25519 -out key.pem)");
     if (certificates_api_init(dc_config.signing_key_path) != DC_OK)
         return fail("DRILLCAMP_SIGNING_KEY is not a readable Ed25519 private key (PEM)");
+    if (partners_api_init(dc_config.partner_key_hex) != DC_OK)
+        return fail("DRILLCAMP_PARTNER_KEY must be 64 hex digits (32 random bytes) that seal "
+                    "partner secrets (make one: openssl rand -hex 32)");
     if (db_pool_init(dc_config.database_url, dc_config.database_read_url,
                      (int)dc_config.db_pool_size) != DC_OK)
         return fail("out of memory");

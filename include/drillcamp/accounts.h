@@ -80,6 +80,39 @@ enum dc_err sessions_repo_delete(struct db_conn *c, const char *token_hash);
 enum dc_err sessions_repo_delete_others(struct db_conn *c, int64_t account_id,
                                         const char *keep_hash);
 
+struct dc_partner {
+    int64_t id;
+    char name[DC_NAME_MAX];
+    char key_id[40];
+    char secret_enc[160];
+    char created_at[32];
+};
+
+enum dc_err partners_repo_insert(struct db_conn *c, const char *name, const char *key_id,
+                                 const char *secret_enc, struct dc_partner *out);
+/* DC_ERR_NOT_FOUND for an unknown key_id. */
+enum dc_err partners_repo_by_key(struct db_conn *c, const char *key_id, struct dc_partner *out);
+/*
+ * Links (partner, external_user_id) to the account with in->phone, creating
+ * that account (with an unusable password) when the phone is new;
+ * *created tells which. Re-linking an existing external id moves it.
+ */
+enum dc_err partner_users_repo_link(struct db_conn *c, int64_t partner_id,
+                                    const char *external_user_id, const struct dc_account_new *in,
+                                    struct dc_account *out, bool *created);
+
+struct dc_audit_entry {
+    int64_t id;
+    int64_t actor_id;
+    char action[64];
+    char target[96];
+    char details[8192];
+    char at[32];
+};
+/* Newest first, ids below before_id (0: from the newest). */
+enum dc_err audit_repo_list(struct db_conn *c, int64_t before_id, int limit,
+                            struct dc_audit_entry **out, size_t *n);
+
 /* Records an admin or moderator action; details_json is a JSON object text. */
 enum dc_err audit_repo_insert(struct db_conn *c, int64_t actor_id, const char *action,
                               const char *target, const char *details_json);

@@ -92,6 +92,16 @@ void leaderboard_api_get(struct dc_req *req);
 void leaderboard_api_freeze(struct dc_req *req);
 void leaderboard_api_winners_csv(struct dc_req *req);
 
+/* partners_api.c */
+void partners_api_create(struct dc_req *req);
+void partner_users_api_put(struct dc_req *req);
+void audit_api_list(struct dc_req *req);
+/* Parses the 64-hex-digit key that seals partner secrets. */
+enum dc_err partners_api_init(const char *key_hex);
+/* Verifies X-Partner-Key, X-Timestamp and X-Signature over the request;
+ * answers 401 stale_request / invalid_signature itself. */
+bool api_partner_or_respond(struct dc_req *req, struct db_conn *conn, struct dc_partner *out);
+
 /* regions_api.c */
 void regions_api_list(struct dc_req *req);
 void organizations_api_create(struct dc_req *req);

@@ -18,6 +18,7 @@ struct dc_config {
     unsigned token_ttl_days;       /* DRILLCAMP_TOKEN_TTL_DAYS */
     const char *signing_key_path;  /* DRILLCAMP_SIGNING_KEY */
     const char *public_url;        /* DRILLCAMP_PUBLIC_URL */
+    const char *partner_key_hex; /* DRILLCAMP_PARTNER_KEY: 64 hex digits sealing partner secrets */
 };
 
 /* The process-wide settings; filled by config_load, read-only after. */

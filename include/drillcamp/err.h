@@ -14,6 +14,8 @@ enum dc_err {
     DC_ERR_BAD_REQUEST,         /* 400 bad_request */
     DC_ERR_UNAUTHORIZED,        /* 401 unauthorized */
     DC_ERR_INVALID_CREDENTIALS, /* 401 invalid_credentials */
+    DC_ERR_STALE_REQUEST,       /* 401 stale_request (partner clock skew) */
+    DC_ERR_INVALID_SIGNATURE,   /* 401 invalid_signature (partner) */
     DC_ERR_FORBIDDEN,           /* 403 forbidden */
     DC_ERR_NOT_FOUND,           /* 404 not_found */
     DC_ERR_METHOD_NOT_ALLOWED,  /* 405 method_not_allowed */

@@ -40,8 +40,9 @@ struct dc_auth {
 struct dc_req {
     /* request side, filled by the HTTP layer */
     const char *method;
-    const char *path;  /* without the query string */
-    const char *route; /* the matched pattern, or NULL */
+    const char *path;   /* without the query string, percent-decoded */
+    const char *target; /* as sent on the request line: path and query, encoded */
+    const char *route;  /* the matched pattern, or NULL */
     struct dc_param params[DC_MAX_PARAMS];
     int nparams;
     const char *body; /* NUL-terminated copy of the body, NULL when none */

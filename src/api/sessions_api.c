@@ -42,10 +42,13 @@ void sessions_api_login(struct dc_req *req)
     /* the hash runs for unknown phones too, so timing does not tell them apart */
     db_release(conn);
     conn = NULL;
-    err = password_verify(password, known ? stored : password_dummy_hash(), &ok);
+    /* partner-linked accounts have no password yet: they never match */
+    bool has_password = known && strncmp(stored, "scrypt$", 7) == 0;
+    err = password_verify(password, has_password ? stored : password_dummy_hash(), &ok);
     if (err != DC_OK)
         goto out;
-    if (!known || !ok) {
+    ok = ok && has_password;
+    if (!ok) {
         err = DC_ERR_INVALID_CREDENTIALS;
         goto out;
     }

@@ -34,6 +34,8 @@
 
 struct req_state {
     struct dc_req req;
+    char *target; /* the request target exactly as sent (path and query) */
+    bool started; /* the access handler has seen the request */
     const struct dc_route *route;
     int route_index;
     enum dc_err early; /* answer known before the body was read */
@@ -155,6 +157,7 @@ static void state_free(struct req_state *st)
         free(st->req.headers[i].value);
     json_decref(st->req.json);
     free(st->req.raw);
+    free(st->target);
     free(st->buf);
     free(st);
 }
@@ -216,13 +219,31 @@ static enum MHD_Result reply_early(struct MHD_Connection *conn, struct req_state
     return queue_reply(conn, st);
 }
 
+/* MHD's URI log callback: the first sight of a request, before the path is
+ * decoded. The state made here keeps the raw target that partner
+ * signatures cover. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct req_state *st = calloc(1, sizeof *st);
+    if (st) {
+        clock_gettime(CLOCK_MONOTONIC, &st->start);
+        st->target = strdup(uri ? uri : "");
+    }
+    return st;
+}
+
 static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, const char *method,
                                   void **req_cls)
 {
-    struct req_state *st = calloc(1, sizeof *st);
-    if (!st)
+    struct req_state *st = *req_cls;
+    if (!st && !(st = calloc(1, sizeof *st)))
         return MHD_NO;
-    clock_gettime(CLOCK_MONOTONIC, &st->start);
+    if (!st->target)
+        clock_gettime(CLOCK_MONOTONIC, &st->start);
+    st->started = true;
+    st->req.target = st->target ? st->target : url;
     *req_cls = st;
     atomic_fetch_add(&inflight, 1);
     const union MHD_ConnectionInfo *ci =
@@ -307,7 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls;
     (void)version;
     struct req_state *st = *req_cls;
-    if (!st)
+    if (!st || !st->started)
         return first_call(conn, url, method, req_cls);
     if (*upload_data_size > 0) {
         body_append(st, upload_data, *upload_data_size);
@@ -330,6 +351,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     (void)cls;
     (void)conn;
     struct req_state *st = *req_cls;
+    if (st && !st->started) {
+        /* a request line MHD refused before any handler saw it */
+        state_free(st);
+        *req_cls = NULL;
+        return;
+    }
     if (!st)
         return;
     double secs = elapsed_since(&st->start);
@@ -444,7 +471,8 @@ enum dc_err server_run(void)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, dc_config.per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, dc_config.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
     if (!d) {
         log_event("error", "serve", "cannot listen on the configured address and port");
         return DC_ERR_INTERNAL;

@@ -82,6 +82,23 @@ static void ensure_signing_key(void)
     setenv("DRILLCAMP_SIGNING_KEY", path, 1);
 }
 
+/* The partner-secret sealing key: random per test run unless given. */
+static void ensure_partner_key(void)
+{
+    const char *k = getenv("DRILLCAMP_PARTNER_KEY");
+    if (k && *k)
+        return;
+    unsigned char raw[32];
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0 || read(fd, raw, sizeof raw) != (ssize_t)sizeof raw)
+        die("no randomness");
+    close(fd);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    setenv("DRILLCAMP_PARTNER_KEY", hex, 1);
+}
+
 void dc_server_start(const char *const *extra_env)
 {
     (void)database_url();
@@ -90,6 +107,7 @@ void dc_server_start(const char *const *extra_env)
     snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
     char *log = log_path();
     ensure_signing_key();
+    ensure_partner_key();
     pid_t pid = fork();
     if (pid < 0)
         die("fork failed");
