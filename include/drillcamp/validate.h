@@ -17,6 +17,8 @@
 
 /* Number of UTF-8 code points in s (s is valid UTF-8; jansson checked it). */
 size_t validate_utf8_len(const char *s);
+/* True when s is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+bool validate_utf8(const char *s);
 /* True when s has no C0/C1 control characters nor DEL. */
 bool validate_no_control(const char *s);
 /* Mainland mobile: ^1[3-9][0-9]{9}$ */

@@ -136,9 +136,9 @@ void partner_users_api_put(struct dc_req *req)
     if (!body)
         goto out;
     err = DC_ERR_VALIDATION;
-    if (validate_utf8_len(ext) > 128 || !validate_no_control(ext)) {
+    if (!validate_utf8(ext) || validate_utf8_len(ext) > 128 || !validate_no_control(ext)) {
         field = "external_user_id";
-        msg = "external_user_id must be at most 128 characters";
+        msg = "external_user_id must be 1-128 characters of UTF-8 without control characters";
     } else if (validate_string(body, "phone", true, 1, 32, true, &in.phone) != DC_OK ||
                !validate_phone(in.phone)) {
         field = "phone";

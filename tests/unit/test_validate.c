@@ -93,6 +93,17 @@ START_TEST(one_of)
 }
 END_TEST
 
+START_TEST(utf8_wellformed)
+{
+    ck_assert(validate_utf8("abc 逃生 😀"));
+    ck_assert(!validate_utf8("\xff"));
+    ck_assert(!validate_utf8("\xc0\xaf"));         /* overlong '/' */
+    ck_assert(!validate_utf8("\xed\xa0\x80"));     /* surrogate */
+    ck_assert(!validate_utf8("\xf4\x90\x80\x80")); /* above U+10FFFF */
+    ck_assert(!validate_utf8("\xe4\xb8"));         /* truncated */
+}
+END_TEST
+
 START_TEST(mask_phone)
 {
     char out[16];
@@ -112,6 +123,7 @@ int main(void)
     tcase_add_test(tc, region_code_format);
     tcase_add_test(tc, string_field_bounds);
     tcase_add_test(tc, one_of);
+    tcase_add_test(tc, utf8_wellformed);
     tcase_add_test(tc, mask_phone);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
