@@ -101,6 +101,11 @@ enum dc_err partner_users_repo_link(struct db_conn *c, int64_t partner_id,
                                     const char *external_user_id, const struct dc_account_new *in,
                                     struct dc_account *out, bool *created);
 
+/* The account a partner's external user is linked to; DC_ERR_NOT_FOUND
+ * when the partner never linked it. */
+enum dc_err partner_users_repo_account(struct db_conn *c, int64_t partner_id,
+                                       const char *external_user_id, int64_t *account_id);
+
 struct dc_audit_entry {
     int64_t id;
     int64_t actor_id;

@@ -95,6 +95,7 @@ void leaderboard_api_winners_csv(struct dc_req *req);
 /* partners_api.c */
 void partners_api_create(struct dc_req *req);
 void partner_users_api_put(struct dc_req *req);
+void partner_submissions_api_put(struct dc_req *req);
 void audit_api_list(struct dc_req *req);
 /* Parses the 64-hex-digit key that seals partner secrets. */
 enum dc_err partners_api_init(const char *key_hex);

@@ -47,6 +47,11 @@ struct dc_submission {
 enum dc_err submissions_repo_insert(struct db_conn *c, int64_t author_id,
                                     const struct dc_submission_input *in,
                                     struct dc_submission *out);
+/* A partner's submission by its external id: created or updated. */
+enum dc_err submissions_repo_upsert_partner(struct db_conn *c, int64_t partner_id,
+                                            const char *external_id, int64_t author_id,
+                                            const struct dc_submission_input *in,
+                                            struct dc_submission *out, bool *created);
 enum dc_err submissions_repo_get(struct db_conn *c, int64_t id, int64_t viewer,
                                  struct dc_submission *out);
 

@@ -9,6 +9,7 @@
 
 #include "drillcamp/api.h"
 #include "drillcamp/config.h"
+#include "drillcamp/contest.h"
 #include "drillcamp/encode.h"
 #include "drillcamp/partner.h"
 #include "drillcamp/validate.h"
@@ -184,6 +185,69 @@ void partner_users_api_put(struct dc_req *req)
     dc_reply_json(req, created ? 201 : 200,
                   json_pack("{s:s, s:o}", "external_user_id", ext, "account",
                             api_account_json(&acct, false)));
+out:
+    if (req->status == 0)
+        dc_reply_err(req, err, field, msg);
+    db_release(conn);
+    json_decref(body);
+}
+
+/* The partner's linked user named in the body; answers 422 itself. */
+static bool partner_author_or_respond(struct dc_req *req, struct db_conn *conn,
+                                      const struct dc_partner *partner, const json_t *body,
+                                      int64_t *author)
+{
+    const char *ext;
+    enum dc_err err = DC_ERR_VALIDATION;
+    if (validate_string(body, "external_user_id", true, 1, 128, true, &ext) == DC_OK)
+        err = partner_users_repo_account(conn, partner->id, ext, author);
+    if (err == DC_ERR_NOT_FOUND || err == DC_ERR_VALIDATION)
+        dc_reply_err(req, DC_ERR_VALIDATION, "external_user_id",
+                     "external_user_id must name a user this partner linked");
+    else if (err != DC_OK)
+        dc_reply_err(req, err, NULL, NULL);
+    return err == DC_OK;
+}
+
+void partner_submissions_api_put(struct dc_req *req)
+{
+    enum dc_err err = DC_ERR_INTERNAL;
+    const char *field = NULL, *msg = NULL;
+    struct db_conn *conn = NULL;
+    struct dc_partner partner;
+    struct dc_campaign camp;
+    struct dc_submission_input in;
+    struct dc_submission sub;
+    json_t *body = NULL;
+    int64_t author;
+    bool exists = false, created = false;
+    const char *ext = dc_req_param(req, "external_id");
+    if (!api_db_acquire_or_respond(req, &conn) || !api_partner_or_respond(req, conn, &partner))
+        goto out;
+    body = dc_req_json_object_or_respond(req);
+    if (!body)
+        goto out;
+    if (!validate_utf8(ext) || validate_utf8_len(ext) > 128 || !validate_no_control(ext)) {
+        err = DC_ERR_VALIDATION;
+        field = "external_id";
+        msg = "external_id must be 1-128 characters of UTF-8 without control characters";
+        goto out;
+    }
+    if (!partner_author_or_respond(req, conn, &partner, body, &author) ||
+        !api_campaign_gate_or_respond(req, conn, ACT_SUBMIT, &camp))
+        goto out;
+    err = submission_parse(body, camp.topic, &in, &field, &msg);
+    if (err == DC_OK)
+        err = categories_repo_exists(conn, in.category, &exists);
+    if (err == DC_OK && !exists) {
+        err = DC_ERR_VALIDATION;
+        field = "category";
+        msg = "category is not a known category";
+    }
+    if (err == DC_OK)
+        err = submissions_repo_upsert_partner(conn, partner.id, ext, author, &in, &sub, &created);
+    if (err == DC_OK)
+        dc_reply_json(req, created ? 201 : 200, api_submission_json(&sub));
 out:
     if (req->status == 0)
         dc_reply_err(req, err, field, msg);

@@ -38,6 +38,10 @@ static const struct db_stmt LINK = {
     " ON CONFLICT (partner_id, external_user_id) DO UPDATE SET account_id = excluded.account_id",
     3};
 
+static const struct db_stmt LINKED = {
+    "partner_users_linked",
+    "SELECT account_id FROM partner_users WHERE partner_id = $1 AND external_user_id = $2", 2};
+
 static const struct db_stmt AUDIT_LIST = {
     "audit_list",
     "SELECT id, actor_id, action, target, details::text, " TS(
@@ -111,4 +115,22 @@ enum dc_err audit_repo_list(struct db_conn *c, int64_t before_id, int limit,
     snprintf(lim, sizeof lim, "%d", limit);
     const char *p[] = {before, lim};
     return db_query_list(c, &AUDIT_LIST, p, sizeof **out, audit_from_row, (void **)out, n);
+}
+
+enum dc_err partner_users_repo_account(struct db_conn *c, int64_t partner_id,
+                                       const char *external_user_id, int64_t *account_id)
+{
+    char pid[24];
+    snprintf(pid, sizeof pid, "%" PRId64, partner_id);
+    const char *p[] = {pid, external_user_id};
+    PGresult *r;
+    enum dc_err err = db_exec(c, &LINKED, p, &r, NULL);
+    if (err != DC_OK)
+        return err;
+    if (PQntuples(r) == 0)
+        err = DC_ERR_NOT_FOUND;
+    else
+        *account_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return err;
 }

@@ -30,6 +30,22 @@ static const struct db_stmt INSERT = {
     " SELECT " SUB_COLS("0") " FROM s JOIN accounts a ON a.id = s.author_id",
     10};
 
+/* a partner's upload: new (201) or an update of its own earlier one (200);
+ * the author stays the one who first uploaded it */
+static const struct db_stmt UPSERT_PARTNER = {
+    "submissions_upsert_partner",
+    "WITH s AS (INSERT INTO submissions (author_id, title, description, category, video_url,"
+    " cover_url, duration_seconds, format, size_bytes, hashtags, source, partner_id, external_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], 'partner', $11, $12)"
+    " ON CONFLICT (partner_id, external_id) WHERE partner_id IS NOT NULL DO UPDATE SET"
+    " title = excluded.title, description = excluded.description, category = excluded.category,"
+    " video_url = excluded.video_url, cover_url = excluded.cover_url,"
+    " duration_seconds = excluded.duration_seconds, format = excluded.format,"
+    " size_bytes = excluded.size_bytes, hashtags = excluded.hashtags, updated_at = now()"
+    " RETURNING *, (xmax = 0) AS created)"
+    " SELECT " SUB_COLS("0") ", s.created FROM s JOIN accounts a ON a.id = s.author_id",
+    12};
+
 static const struct db_stmt GET = {"submissions_get",
                                    "SELECT " SUB_COLS("$2::bigint") FROM_SUB " WHERE s.id = $1", 2};
 
@@ -134,6 +150,33 @@ enum dc_err submissions_repo_insert(struct db_conn *c, int64_t author_id,
     enum dc_err err = db_query_one(c, &INSERT, p, from_row, out);
     free(tags);
     return err;
+}
+
+enum dc_err submissions_repo_upsert_partner(struct db_conn *c, int64_t partner_id,
+                                            const char *external_id, int64_t author_id,
+                                            const struct dc_submission_input *in,
+                                            struct dc_submission *out, bool *created)
+{
+    char author[24], dur[16], size[24], pid[24];
+    char *tags = submission_tags_pg_array(in);
+    if (!tags)
+        return DC_ERR_NOMEM;
+    snprintf(author, sizeof author, "%" PRId64, author_id);
+    snprintf(dur, sizeof dur, "%d", in->duration_seconds);
+    snprintf(size, sizeof size, "%" PRId64, in->size_bytes);
+    snprintf(pid, sizeof pid, "%" PRId64, partner_id);
+    const char *p[] = {author,        in->title,  in->description, in->category, in->video_url,
+                       in->cover_url, dur,        in->format,      size,         tags,
+                       pid,           external_id};
+    PGresult *r;
+    enum dc_err err = db_exec(c, &UPSERT_PARTNER, p, &r, NULL);
+    free(tags);
+    if (err != DC_OK)
+        return err;
+    from_row(r, 0, out);
+    *created = strcmp(PQgetvalue(r, 0, 24), "t") == 0;
+    PQclear(r);
+    return DC_OK;
 }
 
 enum dc_err submissions_repo_get(struct db_conn *c, int64_t id, int64_t viewer,

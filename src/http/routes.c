@@ -66,6 +66,7 @@ const struct dc_route dc_routes[] = {
 
     {"POST", "/v1/admin/partners", partners_api_create, 0},
     {"PUT", "/v1/partner/users/:external_user_id", partner_users_api_put, 0},
+    {"PUT", "/v1/partner/submissions/:external_id", partner_submissions_api_put, 0},
     {"GET", "/v1/admin/audit", audit_api_list, 0},
 
     {NULL, NULL, NULL, 0},

@@ -816,6 +816,120 @@ START_TEST(audit_access_and_limits)
 }
 END_TEST
 
+/* ---- partner submissions ---- */
+
+/* The campaign in `live`, so that submissions are open. */
+static void campaign_live(void)
+{
+    char w[32], l[32], e[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(w, sizeof w, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&(time_t){now - 2 * 86400}, &tm));
+    strftime(l, sizeof l, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&(time_t){now - 86400}, &tm));
+    strftime(e, sizeof e, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&(time_t){now + 30 * 86400}, &tm));
+    struct dc_resp *r =
+        dc_send_json("PATCH", "/v1/admin/campaign", admin,
+                     json_pack("{s:s, s:s, s:s}", "warmup_at", w, "launch_at", l, "ends_at", e));
+    dc_expect_status(r, 200, "campaign live");
+    dc_resp_free(r);
+}
+
+static char *video_body(const char *ext_user, const char *title)
+{
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:[s], s:b}", "external_user_id",
+                          ext_user, "title", title, "category", "fire", "video_url",
+                          "https://cdn.partner.example/v/1.mp4", "duration_seconds", 30, "format",
+                          "mp4", "size_bytes", 1000, "hashtags", "#逃生演练训练营", "original", 1);
+    char *text = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    return text;
+}
+
+/* create (201, source partner, author = the linked account), update by the
+ * same external id (200, same id), and the same external id of another
+ * partner is another submission */
+START_TEST(partner_submission_upsert)
+{
+    campaign_live();
+    struct partner a, b;
+    create_partner("视频平台甲", &a);
+    create_partner("视频平台乙", &b);
+    char phone[12];
+    dc_unique_phone(phone);
+    char *account = link_user(&a, "author-1", phone, 201);
+    char *body = video_body("author-1", "平台上传的演练视频");
+    struct dc_resp *r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-1", body);
+    dc_expect_status(r, 201, "partner create");
+    ck_assert_str_eq(dc_str(r->json, "source"), "partner");
+    ck_assert_str_eq(dc_str(r->json, "status"), "pending");
+    ck_assert_str_eq(dc_str(json_object_get(r->json, "author"), "id"), account);
+    char *id = strdup(dc_str(r->json, "id"));
+    dc_resp_free(r);
+    free(body);
+    body = video_body("author-1", "改过标题的演练视频");
+    r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-1", body);
+    dc_expect_status(r, 200, "partner update");
+    ck_assert_str_eq(dc_str(r->json, "id"), id);
+    ck_assert_str_eq(dc_str(r->json, "title"), "改过标题的演练视频");
+    dc_resp_free(r);
+    free(body);
+    /* partner B has no such user linked: 422, and its own vid-1 is separate */
+    body = video_body("author-1", "乙的视频");
+    r = partner_call(&b, "PUT", "/v1/partner/submissions/vid-1", body);
+    dc_expect_error(r, 422, "validation_failed", "external_user_id", "unlinked user");
+    dc_resp_free(r);
+    free(link_user(&b, "author-1", phone, 200));
+    r = partner_call(&b, "PUT", "/v1/partner/submissions/vid-1", body);
+    dc_expect_status(r, 201, "partner B's own vid-1");
+    ck_assert_str_ne(dc_str(r->json, "id"), id);
+    dc_resp_free(r);
+    free(body);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT title FROM submissions WHERE id = %s", id);
+    char *title = dc_sql_value(sql);
+    ck_assert_str_eq(title, "改过标题的演练视频");
+    free(title);
+    free(id);
+    free(account);
+}
+END_TEST
+
+/* the same validation as direct submissions, and the signature check */
+START_TEST(partner_submission_validation)
+{
+    campaign_live();
+    struct partner a;
+    create_partner("视频平台丙", &a);
+    char phone[12];
+    dc_unique_phone(phone);
+    free(link_user(&a, "author-2", phone, 201));
+    char *base = video_body("author-2", "x");
+    json_t *b = json_loads(base, 0, NULL);
+    free(base);
+    json_object_set_new(b, "original", json_false());
+    char *text = json_dumps(b, JSON_COMPACT);
+    struct dc_resp *r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-2", text);
+    dc_expect_error(r, 422, "validation_failed", "original", "original false");
+    dc_resp_free(r);
+    free(text);
+    json_object_set_new(b, "original", json_true());
+    json_object_set_new(b, "video_url", json_string("http://insecure.example/v.mp4"));
+    text = json_dumps(b, JSON_COMPACT);
+    r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-2", text);
+    dc_expect_error(r, 422, "validation_failed", "video_url", "http url");
+    dc_resp_free(r);
+    /* signed for vid-2, sent to vid-3 */
+    char ts[32], sig[65];
+    ts_text(0, ts);
+    sign(a.secret, "PUT", "/v1/partner/submissions/vid-2", ts, text, sig);
+    r = partner_send("PUT", "/v1/partner/submissions/vid-3", a.key_id, ts, sig, text);
+    dc_expect_error(r, 401, "invalid_signature", NULL, "path changed");
+    dc_resp_free(r);
+    free(text);
+    json_decref(b);
+}
+END_TEST
+
 int main(void)
 {
     dc_server_start(NULL);
@@ -847,6 +961,8 @@ int main(void)
     tcase_add_test(link, link_validation);
     tcase_add_test(link, link_moves);
     tcase_add_test(link, link_partners_independent);
+    tcase_add_test(link, partner_submission_upsert);
+    tcase_add_test(link, partner_submission_validation);
     suite_add_tcase(s, link);
     TCase *audit = tcase_create("audit");
     tcase_set_timeout(audit, 60);
