@@ -27,16 +27,6 @@ enum dc_err partners_api_init(const char *key_hex)
     return sealing_key_set ? DC_OK : DC_ERR_INTERNAL;
 }
 
-/* Random printable text of n bytes of entropy (base64url). */
-static enum dc_err random_text(size_t n, char *out)
-{
-    unsigned char raw[48];
-    if (n > sizeof raw || encode_random(raw, n) != DC_OK)
-        return DC_ERR_INTERNAL;
-    encode_base64url(raw, n, out);
-    return DC_OK;
-}
-
 void partners_api_create(struct dc_req *req)
 {
     enum dc_err err = DC_ERR_INTERNAL;
@@ -56,9 +46,9 @@ void partners_api_create(struct dc_req *req)
         dc_reply_err(req, DC_ERR_VALIDATION, "name", "name must be 1-100 characters");
         goto out;
     }
-    err = random_text(12, key_id + 3);
+    err = encode_random_text(12, key_id + 3);
     if (err == DC_OK)
-        err = random_text(32, secret);
+        err = encode_random_text(32, secret);
     if (err == DC_OK)
         err = partner_seal(sealing_key, secret, &sealed);
     if (err == DC_OK)

@@ -88,3 +88,12 @@ enum dc_err encode_random(unsigned char *out, size_t n)
 {
     return RAND_bytes(out, (int)n) == 1 ? DC_OK : DC_ERR_INTERNAL;
 }
+
+enum dc_err encode_random_text(size_t n, char *out)
+{
+    unsigned char raw[48];
+    if (n > sizeof raw || encode_random(raw, n) != DC_OK)
+        return DC_ERR_INTERNAL;
+    encode_base64url(raw, n, out);
+    return DC_OK;
+}

@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "drillcamp/accounts.h"
+#include "drillcamp/config.h"
+#include "drillcamp/encode.h"
+#include "drillcamp/partner.h"
 #include "drillcamp/password.h"
 
 /* Demo credentials, printed by seed-demo; never use them outside a demo. */
@@ -207,6 +210,45 @@ static enum dc_err seed_learning(struct db_conn *c)
     return err;
 }
 
+#define DEMO_PARTNER "演示合作平台"
+
+static const struct db_stmt PARTNER_EXISTS = {
+    "seed_partner_exists", "SELECT EXISTS (SELECT 1 FROM partners WHERE name = $1)", 1};
+
+/* A demo partner platform; its secret is printed once, when it is made. */
+static enum dc_err seed_partner(struct db_conn *c)
+{
+    unsigned char key[32];
+    if (!partner_parse_key(dc_config.partner_key_hex, key)) {
+        printf("seed-demo: no DRILLCAMP_PARTNER_KEY, so no demo partner\n");
+        return DC_OK;
+    }
+    const char *p[] = {DEMO_PARTNER};
+    PGresult *r;
+    enum dc_err err = db_exec(c, &PARTNER_EXISTS, p, &r, NULL);
+    if (err != DC_OK)
+        return err;
+    bool exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (exists)
+        return DC_OK;
+    char key_id[32] = "pk_", secret[64];
+    char *sealed = NULL;
+    struct dc_partner out;
+    err = encode_random_text(12, key_id + 3);
+    if (err == DC_OK)
+        err = encode_random_text(32, secret);
+    if (err == DC_OK)
+        err = partner_seal(key, secret, &sealed);
+    if (err == DC_OK)
+        err = partners_repo_insert(c, DEMO_PARTNER, key_id, sealed, &out);
+    free(sealed);
+    if (err == DC_OK)
+        printf("seed-demo: demo partner %s: key_id %s, secret %s (shown once)\n", DEMO_PARTNER,
+               key_id, secret);
+    return err;
+}
+
 enum dc_err seed_demo(struct db_conn *c)
 {
     int64_t org_ids[sizeof ORGS / sizeof ORGS[0]];
@@ -250,6 +292,8 @@ enum dc_err seed_demo(struct db_conn *c)
         err = seed_learning(c);
     if (err == DC_OK)
         err = seed_contest(c);
+    if (err == DC_OK)
+        err = seed_partner(c);
     if (err == DC_OK) {
         printf("seed-demo: %zu organizations in Fujian, %d new demo accounts, %zu lessons, "
                "%zu livestreams, %zu submissions with likes, the campaign runs today\n",

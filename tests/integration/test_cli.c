@@ -127,11 +127,14 @@ START_TEST(seed_demo_rerun_safe)
     ck_assert_int_eq(dc_run_cli(seed, env, NULL, NULL), 0);
     long accounts = count_in(db, "SELECT count(*) FROM accounts");
     long orgs = count_in(db, "SELECT count(*) FROM organizations");
+    long partners = count_in(db, "SELECT count(*) FROM partners");
     ck_assert_int_gt(accounts, 0);
     ck_assert_int_gt(orgs, 0);
+    ck_assert_int_eq(partners, 1); /* the harness gives the tools a partner key */
     ck_assert_int_eq(dc_run_cli(seed, env, NULL, NULL), 0);
     ck_assert_int_eq(count_in(db, "SELECT count(*) FROM accounts"), accounts);
     ck_assert_int_eq(count_in(db, "SELECT count(*) FROM organizations"), orgs);
+    ck_assert_int_eq(count_in(db, "SELECT count(*) FROM partners"), partners);
     free(db);
 }
 END_TEST
