@@ -188,15 +188,17 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-struct dc_resp *dc_http(const char *method, const char *path, const char *token,
-                        const char *content_type, const char *body, size_t body_len)
+struct dc_resp *dc_http_lines(const char *method, const char *path, const char *const *lines,
+                              const char *body, size_t body_len)
 {
     struct dc_resp *r = calloc(1, sizeof *r);
     struct growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
-    char url[2048], auth[512], ct[256];
+    char url[2048];
     snprintf(url, sizeof url, "%s%s", base_url, path);
     CURL *c = curl_easy_init();
-    struct curl_slist *hdrs = NULL;
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
+    for (const char *const *l = lines; l && *l; l++)
+        hdrs = curl_slist_append(hdrs, *l);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -205,18 +207,6 @@ struct dc_resp *dc_http(const char *method, const char *path, const char *token,
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (token) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        hdrs = curl_slist_append(hdrs, auth);
-    }
-    if (content_type) {
-        if (*content_type)
-            snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
-        else
-            snprintf(ct, sizeof ct, "Content-Type:");
-        hdrs = curl_slist_append(hdrs, ct);
-    }
-    hdrs = curl_slist_append(hdrs, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -234,6 +224,24 @@ struct dc_resp *dc_http(const char *method, const char *path, const char *token,
     if (b.len)
         r->json = json_loadb(b.p, b.len, 0, NULL);
     return r;
+}
+
+struct dc_resp *dc_http(const char *method, const char *path, const char *token,
+                        const char *content_type, const char *body, size_t body_len)
+{
+    char auth[512], ct[256];
+    const char *lines[3] = {NULL, NULL, NULL};
+    int n = 0;
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        lines[n++] = auth;
+    }
+    if (content_type) {
+        /* "Content-Type:" with no value makes libcurl send none */
+        snprintf(ct, sizeof ct, "Content-Type:%s%s", *content_type ? " " : "", content_type);
+        lines[n++] = ct;
+    }
+    return dc_http_lines(method, path, lines, body, body_len);
 }
 
 struct dc_resp *dc_req(const char *method, const char *path, const char *token, const char *json)

@@ -33,6 +33,9 @@ const char *dc_base_url(void);
  * (application/json is the default when body is given: pass "" for none). */
 struct dc_resp *dc_http(const char *method, const char *path, const char *token,
                         const char *content_type, const char *body, size_t body_len);
+/* One request with raw header lines ("Name: value", NULL-terminated). */
+struct dc_resp *dc_http_lines(const char *method, const char *path, const char *const *lines,
+                              const char *body, size_t body_len);
 /* Shorthands: JSON body (NULL for none), application/json. */
 struct dc_resp *dc_req(const char *method, const char *path, const char *token, const char *json);
 void dc_resp_free(struct dc_resp *r);

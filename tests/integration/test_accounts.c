@@ -25,7 +25,6 @@
  * Every test makes its own accounts (fresh phone numbers) and organizations,
  * so the tests do not depend on each other or on their order.
  */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,61 +127,10 @@ static bool is_decimal_id(const char *s)
     return true;
 }
 
-/* libcurl callback: appends to a NUL-terminated malloc'ed buffer. */
-static size_t grow(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    char **buf = ud;
-    size_t n = size * nmemb, have = strlen(*buf);
-    char *np = realloc(*buf, have + n + 1);
-    if (!np)
-        return 0;
-    memcpy(np + have, ptr, n);
-    np[have + n] = '\0';
-    *buf = np;
-    return n;
-}
-
-/* A request with raw header lines (NULL-terminated; the harness only speaks
- * Bearer and Content-Type); the response can be freed with dc_resp_free. */
-static struct dc_resp *raw_request(const char *method, const char *path,
-                                   const char *const *header_lines, const char *body)
-{
-    struct dc_resp *r = calloc(1, sizeof *r);
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", dc_base_url(), path);
-    r->body = calloc(1, 1);
-    r->headers = calloc(1, 1);
-    CURL *c = curl_easy_init();
-    struct curl_slist *h = curl_slist_append(NULL, "Expect:");
-    for (const char *const *l = header_lines; l && *l; l++)
-        h = curl_slist_append(h, *l);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    }
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    r->body_len = strlen(r->body);
-    if (r->body_len)
-        r->json = json_loadb(r->body, r->body_len, 0, NULL);
-    return r;
-}
-
 static struct dc_resp *get_with_authorization(const char *path, const char *auth_line)
 {
     const char *lines[] = {auth_line, NULL};
-    return raw_request("GET", path, lines, NULL);
+    return dc_http_lines("GET", path, lines, NULL, 0);
 }
 
 /* 401 unauthorized with a Bearer challenge. */
@@ -870,7 +818,7 @@ START_TEST(account_endpoints_conventions)
     json_decref(extra);
     const char *hdrs[] = {"Content-Type: application/json; charset=utf-8",
                           "X-Request-Id: acct-test-0001", NULL};
-    r = raw_request("POST", "/v1/accounts", hdrs, extra_text);
+    r = dc_http_lines("POST", "/v1/accounts", hdrs, extra_text, strlen(extra_text));
     ck_assert_msg(r->status == 201, "charset=utf-8 register: %ld %s", r->status, r->body);
     ck_assert(json_object_get(r->json, "favourite_colour") == NULL);
     char *rid = dc_resp_header(r, "X-Request-Id");

@@ -24,7 +24,6 @@
  * Accounts cost two scrypt hashes each, so they are made by worker threads,
  * and a pool of liker accounts is made once in main() before the tests fork.
  */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -408,60 +407,14 @@ static bool items_have(const json_t *page, const char *id)
     return false;
 }
 
-/* POST /v1/submissions with an Idempotency-Key header (the harness sends
- * no custom headers, so this one talks to libcurl itself). */
-struct grow {
-    char *p;
-    size_t len;
-};
-
-static size_t grow_cb(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct grow *b = ud;
-    size_t n = size * nmemb;
-    char *np = realloc(b->p, b->len + n + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->len, ptr, n);
-    b->p = np;
-    b->len += n;
-    b->p[b->len] = '\0';
-    return n;
-}
-
+/* POST /v1/submissions with an Idempotency-Key header. */
 static struct dc_resp *post_with_key(const char *token, const char *key, const char *body)
 {
-    struct dc_resp *r = calloc(1, sizeof *r);
-    struct grow b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
-    char url[256], auth[600], idem[300];
-    snprintf(url, sizeof url, "%s/v1/submissions", dc_base_url());
+    char auth[600], idem[300];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     snprintf(idem, sizeof idem, "Idempotency-Key: %s", key);
-    struct curl_slist *hd = curl_slist_append(NULL, auth);
-    hd = curl_slist_append(hd, idem);
-    hd = curl_slist_append(hd, "Content-Type: application/json");
-    hd = curl_slist_append(hd, "Expect:");
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow_cb);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow_cb);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_easy_cleanup(c);
-    curl_slist_free_all(hd);
-    r->body = b.p;
-    r->body_len = b.len;
-    r->headers = h.p;
-    if (b.len)
-        r->json = json_loadb(b.p, b.len, 0, NULL);
-    return r;
+    const char *lines[] = {auth, idem, "Content-Type: application/json", NULL};
+    return dc_http_lines("POST", "/v1/submissions", lines, body, strlen(body));
 }
 
 static bool replayed(const struct dc_resp *r)
@@ -570,6 +523,21 @@ static void csv_doc_free(struct csv_doc *d)
     d->n = 0;
 }
 
+/* A growing NUL-terminated text, one byte at a time (CSV fields). */
+struct grow {
+    char *p;
+    size_t len;
+};
+
+static void grow_byte(struct grow *b, char c)
+{
+    char *np = realloc(b->p, b->len + 2);
+    ck_assert_ptr_nonnull(np);
+    np[b->len++] = c;
+    np[b->len] = '\0';
+    b->p = np;
+}
+
 /* Parses RFC 4180 text in which every record ends with CRLF (a bare CR or
  * LF is only allowed inside quotes); false with the reason otherwise. */
 static bool csv_parse(const char *s, size_t len, struct csv_doc *d, char *why, size_t cap)
@@ -592,7 +560,7 @@ static bool csv_parse(const char *s, size_t len, struct csv_doc *d, char *why, s
                         else
                             break;
                     }
-                    grow_cb((char *)&s[i], 1, 1, &f);
+                    grow_byte(&f, s[i]);
                 }
                 i++; /* the closing quote */
             } else {
@@ -601,7 +569,7 @@ static bool csv_parse(const char *s, size_t len, struct csv_doc *d, char *why, s
                         snprintf(why, cap, "a quote inside an unquoted field at byte %zu", i);
                         goto fail_field;
                     }
-                    grow_cb((char *)&s[i], 1, 1, &f);
+                    grow_byte(&f, s[i]);
                 }
             }
             if (row.n == CSV_MAX_FIELDS) {

@@ -78,74 +78,29 @@ static void fresh_second(void)
         usleep((useconds_t)((1000000000L - ts.tv_nsec) / 1000 + 2000));
 }
 
-/* ---- a libcurl request with the partner headers (NULL: header left out) ---- */
-
-struct buf {
-    char *p;
-    size_t len;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct buf *b = ud;
-    size_t n = size * nmemb;
-    char *np = realloc(b->p, b->len + n + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->len, ptr, n);
-    b->p = np;
-    b->len += n;
-    b->p[b->len] = '\0';
-    return n;
-}
+/* ---- a request with the partner headers (NULL: header left out) ---- */
 
 static struct dc_resp *partner_send(const char *method, const char *target, const char *key_id,
                                     const char *ts, const char *sig, const char *body)
 {
-    struct dc_resp *r = calloc(1, sizeof *r);
-    struct buf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
-    char url[2048], line[512];
-    snprintf(url, sizeof url, "%s%s", dc_base_url(), target);
-    CURL *c = curl_easy_init();
-    struct curl_slist *hdrs = NULL;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    char key_line[256], ts_line[128], sig_line[256];
+    const char *lines[5] = {NULL};
+    int n = 0;
     if (key_id) {
-        snprintf(line, sizeof line, "X-Partner-Key: %s", key_id);
-        hdrs = curl_slist_append(hdrs, line);
+        snprintf(key_line, sizeof key_line, "X-Partner-Key: %s", key_id);
+        lines[n++] = key_line;
     }
     if (ts) {
-        snprintf(line, sizeof line, "X-Timestamp: %s", ts);
-        hdrs = curl_slist_append(hdrs, line);
+        snprintf(ts_line, sizeof ts_line, "X-Timestamp: %s", ts);
+        lines[n++] = ts_line;
     }
     if (sig) {
-        snprintf(line, sizeof line, "X-Signature: %s", sig);
-        hdrs = curl_slist_append(hdrs, line);
+        snprintf(sig_line, sizeof sig_line, "X-Signature: %s", sig);
+        lines[n++] = sig_line;
     }
     if (body)
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    }
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-    r->body = b.p;
-    r->body_len = b.len;
-    r->headers = h.p;
-    if (b.len)
-        r->json = json_loadb(b.p, b.len, 0, NULL);
-    return r;
+        lines[n++] = "Content-Type: application/json";
+    return dc_http_lines(method, target, lines, body, body ? strlen(body) : 0);
 }
 
 /* Signs with the partner's secret and the current time, then sends. */
