@@ -103,6 +103,17 @@ enum dc_err partners_api_init(const char *key_hex);
  * answers 401 stale_request / invalid_signature itself. */
 bool api_partner_or_respond(struct dc_req *req, struct db_conn *conn, struct dc_partner *out);
 
+/* partner_sync_api.c */
+void partner_sync_api_submissions(struct dc_req *req);
+void partner_sync_api_likes(struct dc_req *req);
+void partner_sync_api_progress(struct dc_req *req);
+void partner_sync_api_changes(struct dc_req *req);
+
+/* reports_api.c */
+void reports_api_stats(struct dc_req *req);
+void reports_api_stats_csv(struct dc_req *req);
+void reports_api_certificates_csv(struct dc_req *req);
+
 /* regions_api.c */
 void regions_api_list(struct dc_req *req);
 void organizations_api_create(struct dc_req *req);

@@ -79,6 +79,25 @@ enum dc_err submissions_repo_set_status(struct db_conn *c, int64_t id, const cha
 enum dc_err submissions_repo_recommend(struct db_conn *c, int64_t id, const char *channels_pg,
                                        struct dc_submission *out);
 
+/* A partner's submission as it was right after one change (the feed). */
+struct dc_partner_change {
+    int64_t tx, seq; /* the feed's order and cursor */
+    int64_t submission_id;
+    char external_id[4 * 128 + 1];
+    char status[16];
+    char reject_reason[DC_TEXT_MAX];
+    bool has_reject_reason;
+    bool recommended;
+    int64_t like_count;
+    char changed_at[DC_TS_LEN];
+};
+/* The partner's changes after (after_tx, after_seq), oldest first, only
+ * those whose transactions are older than every transaction still running,
+ * so that nothing committed later can sort before them. */
+enum dc_err partner_changes_repo_page(struct db_conn *c, int64_t partner_id, int64_t after_tx,
+                                      int64_t after_seq, int limit, struct dc_partner_change **out,
+                                      size_t *n);
+
 /* likes_repo.c: status, author and the exact like count of a submission. */
 struct dc_like_target {
     char status[16];

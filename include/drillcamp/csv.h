@@ -19,7 +19,11 @@ struct csv_buf {
 
 /* Starts a document with the UTF-8 BOM. */
 void csv_begin(struct csv_buf *b);
+/* Starts a later part of a streamed document (no BOM). */
+void csv_begin_part(struct csv_buf *b);
 void csv_cell(struct csv_buf *b, const char *text);
+/* n cells and the end of the row. */
+void csv_row(struct csv_buf *b, const char *const *cells, size_t n);
 void csv_end_row(struct csv_buf *b);
 /* Hands the text to the caller (malloc'ed, *len bytes), or NULL if failed. */
 char *csv_take(struct csv_buf *b, size_t *len);

@@ -60,7 +60,21 @@ struct dc_req {
     const char *content_type; /* static */
     struct dc_header headers[DC_MAX_HEADERS];
     int nheaders;
-    bool no_store; /* private response: Cache-Control: no-store */
+    bool no_store;            /* private response: Cache-Control: no-store */
+    struct dc_stream *stream; /* a streamed body instead of json/raw, or NULL */
+};
+
+/*
+ * A body produced part by part while the client reads it: next() fills
+ * *out (malloc'ed, *len bytes; *len 0 at the end) with the following part;
+ * anything but DC_OK cuts the response off (the client sees a truncated
+ * chunked body, never a complete-looking one). free_state(state) runs once
+ * the response is done or abandoned.
+ */
+struct dc_stream {
+    enum dc_err (*next)(void *state, char **out, size_t *len);
+    void (*free_state)(void *state);
+    void *state;
 };
 
 typedef void (*dc_handler)(struct dc_req *req);
@@ -78,10 +92,20 @@ void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type
 /* The error envelope; field and message may be NULL (message defaults to
  * the code's standard text). */
 void dc_reply_err(struct dc_req *req, enum dc_err err, const char *field, const char *message);
+/* The error object {code, message, field?} alone (for per-item results);
+ * a new reference for the caller. */
+json_t *dc_err_json(enum dc_err err, const char *field, const char *message);
 /* As dc_reply_err, with extra members merged into the error object (stolen). */
 void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, const char *message,
                         json_t *extra);
 void dc_reply_header(struct dc_req *req, const char *name, const char *value);
+/* Answers status with a body streamed by next(state, ...); the request owns
+ * state from here on (free_state is called even if this fails). */
+void dc_reply_stream(struct dc_req *req, unsigned status, const char *content_type,
+                     enum dc_err (*next)(void *state, char **out, size_t *len),
+                     void (*free_state)(void *state), void *state);
+/* Frees a stream and its state (the HTTP layer's; NULL is a no-op). */
+void dc_stream_free(struct dc_stream *s);
 
 /*
  * Parses the body as a JSON object. On failure answers the client (400

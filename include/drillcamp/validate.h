@@ -27,6 +27,9 @@ bool validate_phone(const char *s);
 bool validate_region_code_format(const char *s);
 /* A decimal id string "1".."9223372036854775807"; fills *out. */
 bool validate_id(const char *s, int64_t *out);
+/* An id member: an id string, or a positive JSON integer (clients that
+ * send numbers for content ids). */
+bool validate_id_member(const json_t *v, int64_t *out);
 /* True when s equals one of the NULL-terminated list. */
 bool validate_one_of(const char *s, const char *const *allowed);
 

@@ -209,9 +209,7 @@ void leaderboard_api_winners_csv(struct dc_req *req)
     static const char *const HEADER[] = {"rank",  "account_id",  "display_name",
                                          "phone", "region_code", "submission_id",
                                          "title", "like_count"};
-    for (size_t i = 0; i < sizeof HEADER / sizeof HEADER[0]; i++)
-        csv_cell(&csv, HEADER[i]);
-    csv_end_row(&csv);
+    csv_row(&csv, HEADER, sizeof HEADER / sizeof HEADER[0]);
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_array_get(entries, i);
         json_t *a = json_object_get(e, "account"), *s = json_object_get(e, "submission");

@@ -46,18 +46,6 @@ static void batch_free(struct batch *b)
         progress_set_free(&b->contents[i].set);
 }
 
-/* content_id is an id string; a positive JSON integer is taken too. */
-static bool id_member(const json_t *v, int64_t *out)
-{
-    if (json_is_string(v))
-        return validate_id(json_string_value(v), out);
-    if (json_is_integer(v) && json_integer_value(v) > 0) {
-        *out = json_integer_value(v);
-        return true;
-    }
-    return false;
-}
-
 /* Reads and checks the shape of every item; answers 422 on the first bad
  * field (items.N.name). */
 static bool batch_parse_or_respond(struct dc_req *req, const json_t *body, struct batch *b)
@@ -80,7 +68,7 @@ static bool batch_parse_or_respond(struct dc_req *req, const json_t *body, struc
                      DC_OK ||
                  !validate_one_of(h->content_type, CONTENT_TYPES))
             bad = ".content_type";
-        else if (!id_member(json_object_get(it, "content_id"), &h->content_id))
+        else if (!validate_id_member(json_object_get(it, "content_id"), &h->content_id))
             bad = ".content_id";
         else if (!json_is_integer(from) || json_integer_value(from) < 0 ||
                  json_integer_value(from) > INT32_MAX - 1)

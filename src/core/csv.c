@@ -33,6 +33,18 @@ void csv_begin(struct csv_buf *b)
     put(b, "\xEF\xBB\xBF", 3);
 }
 
+void csv_begin_part(struct csv_buf *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+void csv_row(struct csv_buf *b, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        csv_cell(b, cells[i]);
+    csv_end_row(b);
+}
+
 void csv_cell(struct csv_buf *b, const char *text)
 {
     if (b->row_open)

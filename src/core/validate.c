@@ -104,6 +104,17 @@ bool validate_id(const char *s, int64_t *out)
     return true;
 }
 
+bool validate_id_member(const json_t *v, int64_t *out)
+{
+    if (json_is_string(v))
+        return validate_id(json_string_value(v), out);
+    if (json_is_integer(v) && json_integer_value(v) > 0) {
+        *out = json_integer_value(v);
+        return true;
+    }
+    return false;
+}
+
 bool validate_one_of(const char *s, const char *const *allowed)
 {
     for (; *allowed; allowed++)

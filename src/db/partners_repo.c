@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "drillcamp/accounts.h"
+#include "drillcamp/contest.h"
 
 #define TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -48,6 +49,18 @@ static const struct db_stmt AUDIT_LIST = {
         "at") " FROM audit_log"
               " WHERE $1::bigint = 0 OR id < $1 ORDER BY id DESC LIMIT $2::int",
     2};
+
+/* see migration 0007: rows of transactions older than every running one */
+static const struct db_stmt CHANGES_PAGE = {
+    "partner_changes_page",
+    "SELECT c.tx::text, c.seq, c.submission_id, s.external_id, c.status, c.reject_reason,"
+    " c.recommended, c.like_count, " TS(
+        "c.changed_at") " FROM partner_changes c"
+                        " JOIN submissions s ON s.id = c.submission_id"
+                        " WHERE c.partner_id = $1 AND (c.tx, c.seq) > ($2::text::xid8, $3::bigint)"
+                        " AND c.tx < pg_snapshot_xmin(pg_current_snapshot())"
+                        " ORDER BY c.tx, c.seq LIMIT $4::int",
+    4};
 
 static void partner_from_row(const PGresult *r, int i, void *item)
 {
@@ -133,4 +146,32 @@ enum dc_err partner_users_repo_account(struct db_conn *c, int64_t partner_id,
         *account_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return err;
+}
+
+static void change_from_row(const PGresult *r, int i, void *item)
+{
+    struct dc_partner_change *c = item;
+    c->tx = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+    c->seq = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+    c->submission_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+    snprintf(c->external_id, sizeof c->external_id, "%s", PQgetvalue(r, i, 3));
+    snprintf(c->status, sizeof c->status, "%s", PQgetvalue(r, i, 4));
+    c->has_reject_reason = !PQgetisnull(r, i, 5);
+    snprintf(c->reject_reason, sizeof c->reject_reason, "%s", PQgetvalue(r, i, 5));
+    c->recommended = strcmp(PQgetvalue(r, i, 6), "t") == 0;
+    c->like_count = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+    snprintf(c->changed_at, sizeof c->changed_at, "%s", PQgetvalue(r, i, 8));
+}
+
+enum dc_err partner_changes_repo_page(struct db_conn *c, int64_t partner_id, int64_t after_tx,
+                                      int64_t after_seq, int limit, struct dc_partner_change **out,
+                                      size_t *n)
+{
+    char pid[24], tx[24], seq[24], lim[16];
+    snprintf(pid, sizeof pid, "%" PRId64, partner_id);
+    snprintf(tx, sizeof tx, "%" PRId64, after_tx);
+    snprintf(seq, sizeof seq, "%" PRId64, after_seq);
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *p[] = {pid, tx, seq, lim};
+    return db_query_list(c, &CHANGES_PAGE, p, sizeof **out, change_from_row, (void **)out, n);
 }

@@ -32,18 +32,38 @@ static const struct db_stmt INSERT = {
 
 /* a partner's upload: new (201) or an update of its own earlier one (200);
  * the author stays the one who first uploaded it */
+/* a partner's upload: new (201) or an update of its own earlier one (200);
+ * the author stays the one who first uploaded it. Sending the same content
+ * again changes nothing; new content of a moderated submission sends it
+ * back to the queue (what was approved is no longer what is shown). */
+#define MODERATED "submissions.status IN ('approved', 'rejected')"
 static const struct db_stmt UPSERT_PARTNER = {
     "submissions_upsert_partner",
-    "WITH s AS (INSERT INTO submissions (author_id, title, description, category, video_url,"
+    "WITH up AS (INSERT INTO submissions (author_id, title, description, category, video_url,"
     " cover_url, duration_seconds, format, size_bytes, hashtags, source, partner_id, external_id)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], 'partner', $11, $12)"
     " ON CONFLICT (partner_id, external_id) WHERE partner_id IS NOT NULL DO UPDATE SET"
     " title = excluded.title, description = excluded.description, category = excluded.category,"
     " video_url = excluded.video_url, cover_url = excluded.cover_url,"
     " duration_seconds = excluded.duration_seconds, format = excluded.format,"
-    " size_bytes = excluded.size_bytes, hashtags = excluded.hashtags, updated_at = now()"
+    " size_bytes = excluded.size_bytes, hashtags = excluded.hashtags, updated_at = now(),"
+    " status = CASE WHEN " MODERATED " THEN 'pending' ELSE submissions.status END,"
+    " reject_reason = CASE WHEN " MODERATED " THEN NULL ELSE submissions.reject_reason END,"
+    " recommended = submissions.recommended AND NOT " MODERATED ","
+    " recommended_channels = CASE WHEN " MODERATED " THEN '{}'"
+    " ELSE submissions.recommended_channels END"
+    " WHERE (submissions.title, submissions.description, submissions.category,"
+    " submissions.video_url, submissions.cover_url, submissions.duration_seconds,"
+    " submissions.format, submissions.size_bytes, submissions.hashtags) IS DISTINCT FROM"
+    " (excluded.title, excluded.description, excluded.category, excluded.video_url,"
+    " excluded.cover_url, excluded.duration_seconds, excluded.format, excluded.size_bytes,"
+    " excluded.hashtags)"
     " RETURNING *, (xmax = 0) AS created)"
-    " SELECT " SUB_COLS("0") ", s.created FROM s JOIN accounts a ON a.id = s.author_id",
+    " SELECT " SUB_COLS("0") ", s.created FROM up s JOIN accounts a ON a.id = s.author_id"
+                             " UNION ALL SELECT " SUB_COLS(
+                                 "0") ", false" FROM_SUB
+                                      " WHERE s.partner_id = $11 AND s.external_id = $12 AND NOT "
+                                      "EXISTS (SELECT 1 FROM up)",
     12};
 
 static const struct db_stmt GET = {"submissions_get",
@@ -173,6 +193,10 @@ enum dc_err submissions_repo_upsert_partner(struct db_conn *c, int64_t partner_i
     free(tags);
     if (err != DC_OK)
         return err;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return DC_ERR_CONFLICT; /* made by a concurrent upload just now: retry */
+    }
     from_row(r, 0, out);
     *created = strcmp(PQgetvalue(r, 0, 24), "t") == 0;
     PQclear(r);

@@ -39,11 +39,22 @@ const char *dc_req_header(const struct dc_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+void dc_stream_free(struct dc_stream *s)
+{
+    if (!s)
+        return;
+    if (s->free_state)
+        s->free_state(s->state);
+    free(s);
+}
+
 void dc_reply_json(struct dc_req *req, unsigned status, json_t *body)
 {
     json_decref(req->json);
     free(req->raw);
     req->raw = NULL;
+    dc_stream_free(req->stream);
+    req->stream = NULL;
     req->json = body;
     req->status = status;
 }
@@ -59,6 +70,22 @@ void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type
     dc_reply_json(req, status, NULL);
     req->raw = owned_text;
     req->raw_len = len;
+    req->content_type = content_type;
+}
+
+void dc_reply_stream(struct dc_req *req, unsigned status, const char *content_type,
+                     enum dc_err (*next)(void *state, char **out, size_t *len),
+                     void (*free_state)(void *state), void *state)
+{
+    struct dc_stream *s = malloc(sizeof *s);
+    if (!s) {
+        free_state(state);
+        dc_reply_err(req, DC_ERR_NOMEM, NULL, NULL);
+        return;
+    }
+    *s = (struct dc_stream){next, free_state, state};
+    dc_reply_json(req, status, NULL);
+    req->stream = s;
     req->content_type = content_type;
 }
 
@@ -84,13 +111,19 @@ void dc_reply_header(struct dc_req *req, const char *name, const char *value)
     req->nheaders++;
 }
 
-void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, const char *message,
-                        json_t *extra)
+json_t *dc_err_json(enum dc_err err, const char *field, const char *message)
 {
     json_t *e = json_pack("{s:s, s:s}", "code", dc_err_code(err), "message",
                           message ? message : dc_err_message(err));
     if (e && field)
         json_object_set_new(e, "field", json_string(field));
+    return e;
+}
+
+void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, const char *message,
+                        json_t *extra)
+{
+    json_t *e = dc_err_json(err, field, message);
     if (e && extra)
         json_object_update(e, extra);
     json_decref(extra);

@@ -5,6 +5,9 @@
 #include "drillcamp/api.h"
 #include "drillcamp/router.h"
 
+/* API.md section 1: 8 MiB on /v1/partner/{*}/batch, 1 MiB elsewhere */
+#define BATCH_BODY_LIMIT (8u << 20)
+
 const struct dc_route dc_routes[] = {
     {"GET", "/healthz", health_api_healthz, 0},
     {"GET", "/readyz", health_api_readyz, 0},
@@ -67,7 +70,14 @@ const struct dc_route dc_routes[] = {
     {"POST", "/v1/admin/partners", partners_api_create, 0},
     {"PUT", "/v1/partner/users/:external_user_id", partner_users_api_put, 0},
     {"PUT", "/v1/partner/submissions/:external_id", partner_submissions_api_put, 0},
+    {"POST", "/v1/partner/submissions/batch", partner_sync_api_submissions, BATCH_BODY_LIMIT},
+    {"POST", "/v1/partner/likes/batch", partner_sync_api_likes, BATCH_BODY_LIMIT},
+    {"POST", "/v1/partner/progress/batch", partner_sync_api_progress, BATCH_BODY_LIMIT},
+    {"GET", "/v1/partner/changes", partner_sync_api_changes, 0},
     {"GET", "/v1/admin/audit", audit_api_list, 0},
+    {"GET", "/v1/admin/stats", reports_api_stats, 0},
+    {"GET", "/v1/admin/stats.csv", reports_api_stats_csv, 0},
+    {"GET", "/v1/admin/certificates.csv", reports_api_certificates_csv, 0},
 
     {NULL, NULL, NULL, 0},
 };

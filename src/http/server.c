@@ -157,9 +157,63 @@ static void state_free(struct req_state *st)
         free(st->req.headers[i].value);
     json_decref(st->req.json);
     free(st->req.raw);
+    dc_stream_free(st->req.stream);
     free(st->target);
     free(st->buf);
     free(st);
+}
+
+/* A streamed body: the current part and where the reader is in it. */
+struct stream_ctx {
+    struct dc_stream *stream;
+    char *part;
+    size_t len, off;
+    bool done;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream_ctx *c = cls;
+    (void)pos;
+    while (c->off == c->len) {
+        free(c->part);
+        c->part = NULL;
+        c->len = c->off = 0;
+        if (c->done)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (c->stream->next(c->stream->state, &c->part, &c->len) != DC_OK) {
+            log_event("warn", "http", "streamed response cut off: the next part failed");
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+        c->done = c->len == 0;
+    }
+    size_t n = c->len - c->off < max ? c->len - c->off : max;
+    memcpy(buf, c->part + c->off, n);
+    c->off += n;
+    return (ssize_t)n;
+}
+
+static void stream_ctx_free(void *cls)
+{
+    struct stream_ctx *c = cls;
+    dc_stream_free(c->stream);
+    free(c->part);
+    free(c);
+}
+
+/* The response for a streamed body; takes req->stream. */
+static struct MHD_Response *stream_response(struct dc_req *req)
+{
+    struct stream_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->stream = req->stream;
+    req->stream = NULL;
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+                                                                  stream_read, c, stream_ctx_free);
+    if (!resp)
+        stream_ctx_free(c);
+    return resp;
 }
 
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state *st)
@@ -187,12 +241,17 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state
         mode = MHD_RESPMEM_PERSISTENT;
         text = "";
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, mode);
-    if (!resp) {
-        if (mode == MHD_RESPMEM_MUST_FREE)
+    struct MHD_Response *resp;
+    if (req->stream && !req->json) {
+        ctype = req->content_type;
+        resp = stream_response(req);
+    } else {
+        resp = MHD_create_response_from_buffer(len, text, mode);
+        if (!resp && mode == MHD_RESPMEM_MUST_FREE)
             free(text);
-        return MHD_NO;
     }
+    if (!resp)
+        return MHD_NO;
     if (ctype)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
