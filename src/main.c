@@ -15,6 +15,7 @@
 #include "drillcamp/log.h"
 #include "drillcamp/migrate.h"
 #include "drillcamp/password.h"
+#include "drillcamp/ratelimit.h"
 #include "drillcamp/seed.h"
 #include "drillcamp/server.h"
 #include "drillcamp/validate.h"
@@ -106,6 +107,17 @@ static int cmd_serve(int argc, char **argv)
     if (db_pool_init(dc_config.database_url, dc_config.database_read_url,
                      (int)dc_config.db_pool_size) != DC_OK)
         return fail("out of memory");
+    const unsigned limits[RL__COUNT] = {
+        [RL_LOGIN_PHONE] = dc_config.limit_login_phone,
+        [RL_LOGIN_IP] = dc_config.limit_login_ip,
+        [RL_REGISTER_IP] = dc_config.limit_register_ip,
+        [RL_LIKES_ACCOUNT] = dc_config.limit_likes_account,
+        [RL_PROGRESS_ACCOUNT] = dc_config.limit_progress_account,
+        [RL_PARTNER_KEY] = dc_config.limit_partner_key,
+    };
+    if (ratelimit_init(limits) != DC_OK)
+        return fail("out of memory");
+    ratelimit_hash_init(dc_config.hash_concurrency);
     (void)password_dummy_hash(); /* ready before the first login, so timing is even */
     /* before any thread exists, so that no thread but the main one gets them */
     sigset_t sigs;
@@ -115,6 +127,7 @@ static int cmd_serve(int argc, char **argv)
     enum dc_err err = server_run();
     like_folder_stop();
     db_pool_shutdown();
+    ratelimit_shutdown();
     return err == DC_OK ? 0 : 1;
 }
 

@@ -11,6 +11,7 @@
 #include "drillcamp/campaign.h"
 #include "drillcamp/db.h"
 #include "drillcamp/http.h"
+#include "drillcamp/ratelimit.h"
 
 /* health_api.c */
 void health_api_healthz(struct dc_req *req);
@@ -149,6 +150,11 @@ enum dc_err api_audit(struct db_conn *conn, const struct dc_req *req, const char
 /* The same with the target "kind:id". */
 enum dc_err api_audit_id(struct db_conn *conn, const struct dc_req *req, const char *action,
                          const char *kind, int64_t id, json_t *details);
+/* One request against the kind's limit for key; 429 rate_limited with
+ * Retry-After when it is spent. */
+bool api_rate_or_respond(struct dc_req *req, enum rl_kind kind, const char *key);
+/* The same keyed by the authenticated account. */
+bool api_rate_account_or_respond(struct dc_req *req, enum rl_kind kind);
 /* The account object of API.md section 2; phone only when with_phone. */
 json_t *api_account_json(const struct dc_account *a, bool with_phone);
 /* Decimal string of an id, as the API writes ids. */

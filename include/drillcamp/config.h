@@ -19,6 +19,14 @@ struct dc_config {
     const char *signing_key_path;  /* DRILLCAMP_SIGNING_KEY */
     const char *public_url;        /* DRILLCAMP_PUBLIC_URL */
     const char *partner_key_hex; /* DRILLCAMP_PARTNER_KEY: 64 hex digits sealing partner secrets */
+    /* requests a minute (burst and refill) per key; 0: no limit */
+    unsigned limit_login_phone;      /* DRILLCAMP_LIMIT_LOGIN_PHONE */
+    unsigned limit_login_ip;         /* DRILLCAMP_LIMIT_LOGIN_IP */
+    unsigned limit_register_ip;      /* DRILLCAMP_LIMIT_REGISTER_IP */
+    unsigned limit_likes_account;    /* DRILLCAMP_LIMIT_LIKES_ACCOUNT */
+    unsigned limit_progress_account; /* DRILLCAMP_LIMIT_PROGRESS_ACCOUNT */
+    unsigned limit_partner_key;      /* DRILLCAMP_LIMIT_PARTNER_KEY */
+    unsigned hash_concurrency;       /* DRILLCAMP_HASH_CONCURRENCY (default threads / 2, >= 1) */
 };
 
 /* The process-wide settings; filled by config_load, read-only after. */

@@ -48,7 +48,8 @@ struct dc_req {
     const char *body; /* NUL-terminated copy of the body, NULL when none */
     size_t body_len;
     char request_id[DC_REQUEST_ID_LEN];
-    void *conn; /* struct MHD_Connection *, opaque outside src/http */
+    char client_ip[48]; /* the peer's address, for per-IP limits */
+    void *conn;         /* struct MHD_Connection *, opaque outside src/http */
     struct dc_auth auth;
     bool authed;
 

@@ -11,6 +11,9 @@
 
 #include "drillcamp/err.h"
 
+/* Both take one of the concurrent-hash slots (ratelimit_hash_init): 32 MiB
+ * each; DC_ERR_UNAVAILABLE when none came free within a second. */
+
 /* Hashes password; *out is malloc'ed for the caller. */
 enum dc_err password_hash(const char *password, char **out);
 /* Sets *ok when password matches stored (constant-time compare). A malformed

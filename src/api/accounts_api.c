@@ -109,7 +109,10 @@ void accounts_api_register(struct dc_req *req)
     struct dc_account acct;
     bool taken;
 
-    json_t *body = dc_req_json_object_or_respond(req);
+    json_t *body = NULL;
+    if (!api_rate_or_respond(req, RL_REGISTER_IP, req->client_ip))
+        goto out;
+    body = dc_req_json_object_or_respond(req);
     if (!body)
         goto out;
     const char *phone;

@@ -159,3 +159,22 @@ enum dc_err api_audit_id(struct db_conn *conn, const struct dc_req *req, const c
     snprintf(target, sizeof target, "%s:%" PRId64, kind, id);
     return api_audit(conn, req, action, target, details);
 }
+
+bool api_rate_or_respond(struct dc_req *req, enum rl_kind kind, const char *key)
+{
+    unsigned retry = 1;
+    if (ratelimit_take(kind, key, campaign_now(), &retry))
+        return true;
+    char v[16];
+    snprintf(v, sizeof v, "%u", retry);
+    dc_reply_err(req, DC_ERR_RATE_LIMITED, NULL, NULL);
+    dc_reply_header(req, "Retry-After", v);
+    return false;
+}
+
+bool api_rate_account_or_respond(struct dc_req *req, enum rl_kind kind)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, req->auth.account_id);
+    return api_rate_or_respond(req, kind, key);
+}

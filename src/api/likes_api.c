@@ -17,7 +17,8 @@ static void like_change(struct dc_req *req, bool like)
     struct dc_campaign camp;
     struct dc_like_target t;
     int64_t id, count = 0;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn))
+    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn) ||
+        !api_rate_account_or_respond(req, RL_LIKES_ACCOUNT))
         goto out;
     err = validate_id(dc_req_param(req, "id"), &id) ? likes_repo_target(conn, id, &t)
                                                     : DC_ERR_NOT_FOUND;

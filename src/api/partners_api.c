@@ -107,7 +107,8 @@ out:
     free(secret);
     if (err != DC_OK)
         dc_reply_err(req, err, NULL, NULL);
-    return err == DC_OK;
+    /* counted once the key is proven: a forger cannot spend another's quota */
+    return err == DC_OK && api_rate_or_respond(req, RL_PARTNER_KEY, out->key_id);
 }
 
 void partner_users_api_put(struct dc_req *req)

@@ -164,7 +164,8 @@ void progress_api_post(struct dc_req *req)
     bool capped = false;
     double now = campaign_now();
 
-    if (!b || !api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn))
+    if (!b || !api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn) ||
+        !api_rate_account_or_respond(req, RL_PROGRESS_ACCOUNT))
         goto out;
     body = dc_req_json_object_or_respond(req);
     if (!body || !batch_parse_or_respond(req, body, b))

@@ -33,7 +33,9 @@ void sessions_api_login(struct dc_req *req)
         field = "password";
         goto out;
     }
-    if (!api_db_acquire_or_respond(req, &conn))
+    /* credential stuffing: every attempt counts, per address and per phone */
+    if (!api_rate_or_respond(req, RL_LOGIN_IP, req->client_ip) ||
+        !api_rate_or_respond(req, RL_LOGIN_PHONE, phone) || !api_db_acquire_or_respond(req, &conn))
         goto out;
     err = accounts_repo_get_by_phone(conn, phone, &acct, &stored);
     if (err != DC_OK && err != DC_ERR_NOT_FOUND)

@@ -58,5 +58,23 @@ const char *config_load(void)
         return "DRILLCAMP_SHUTDOWN_GRACE must be 1-3600 seconds";
     if (env_uint("DRILLCAMP_TOKEN_TTL_DAYS", 30, 1, 365, &dc_config.token_ttl_days))
         return "DRILLCAMP_TOKEN_TTL_DAYS must be 1-365";
+    static const struct {
+        const char *name;
+        unsigned def;
+        unsigned *out;
+    } limits[] = {
+        {"DRILLCAMP_LIMIT_LOGIN_PHONE", 10, &dc_config.limit_login_phone},
+        {"DRILLCAMP_LIMIT_LOGIN_IP", 100, &dc_config.limit_login_ip},
+        {"DRILLCAMP_LIMIT_REGISTER_IP", 20, &dc_config.limit_register_ip},
+        {"DRILLCAMP_LIMIT_LIKES_ACCOUNT", 300, &dc_config.limit_likes_account},
+        {"DRILLCAMP_LIMIT_PROGRESS_ACCOUNT", 120, &dc_config.limit_progress_account},
+        {"DRILLCAMP_LIMIT_PARTNER_KEY", 6000, &dc_config.limit_partner_key},
+    };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (env_uint(limits[i].name, limits[i].def, 0, 10000000, limits[i].out))
+            return "DRILLCAMP_LIMIT_* must be 0-10000000 requests a minute (0: no limit)";
+    unsigned half = dc_config.threads / 2 ? dc_config.threads / 2 : 1;
+    if (env_uint("DRILLCAMP_HASH_CONCURRENCY", half, 1, 256, &dc_config.hash_concurrency))
+        return "DRILLCAMP_HASH_CONCURRENCY must be 1-256";
     return NULL;
 }

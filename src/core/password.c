@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "drillcamp/encode.h"
+#include "drillcamp/ratelimit.h"
 
 #define SCRYPT_N      32768u
 #define SCRYPT_R      8u
@@ -26,10 +27,18 @@
 #define SCRYPT_MAXMEM (64u * 1024u * 1024u)
 #define STORED_MAX    160
 
+/* How long a hash waits for one of the capped slots before the request
+ * is answered 503 (ratelimit_hash_init sets the cap). */
+#define HASH_WAIT_MS 1000
+
+/* capped: takes one of the concurrent-hash slots first (every request
+ * path); DC_ERR_UNAVAILABLE when none came free in time. */
 static enum dc_err scrypt_derive(const char *password, const unsigned char *salt, size_t salt_len,
                                  uint64_t n, uint32_t r, uint32_t p, unsigned char *out,
-                                 size_t out_len)
+                                 size_t out_len, bool capped)
 {
+    if (capped && !ratelimit_hash_enter(HASH_WAIT_MS))
+        return DC_ERR_UNAVAILABLE;
     enum dc_err err = DC_ERR_INTERNAL;
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -51,18 +60,21 @@ static enum dc_err scrypt_derive(const char *password, const unsigned char *salt
 out:
     EVP_KDF_CTX_free(ctx);
     EVP_KDF_free(kdf);
+    if (capped)
+        ratelimit_hash_leave();
     return err;
 }
 
-enum dc_err password_hash(const char *password, char **out)
+static enum dc_err hash_new(const char *password, char **out, bool capped)
 {
     unsigned char salt[SALT_LEN], hash[HASH_LEN];
     char salt_b64[32], hash_b64[48];
     if (encode_random(salt, sizeof salt) != DC_OK)
         return DC_ERR_INTERNAL;
-    if (scrypt_derive(password, salt, sizeof salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, hash,
-                      sizeof hash) != DC_OK)
-        return DC_ERR_INTERNAL;
+    enum dc_err err = scrypt_derive(password, salt, sizeof salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, hash,
+                                    sizeof hash, capped);
+    if (err != DC_OK)
+        return err;
     encode_base64url(salt, sizeof salt, salt_b64);
     encode_base64url(hash, sizeof hash, hash_b64);
     OPENSSL_cleanse(hash, sizeof hash);
@@ -73,6 +85,11 @@ enum dc_err password_hash(const char *password, char **out)
              hash_b64);
     *out = s;
     return DC_OK;
+}
+
+enum dc_err password_hash(const char *password, char **out)
+{
+    return hash_new(password, out, true);
 }
 
 /* Parses "scrypt$N$r$p$salt$hash"; refuses absurd costs from a bad row. */
@@ -106,8 +123,10 @@ enum dc_err password_verify(const char *password, const char *stored, bool *ok)
     *ok = false;
     if (!parse_stored(stored, &n, &r, &p, salt, &salt_len, want, &hash_len))
         return DC_ERR_INTERNAL;
-    if (scrypt_derive(password, salt, (size_t)salt_len, n, r, p, got, (size_t)hash_len) != DC_OK)
-        return DC_ERR_INTERNAL;
+    enum dc_err err =
+        scrypt_derive(password, salt, (size_t)salt_len, n, r, p, got, (size_t)hash_len, true);
+    if (err != DC_OK)
+        return err;
     *ok = CRYPTO_memcmp(got, want, (size_t)hash_len) == 0;
     OPENSSL_cleanse(got, sizeof got);
     return DC_OK;
@@ -123,7 +142,8 @@ static void make_dummy(void)
     if (encode_random(raw, sizeof raw) != DC_OK)
         memset(raw, 0x5a, sizeof raw);
     encode_base64url(raw, sizeof raw, pw);
-    if (password_hash(pw, &dummy_hash) != DC_OK)
+    /* made once, outside the cap: a busy moment must not leave it unset */
+    if (hash_new(pw, &dummy_hash, false) != DC_OK)
         dummy_hash = NULL;
 }
 

@@ -147,6 +147,20 @@ static bool request_has_body(struct MHD_Connection *conn, unsigned long long *de
     return te && strcasestr(te, "chunked") != NULL;
 }
 
+/* The peer's address as text (the key of per-IP limits). Proxies'
+ * X-Forwarded-For is not trusted: see README, "Limits and protections". */
+static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(out, cap, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
+}
+
 static void state_free(struct req_state *st)
 {
     if (!st)
@@ -315,6 +329,7 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
     st->req.method = method;
     st->req.path = url;
     request_id_init(&st->req, conn);
+    client_ip(conn, st->req.client_ip, sizeof st->req.client_ip);
 
     switch (router_match(dc_routes, method, url, &st->route, st->req.params, &st->req.nparams,
                          st->allow, sizeof st->allow)) {

@@ -118,6 +118,15 @@ void dc_server_start(const char *const *extra_env)
         setenv("DRILLCAMP_BIND", "127.0.0.1", 1);
         if (!getenv("DRILLCAMP_THREADS"))
             setenv("DRILLCAMP_THREADS", "4", 1);
+        /* every test client comes from 127.0.0.1: the per-IP and
+         * per-account limits stay out of the way unless a test sets them */
+        static const char *const LIMITS[] = {
+            "DRILLCAMP_LIMIT_LOGIN_PHONE",      "DRILLCAMP_LIMIT_LOGIN_IP",
+            "DRILLCAMP_LIMIT_REGISTER_IP",      "DRILLCAMP_LIMIT_LIKES_ACCOUNT",
+            "DRILLCAMP_LIMIT_PROGRESS_ACCOUNT", "DRILLCAMP_LIMIT_PARTNER_KEY"};
+        for (size_t i = 0; i < sizeof LIMITS / sizeof LIMITS[0]; i++)
+            if (!getenv(LIMITS[i]))
+                setenv(LIMITS[i], "0", 1);
         for (const char *const *e = extra_env; e && *e; e++)
             putenv(strdup(*e));
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -1,0 +1,45 @@
+/*
+ * ratelimit.h - in-memory token buckets per key (a phone, an IP address,
+ * an account, a partner key) for the limits of one server instance, and the
+ * cap on concurrent password hashes.
+ *
+ * A limiter is a fixed table of buckets: memory does not grow with the
+ * number of keys. Two keys that land on the same slot while both are busy
+ * share a bucket (conservative: they may be limited a little early).
+ */
+#ifndef DRILLCAMP_RATELIMIT_H
+#define DRILLCAMP_RATELIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "drillcamp/err.h"
+
+enum rl_kind {
+    RL_LOGIN_PHONE,
+    RL_LOGIN_IP,
+    RL_REGISTER_IP,
+    RL_LIKES_ACCOUNT,
+    RL_PROGRESS_ACCOUNT,
+    RL_PARTNER_KEY,
+    RL__COUNT
+};
+
+/* per_minute[k]: burst and refill per 60 s; 0 disables that limit. */
+enum dc_err ratelimit_init(const unsigned per_minute[RL__COUNT]);
+void ratelimit_shutdown(void);
+
+/*
+ * Takes one token from key's bucket at `now` (unix seconds). false when
+ * the bucket is empty; *retry_after then receives the whole seconds until a
+ * token is back (at least 1).
+ */
+bool ratelimit_take(enum rl_kind kind, const char *key, double now, unsigned *retry_after);
+
+/* At most `limit` password hashes at once (0: no cap). */
+void ratelimit_hash_init(unsigned limit);
+/* Waits up to wait_ms for a hash slot; false when none came free. */
+bool ratelimit_hash_enter(unsigned wait_ms);
+void ratelimit_hash_leave(void);
+
+#endif
