@@ -6,7 +6,11 @@
 -- `tx` is the writing transaction's id: a reader returns only rows whose
 -- transaction is older than every transaction still running
 -- (pg_snapshot_xmin), in (tx, seq) order, so a row committed late can never
--- fall behind a cursor that has already moved past it.
+-- fall behind a cursor that has already moved past it. Transaction ids are
+-- not commit order, though: each returned row carries the state of its
+-- submission's newest settled change (seq is commit order per submission,
+-- since the row lock is held from the trigger to the commit), so the last
+-- item a reader gets for a submission is always its latest state.
 CREATE TABLE partner_changes (
     partner_id    bigint NOT NULL REFERENCES partners (id),
     tx            xid8 NOT NULL DEFAULT pg_current_xact_id(),
@@ -19,6 +23,7 @@ CREATE TABLE partner_changes (
     changed_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (partner_id, tx, seq)
 );
+CREATE INDEX partner_changes_submission_idx ON partner_changes (submission_id, seq);
 
 CREATE FUNCTION partner_changes_record() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

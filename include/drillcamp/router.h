@@ -12,7 +12,7 @@
 
 #include "drillcamp/http.h"
 
-#define DC_BODY_LIMIT_DEFAULT (1024u * 1024u)
+#define DC_BODY_LIMIT_DEFAULT ((size_t)1024 * 1024)
 
 struct dc_route {
     const char *method;

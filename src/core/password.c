@@ -24,12 +24,12 @@
 #define SCRYPT_P      3u
 #define SALT_LEN      16
 #define HASH_LEN      32
-#define SCRYPT_MAXMEM (64u * 1024u * 1024u)
+#define SCRYPT_MAXMEM (64ull * 1024 * 1024)
 #define STORED_MAX    160
 
 /* How long a hash waits for one of the capped slots before the request
  * is answered 503 (ratelimit_hash_init sets the cap). */
-#define HASH_WAIT_MS 1000
+#define HASH_WAIT_MS 3000
 
 /* capped: takes one of the concurrent-hash slots first (every request
  * path); DC_ERR_UNAVAILABLE when none came free in time. */

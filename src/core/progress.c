@@ -219,7 +219,7 @@ bool progress_eligible(const struct progress_rules *r, int64_t total_seconds, in
 
 int64_t progress_beijing_day(time_t t)
 {
-    int64_t local = (int64_t)t + 8 * 3600;
+    int64_t local = (int64_t)t + (int64_t)8 * 3600;
     int64_t day = local / 86400;
     if (local % 86400 < 0)
         day--;

@@ -162,7 +162,7 @@ enum dc_err likes_repo_fold(struct db_conn *c, int *moved)
     ids[o++] = '}';
     ids[o] = '\0';
     PQclear(r);
-    const char *p[] = {ids};
+    const char *p[] = {ids}; // cppcheck-suppress variableScope
     if (n > 0)
         err = db_exec_void(c, &FOLD_NEWEST, p);
     free(ids);

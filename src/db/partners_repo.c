@@ -50,16 +50,21 @@ static const struct db_stmt AUDIT_LIST = {
               " WHERE $1::bigint = 0 OR id < $1 ORDER BY id DESC LIMIT $2::int",
     2};
 
-/* see migration 0007: rows of transactions older than every running one */
+/* see migration 0007: rows of transactions older than every running one,
+ * each with its submission's newest settled state (the latest value wins) */
 static const struct db_stmt CHANGES_PAGE = {
     "partner_changes_page",
-    "SELECT c.tx::text, c.seq, c.submission_id, s.external_id, c.status, c.reject_reason,"
-    " c.recommended, c.like_count, " TS(
-        "c.changed_at") " FROM partner_changes c"
-                        " JOIN submissions s ON s.id = c.submission_id"
-                        " WHERE c.partner_id = $1 AND (c.tx, c.seq) > ($2::text::xid8, $3::bigint)"
-                        " AND c.tx < pg_snapshot_xmin(pg_current_snapshot())"
-                        " ORDER BY c.tx, c.seq LIMIT $4::int",
+    "WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x),"
+    " page AS (SELECT c.tx, c.seq, c.submission_id FROM partner_changes c, horizon h"
+    " WHERE c.partner_id = $1 AND (c.tx, c.seq) > ($2::text::xid8, $3::bigint) AND c.tx < h.x"
+    " ORDER BY c.tx, c.seq LIMIT $4::int)"
+    " SELECT p.tx::text, p.seq, p.submission_id, s.external_id, l.status, l.reject_reason,"
+    " l.recommended, l.like_count, " TS("l.changed_at") " FROM page p"
+    " JOIN submissions s ON s.id = p.submission_id"
+    " CROSS JOIN LATERAL (SELECT c2.status, c2.reject_reason, c2.recommended, c2.like_count,"
+    " c2.changed_at FROM partner_changes c2, horizon h WHERE c2.submission_id = p.submission_id"
+    " AND c2.tx < h.x ORDER BY c2.seq DESC LIMIT 1) l"
+    " ORDER BY p.tx, p.seq",
     4};
 
 static void partner_from_row(const PGresult *r, int i, void *item)

@@ -6,7 +6,7 @@
 #include "drillcamp/router.h"
 
 /* API.md section 1: 8 MiB on /v1/partner/{*}/batch, 1 MiB elsewhere */
-#define BATCH_BODY_LIMIT (8u << 20)
+#define BATCH_BODY_LIMIT ((size_t)8 << 20)
 
 const struct dc_route dc_routes[] = {
     {"GET", "/healthz", health_api_healthz, 0},

@@ -223,8 +223,8 @@ static struct MHD_Response *stream_response(struct dc_req *req)
         return NULL;
     c->stream = req->stream;
     req->stream = NULL;
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
-                                                                  stream_read, c, stream_ctx_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, (size_t)32 * 1024, stream_read, c, stream_ctx_free);
     if (!resp)
         stream_ctx_free(c);
     return resp;
@@ -482,12 +482,13 @@ static void drain(void)
             return;
         if (busy == 0 && now - atomic_load(&last_done_ms) > 1000)
             return;
-        struct timespec nap = {0, 10 * 1000 * 1000};
+        struct timespec nap = {0, 10L * 1000 * 1000};
         nanosleep(&nap, NULL);
     }
 }
 
-static void log_mhd(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's own messages: its format strings are trusted */
+__attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[256];

@@ -10,8 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,11 +139,28 @@ void dc_server_start(const char *const *extra_env)
             dup2(fd, 2);
             close(fd);
         }
-        execl(DRILLCAMP_BIN, DRILLCAMP_BIN, "serve", "--migrate", (char *)NULL);
+        /* the test command checks the server for leaks, not the tests */
+        if (getenv("DC_SERVER_ASAN_OPTIONS"))
+            setenv("ASAN_OPTIONS", getenv("DC_SERVER_ASAN_OPTIONS"), 1);
+        /* DC_SERVER_WRAPPER="valgrind --leak-check=full ...": the server
+         * runs under that tool (scripts/valgrind.sh) */
+        char *argv[32];
+        int argc = 0;
+        char *wrapper = getenv("DC_SERVER_WRAPPER") ? strdup(getenv("DC_SERVER_WRAPPER")) : NULL;
+        for (char *tok = wrapper ? strtok(wrapper, " ") : NULL; tok && argc < 28;
+             tok = strtok(NULL, " "))
+            argv[argc++] = tok;
+        argv[argc++] = DRILLCAMP_BIN;
+        argv[argc++] = "serve";
+        argv[argc++] = "--migrate";
+        argv[argc] = NULL;
+        execvp(argv[0], argv);
         _exit(127);
     }
     server_pid = pid;
-    for (int i = 0; i < 300; i++) {
+    /* a server under valgrind takes far longer to come up */
+    int tries = getenv("DC_SERVER_WRAPPER") ? 1800 : 300;
+    for (int i = 0; i < tries; i++) {
         struct dc_resp *r = dc_http("GET", "/healthz", NULL, NULL, NULL, 0);
         long st = r->status;
         dc_resp_free(r);
@@ -153,7 +174,7 @@ void dc_server_start(const char *const *extra_env)
         usleep(100 * 1000);
     }
     kill(pid, SIGKILL);
-    die("the server did not answer /healthz within 30 s");
+    die("the server did not answer /healthz in time");
 }
 
 int dc_server_stop(void)
@@ -488,4 +509,132 @@ void dc_pg_start(void)
 int dc_run_suite(Suite *s)
 {
     return check_run_suite(s);
+}
+
+/* ---- partners ---- */
+
+static void hex_of(const unsigned char *raw, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[raw[i] >> 4];
+        out[2 * i + 1] = digits[raw[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void dc_partner_sign(const char *secret, const char *method, const char *target, const char *ts,
+                     const char *body, char out[65])
+{
+    unsigned char digest[SHA256_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    char body_hex[65];
+    const char *b = body ? body : "";
+    SHA256((const unsigned char *)b, strlen(b), digest);
+    hex_of(digest, sizeof digest, body_hex);
+    size_t n = strlen(method) + strlen(target) + strlen(ts) + strlen(body_hex) + 4;
+    char *msg = malloc(n);
+    if (!msg)
+        die("out of memory");
+    int len = snprintf(msg, n, "%s\n%s\n%s\n%s", method, target, ts, body_hex);
+    if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, (size_t)len,
+              mac, &mac_len))
+        die("HMAC failed");
+    hex_of(mac, mac_len, out);
+    free(msg);
+}
+
+struct dc_resp *dc_partner_send(const char *method, const char *target, const char *key_id,
+                                const char *ts, const char *sig, const char *body)
+{
+    char key_line[256], ts_line[128], sig_line[256];
+    const char *lines[5] = {NULL};
+    int n = 0;
+    if (key_id) {
+        snprintf(key_line, sizeof key_line, "X-Partner-Key: %s", key_id);
+        lines[n++] = key_line;
+    }
+    if (ts) {
+        snprintf(ts_line, sizeof ts_line, "X-Timestamp: %s", ts);
+        lines[n++] = ts_line;
+    }
+    if (sig) {
+        snprintf(sig_line, sizeof sig_line, "X-Signature: %s", sig);
+        lines[n++] = sig_line;
+    }
+    if (body)
+        lines[n++] = "Content-Type: application/json";
+    return dc_http_lines(method, target, lines, body, body ? strlen(body) : 0);
+}
+
+struct dc_resp *dc_partner_call(const struct dc_partner_cred *p, const char *method,
+                                const char *target, const char *body)
+{
+    char ts[32], sig[65];
+    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+    dc_partner_sign(p->secret, method, target, ts, body, sig);
+    return dc_partner_send(method, target, p->key_id, ts, sig, body);
+}
+
+void dc_new_partner(const char *admin_token, const char *name, struct dc_partner_cred *out)
+{
+    struct dc_resp *r =
+        dc_send_json("POST", "/v1/admin/partners", admin_token, json_pack("{s:s}", "name", name));
+    dc_expect_status(r, 201, "create partner");
+    ck_assert_ptr_nonnull(dc_str(r->json, "key_id"));
+    ck_assert_ptr_nonnull(dc_str(r->json, "secret"));
+    snprintf(out->id, sizeof out->id, "%s", dc_str(r->json, "id"));
+    snprintf(out->key_id, sizeof out->key_id, "%s", dc_str(r->json, "key_id"));
+    snprintf(out->secret, sizeof out->secret, "%s", dc_str(r->json, "secret"));
+    dc_resp_free(r);
+}
+
+static void utc_text(time_t t, char out[32])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void dc_campaign_live(const char *admin_token, int class_hour_seconds, int required_hours,
+                      bool require_checkin, double max_playback_rate)
+{
+    const time_t day = 86400, now = time(NULL);
+    char w[32], l[32], e[32];
+    utc_text(now - 2 * day, w);
+    utc_text(now - day, l);
+    utc_text(now + 30 * day, e);
+    struct dc_resp *r = dc_send_json(
+        "PATCH", "/v1/admin/campaign", admin_token,
+        json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f}}", "warmup_at", w, "launch_at", l,
+                  "ends_at", e, "rules", "class_hour_seconds", class_hour_seconds,
+                  "required_class_hours", required_hours, "require_checkin", require_checkin,
+                  "max_playback_rate", max_playback_rate));
+    dc_expect_status(r, 200, "campaign PATCH");
+    ck_assert_str_eq(dc_str(r->json, "phase"), "live");
+    dc_resp_free(r);
+}
+
+char *dc_sql_fmt(const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    return dc_sql_value(sql);
+}
+
+long long dc_sql_ll(const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    char *v = dc_sql_value(sql);
+    ck_assert_msg(v != NULL, "no value from: %s", sql);
+    long long n = strtoll(v, NULL, 10);
+    free(v);
+    return n;
 }

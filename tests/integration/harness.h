@@ -76,10 +76,42 @@ int dc_run_cli(const char *const *args, const char *const *extra_env, const char
 /* SQL against the test database (for checks only); returns the first
  * column of the first row malloc'ed, or NULL. */
 char *dc_sql_value(const char *sql);
+/* The same for a printf-formatted query whose first value is a number;
+ * asserts that there is one. */
+long long dc_sql_ll(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The first value of a printf-formatted query, malloc'ed, or NULL. */
+char *dc_sql_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Stops/starts the test PostgreSQL (scripts/pg.sh with DC_TEST_PGDIR). */
 void dc_pg_stop(const char *mode);
 void dc_pg_start(void);
+
+/* ---- partners: signing written from API.md section 7, not the server's ---- */
+
+struct dc_partner_cred {
+    char id[24];
+    char key_id[64];
+    char secret[128];
+};
+
+/* lowercase hex HMAC-SHA256(secret's bytes, METHOD "\n" TARGET "\n" TS "\n"
+ * lowercase hex SHA-256(body)) into out (65 bytes); body NULL is empty. */
+void dc_partner_sign(const char *secret, const char *method, const char *target, const char *ts,
+                     const char *body, char out[65]);
+/* Sends with the partner headers; any of key_id, ts, sig may be NULL
+ * (that header is left out). */
+struct dc_resp *dc_partner_send(const char *method, const char *target, const char *key_id,
+                                const char *ts, const char *sig, const char *body);
+/* Signs with the current time and sends. */
+struct dc_resp *dc_partner_call(const struct dc_partner_cred *p, const char *method,
+                                const char *target, const char *body);
+/* POST /v1/admin/partners with the admin's token; asserts 201. */
+void dc_new_partner(const char *admin_token, const char *name, struct dc_partner_cred *out);
+
+/* Puts the campaign into its live phase (launched a day ago, ending in 30
+ * days) with these rules; asserts 200. */
+void dc_campaign_live(const char *admin_token, int class_hour_seconds, int required_hours,
+                      bool require_checkin, double max_playback_rate);
 
 /* Runs a Check suite; returns the process exit code. */
 int dc_run_suite(Suite *s);

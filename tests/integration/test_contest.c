@@ -75,21 +75,6 @@ static void expect_req_error(const char *method, const char *path, const char *t
     dc_resp_free(r);
 }
 
-/* The first column of the first row as a number (the query must answer one). */
-static long long sql_ll(const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    char *v = dc_sql_value(sql);
-    ck_assert_msg(v != NULL, "no value from: %s", sql);
-    long long n = strtoll(v, NULL, 10);
-    free(v);
-    return n;
-}
-
 static void sql_exec(const char *sql)
 {
     free(dc_sql_value(sql));
@@ -252,9 +237,10 @@ static void reset_contest(bool only_mine)
     sql_exec("UPDATE campaigns SET frozen_at = NULL");
     if (only_mine)
         sql_exec("UPDATE submissions SET status = 'removed' WHERE status = 'approved'");
-    ck_assert_int_eq(sql_ll("SELECT count(*) FROM leaderboard_snapshots"), 0);
+    ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM leaderboard_snapshots"), 0);
     if (only_mine)
-        ck_assert_int_eq(sql_ll("SELECT count(*) FROM submissions WHERE status = 'approved'"), 0);
+        ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions WHERE status = 'approved'"),
+                         0);
 }
 
 /* ---- submissions ------------------------------------------------------- */
@@ -874,7 +860,7 @@ START_TEST(idempotency_key)
     ck_assert_int_eq(fresh, 1);
     ck_assert_str_ne(x[0].id, dc_str(r1->json, "id"));
     ck_assert_int_eq(count_mine(u->token), 2);
-    ck_assert_int_eq(sql_ll("SELECT count(*) FROM submissions WHERE author_id = %s", u->id), 2);
+    ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions WHERE author_id = %s", u->id), 2);
 
     /* keys are per account: another account's same key is its own */
     int theirs = count_mine(BYSTANDER);
@@ -1126,8 +1112,8 @@ START_TEST(moderation)
     dc_resp_free(r);
 
     /* reject, approve, recommend: three audit entries at least */
-    ck_assert_int_ge(sql_ll("SELECT count(*) FROM audit_log WHERE target = 'submission:%s'", p[0]),
-                     3);
+    ck_assert_int_ge(
+        dc_sql_ll("SELECT count(*) FROM audit_log WHERE target = 'submission:%s'", p[0]), 3);
     for (int i = 0; i < 3; i++)
         free(p[i]);
     free_users(u, 1);
@@ -1171,7 +1157,7 @@ START_TEST(likes_basics)
         run_like_ops(ops, 8, 8);
         for (int i = 0; i < 8; i++)
             ck_assert_int_eq(ops[i].count, on);
-        ck_assert_int_eq(sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", sub), on);
+        ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", sub), on);
     }
     r = get_sub(sub, liker);
     ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
@@ -1239,7 +1225,7 @@ START_TEST(like_storm)
 
     json_int_t counts[STORM_SUBS];
     for (int i = 0; i < STORM_SUBS; i++) {
-        counts[i] = sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", subs[i]);
+        counts[i] = dc_sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", subs[i]);
         struct dc_resp *r = get_sub(subs[i], NULL);
         ck_assert_msg(dc_int(r->json, "like_count") == counts[i],
                       "submission %s: like_count %lld, likes table %lld", subs[i],
@@ -1470,9 +1456,9 @@ START_TEST(winners_csv)
                  " WHERE id = %s",
                  sa);
         sql_exec(sql);
-        ck_assert_int_eq(sql_ll("SELECT count(*) FROM submissions WHERE id = %s AND title = "
-                                "'逃生,\"演练\"' || chr(10) || '第二行'",
-                                sa),
+        ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions WHERE id = %s AND title = "
+                                   "'逃生,\"演练\"' || chr(10) || '第二行'",
+                                   sa),
                          1);
     }
     dc_resp_free(r);

@@ -291,7 +291,7 @@ static void write_file(const char *path, const char *data, size_t len)
 }
 
 /* Runs a shell command; returns its exit status (-1 if it did not exit). */
-static int run(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int run(const char *fmt, ...)
 {
     char cmd[2048];
     va_list ap;
