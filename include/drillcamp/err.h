@@ -33,6 +33,7 @@ enum dc_err {
     DC_ERR_RATE_LIMITED,        /* 429 rate_limited */
     DC_ERR_INTERNAL,            /* 500 internal */
     DC_ERR_UNAVAILABLE,         /* 503 unavailable */
+    DC_ERR_BUSY,                /* 503 unavailable (too many password hashes at once) */
     DC_ERR_NOMEM,               /* 500 internal (allocation failed) */
     DC_ERR__COUNT
 };

@@ -12,7 +12,7 @@
 #include "drillcamp/err.h"
 
 /* Both take one of the concurrent-hash slots (ratelimit_hash_init): 32 MiB
- * each; DC_ERR_UNAVAILABLE when none came free within 3 s. */
+ * each; DC_ERR_BUSY (503) when none is free soon. */
 
 /* Hashes password; *out is malloc'ed for the caller. */
 enum dc_err password_hash(const char *password, char **out);

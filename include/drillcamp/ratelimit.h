@@ -38,7 +38,8 @@ bool ratelimit_take(enum rl_kind kind, const char *key, double now, unsigned *re
 
 /* At most `limit` password hashes at once (0: no cap). */
 void ratelimit_hash_init(unsigned limit);
-/* Waits up to wait_ms for a hash slot; false when none came free. */
+/* Takes a hash slot, waiting up to wait_ms when no more callers than the
+ * cap are waiting already; false when none came free (or too many wait). */
 bool ratelimit_hash_enter(unsigned wait_ms);
 void ratelimit_hash_leave(void);
 

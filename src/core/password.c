@@ -27,18 +27,19 @@
 #define SCRYPT_MAXMEM (64ull * 1024 * 1024)
 #define STORED_MAX    160
 
-/* How long a hash waits for one of the capped slots before the request
- * is answered 503 (ratelimit_hash_init sets the cap). */
-#define HASH_WAIT_MS 3000
+/* How long a hash may wait for one of the capped slots (only while few
+ * others wait: see ratelimit_hash_enter) before the request is answered
+ * 503. Short, because a waiting hash blocks its worker thread. */
+#define HASH_WAIT_MS 250
 
 /* capped: takes one of the concurrent-hash slots first (every request
- * path); DC_ERR_UNAVAILABLE when none came free in time. */
+ * path); DC_ERR_BUSY when none came free in time. */
 static enum dc_err scrypt_derive(const char *password, const unsigned char *salt, size_t salt_len,
                                  uint64_t n, uint32_t r, uint32_t p, unsigned char *out,
                                  size_t out_len, bool capped)
 {
     if (capped && !ratelimit_hash_enter(HASH_WAIT_MS))
-        return DC_ERR_UNAVAILABLE;
+        return DC_ERR_BUSY;
     enum dc_err err = DC_ERR_INTERNAL;
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;

@@ -39,6 +39,7 @@ static const struct err_row rows[DC_ERR__COUNT] = {
     [DC_ERR_RATE_LIMITED] = {429, "rate_limited", "too many requests"},
     [DC_ERR_INTERNAL] = {500, "internal", "internal error"},
     [DC_ERR_UNAVAILABLE] = {503, "unavailable", "database unavailable, retry later"},
+    [DC_ERR_BUSY] = {503, "unavailable", "too many sign-ins at this moment, retry shortly"},
     [DC_ERR_NOMEM] = {500, "internal", "internal error"},
 };
 

@@ -130,7 +130,7 @@ void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, 
     dc_reply_json(req, dc_err_status(err), e ? json_pack("{s:o}", "error", e) : NULL);
     if (err == DC_ERR_UNAUTHORIZED || err == DC_ERR_INVALID_CREDENTIALS)
         dc_reply_header(req, "WWW-Authenticate", "Bearer");
-    if (err == DC_ERR_UNAVAILABLE || err == DC_ERR_RATE_LIMITED)
+    if (err == DC_ERR_UNAVAILABLE || err == DC_ERR_BUSY || err == DC_ERR_RATE_LIMITED)
         dc_reply_header(req, "Retry-After", "1");
 }
 

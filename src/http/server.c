@@ -161,6 +161,25 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
 }
 
+/* Headers beyond this are refused with 431 before anything else (the
+ * connection's 64 KiB memory pool would take one 60 KiB header). */
+#define DC_HEADERS_LIMIT ((size_t)32 * 1024)
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+static size_t headers_size(struct MHD_Connection *conn)
+{
+    size_t total = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_size, &total);
+    return total;
+}
+
 static void state_free(struct req_state *st)
 {
     if (!st)
@@ -344,6 +363,8 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
         st->early = DC_ERR_METHOD_NOT_ALLOWED;
         break;
     }
+    if (headers_size(conn) > DC_HEADERS_LIMIT)
+        st->early = DC_ERR_HEADERS_TOO_LARGE;
     st->limit =
         (st->route && st->route->body_limit) ? st->route->body_limit : DC_BODY_LIMIT_DEFAULT;
     unsigned long long declared;

@@ -131,6 +131,10 @@ void dc_server_start(const char *const *extra_env)
         for (size_t i = 0; i < sizeof LIMITS / sizeof LIMITS[0]; i++)
             if (!getenv(LIMITS[i]))
                 setenv(LIMITS[i], "0", 1);
+        /* tests register and log in from several threads at once; the cap
+         * on concurrent hashes has its own test (test_faults) */
+        if (!getenv("DRILLCAMP_HASH_CONCURRENCY"))
+            setenv("DRILLCAMP_HASH_CONCURRENCY", "16", 1);
         for (const char *const *e = extra_env; e && *e; e++)
             putenv(strdup(*e));
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -617,24 +621,31 @@ void dc_campaign_live(const char *admin_token, int class_hour_seconds, int requi
 
 char *dc_sql_fmt(const char *fmt, ...)
 {
-    char sql[4096];
+    char *sql = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
+    int n = vasprintf(&sql, fmt, ap);
     va_end(ap);
-    return dc_sql_value(sql);
+    if (n < 0)
+        die("out of memory");
+    char *v = dc_sql_value(sql);
+    free(sql);
+    return v;
 }
 
 long long dc_sql_ll(const char *fmt, ...)
 {
-    char sql[4096];
+    char *sql = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
+    int n = vasprintf(&sql, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        die("out of memory");
     char *v = dc_sql_value(sql);
     ck_assert_msg(v != NULL, "no value from: %s", sql);
-    long long n = strtoll(v, NULL, 10);
+    long long r = strtoll(v, NULL, 10);
     free(v);
-    return n;
+    free(sql);
+    return r;
 }

@@ -110,6 +110,19 @@ START_TEST(hash_cap)
         pthread_join(th[i], &res);
         ck_assert_ptr_null(res);
     }
+    /* one slot, held here, and one waiter: a third caller is turned away
+     * (at once when the waiter is registered; else its wait runs out, as
+     * the slot is never freed meanwhile) */
+    ratelimit_hash_init(1);
+    ck_assert(ratelimit_hash_enter(0));
+    pthread_t waiter;
+    pthread_create(&waiter, NULL, hold_hash, NULL);
+    usleep(100 * 1000);
+    ck_assert(!ratelimit_hash_enter(1000));
+    ratelimit_hash_leave();
+    void *res;
+    pthread_join(waiter, &res);
+    ck_assert_ptr_null(res);
     ratelimit_hash_init(0); /* no cap */
     for (int i = 0; i < 10; i++)
         ck_assert(ratelimit_hash_enter(0));
