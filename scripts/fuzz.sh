@@ -6,6 +6,9 @@
 #   scripts/fuzz.sh [seconds-per-harness]   (default 60)
 #   scripts/fuzz.sh --smoke                 (about 5 s each; the test command)
 #   FUZZ_ONLY="router csv" scripts/fuzz.sh 300   (a subset)
+#   FUZZ_BUILD=build-asan scripts/fuzz.sh --smoke (reuse a clang build
+#     configured with -fsanitize=...,fuzzer-no-link and -DDRILLCAMP_FUZZ=ON,
+#     as the test command does)
 #
 # The corpus grows in build-fuzz/corpus/<name> (seeded from
 # tests/fuzz/corpus/<name> on every run); crashing inputs land in
@@ -39,7 +42,7 @@ command -v clang >/dev/null || {
   exit 1
 }
 
-build=build-fuzz
+build=${FUZZ_BUILD:-build-fuzz}
 harnesses=()
 for src in tests/fuzz/fuzz_*.c; do
   name=$(basename "$src" .c)
@@ -49,9 +52,11 @@ if [ -n "${FUZZ_ONLY:-}" ]; then
   read -r -a harnesses <<<"$FUZZ_ONLY"
 fi
 
-cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  "-DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link,address,undefined" \
-  -DDRILLCAMP_FUZZ=ON -DDRILLCAMP_TESTS=OFF >/dev/null
+if [ -z "${FUZZ_BUILD:-}" ]; then
+  cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "-DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link,address,undefined" \
+    -DDRILLCAMP_FUZZ=ON -DDRILLCAMP_TESTS=OFF >/dev/null
+fi
 targets=()
 for h in "${harnesses[@]}"; do targets+=("fuzz_$h"); done
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"

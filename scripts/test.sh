@@ -19,10 +19,12 @@ step "build: gcc -Werror"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DDRILLCAMP_WERROR=ON \
   -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build build-test -j"$(nproc)"
-step "build: clang, AddressSanitizer + UndefinedBehaviorSanitizer"
+step "build: clang, AddressSanitizer + UndefinedBehaviorSanitizer (+ the fuzz harnesses)"
+# fuzzer-no-link only adds libFuzzer's coverage counters: the same objects
+# serve the sanitizer test run and the harnesses
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-  -DDRILLCAMP_WERROR=ON \
-  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+  -DDRILLCAMP_WERROR=ON -DDRILLCAMP_FUZZ=ON \
+  -DCMAKE_C_FLAGS="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer" \
   >/dev/null
 cmake --build build-asan -j"$(nproc)"
 
@@ -54,7 +56,8 @@ step "all tests under ASan + UBSan"
 export ASAN_OPTIONS="detect_leaks=0:log_path=$tmp/sanitizers/asan-test"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$tmp/sanitizers/ubsan"
 export DC_SERVER_ASAN_OPTIONS="detect_leaks=1:quarantine_size_mb=32:log_path=$tmp/sanitizers/asan-server"
-(cd build-asan && ctest --output-on-failure --timeout 600) || status=1
+# each integration program has its own database: three at a time
+(cd build-asan && ctest --output-on-failure --timeout 600 -j3) || status=1
 unset ASAN_OPTIONS UBSAN_OPTIONS DC_SERVER_ASAN_OPTIONS
 if compgen -G "$tmp/sanitizers/*" >/dev/null; then
   echo "sanitizer reports:"; head -n 60 "$tmp"/sanitizers/*; status=1
@@ -66,7 +69,7 @@ step "valgrind"
 scripts/valgrind.sh build-test || status=1
 
 step "fuzzing: each harness a few seconds on its corpus"
-scripts/fuzz.sh --smoke || status=1
+FUZZ_BUILD=build-asan scripts/fuzz.sh --smoke || status=1
 
 if [ "$status" -ne 0 ] && compgen -G "$DC_TEST_LOG_DIR/*.log" >/dev/null; then
   echo "---- server logs (last lines) ----"

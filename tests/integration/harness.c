@@ -35,13 +35,82 @@ static void die(const char *msg)
     exit(2);
 }
 
+/* DATABASE_URL naming database `name`: a URI gets its path replaced, a
+ * conninfo string gets " dbname=NAME" appended (a later keyword wins). */
+static char *url_with_db(const char *base, const char *name)
+{
+    size_t cap = strlen(base) + strlen(name) + 32;
+    char *out = malloc(cap);
+    if (!out)
+        die("out of memory");
+    const char *rest = NULL;
+    if (strncmp(base, "postgresql://", 13) == 0)
+        rest = base + 13;
+    else if (strncmp(base, "postgres://", 11) == 0)
+        rest = base + 11;
+    if (!rest) {
+        snprintf(out, cap, "%s dbname=%s", base, name);
+        return out;
+    }
+    size_t auth = strcspn(rest, "/?");
+    const char *query = strchr(rest + auth, '?');
+    snprintf(out, cap, "%.*s/%s%s", (int)(rest - base + auth), base, name, query ? query : "");
+    return out;
+}
+
+static char own_db[80];
+static char *cluster_url; /* DATABASE_URL as given: the database to create ours from */
+static pid_t own_db_creator;
+
+static void drop_own_database(void)
+{
+    if (getpid() != own_db_creator || !own_db[0])
+        return;
+    PGconn *pg = PQconnectdb(cluster_url);
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", own_db);
+    PQclear(PQexec(pg, sql));
+    PQfinish(pg);
+}
+
+/*
+ * Each test program gets a database of its own, made on first use from the
+ * cluster in DATABASE_URL (which then names it, for the server, the CLI
+ * and dc_sql_value): programs can run side by side without seeing each
+ * other's campaign, rows or counters. Dropped when the program exits.
+ */
 static const char *database_url(void)
 {
     const char *u = getenv("DATABASE_URL");
     if (!u || !*u)
         die("DATABASE_URL is not set: integration tests need the test PostgreSQL "
             "(run them through scripts/test.sh)");
-    return u;
+    if (own_db[0])
+        return u;
+    cluster_url = strdup(u);
+    snprintf(own_db, sizeof own_db, "dc_%.40s_%d", program_invocation_short_name, (int)getpid());
+    for (char *c = own_db; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+            *c = '_';
+    PGconn *pg = PQconnectdb(cluster_url);
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", own_db);
+    PQclear(PQexec(pg, sql));
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", own_db);
+    PGresult *r = PQexec(pg, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "harness: CREATE DATABASE failed: %s", PQerrorMessage(pg));
+    PQclear(r);
+    PQfinish(pg);
+    if (!ok)
+        die("cannot create the test program's database");
+    char *mine = url_with_db(cluster_url, own_db);
+    setenv("DATABASE_URL", mine, 1);
+    free(mine);
+    own_db_creator = getpid();
+    atexit(drop_own_database);
+    return getenv("DATABASE_URL");
 }
 
 static int free_port(void)
@@ -434,6 +503,7 @@ char *dc_new_admin_token(void)
 int dc_run_cli(const char *const *args, const char *const *extra_env, const char *stdin_text,
                char **out)
 {
+    (void)database_url();
     int in[2], outp[2];
     if (pipe(in) != 0 || pipe(outp) != 0)
         die("pipe failed");
