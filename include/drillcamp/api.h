@@ -100,6 +100,11 @@ void partner_submissions_api_put(struct dc_req *req);
 void audit_api_list(struct dc_req *req);
 /* Parses the 64-hex-digit key that seals partner secrets. */
 enum dc_err partners_api_init(const char *key_hex);
+/* The account linked to obj's external_user_id by this partner;
+ * DC_ERR_VALIDATION when it is missing, malformed or never linked. */
+enum dc_err api_partner_author(struct db_conn *conn, const struct dc_partner *partner,
+                               const json_t *obj, int64_t *account);
+#define API_PARTNER_AUTHOR_MSG "external_user_id must name a user this partner linked"
 /* Verifies X-Partner-Key, X-Timestamp and X-Signature over the request;
  * answers 401 stale_request / invalid_signature itself. */
 bool api_partner_or_respond(struct dc_req *req, struct db_conn *conn, struct dc_partner *out);

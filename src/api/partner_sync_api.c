@@ -119,13 +119,9 @@ out:
 static bool item_author(struct db_conn *conn, const struct dc_partner *partner, const json_t *item,
                         int64_t *account, struct item_result *r)
 {
-    const char *ext;
-    enum dc_err err = DC_ERR_VALIDATION;
-    if (validate_string(item, "external_user_id", true, 1, 128, true, &ext) == DC_OK)
-        err = partner_users_repo_account(conn, partner->id, ext, account);
-    if (err == DC_ERR_NOT_FOUND || err == DC_ERR_VALIDATION)
-        fail(r, DC_ERR_VALIDATION, "external_user_id",
-             "external_user_id must name a user this partner linked");
+    enum dc_err err = api_partner_author(conn, partner, item, account);
+    if (err == DC_ERR_VALIDATION)
+        fail(r, err, "external_user_id", API_PARTNER_AUTHOR_MSG);
     else if (err != DC_OK)
         fail(r, err, NULL, NULL);
     return err == DC_OK;

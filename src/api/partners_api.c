@@ -183,18 +183,24 @@ out:
     json_decref(body);
 }
 
+enum dc_err api_partner_author(struct db_conn *conn, const struct dc_partner *partner,
+                               const json_t *obj, int64_t *account)
+{
+    const char *ext;
+    enum dc_err err = DC_ERR_VALIDATION;
+    if (validate_string(obj, "external_user_id", true, 1, 128, true, &ext) == DC_OK)
+        err = partner_users_repo_account(conn, partner->id, ext, account);
+    return err == DC_ERR_NOT_FOUND ? DC_ERR_VALIDATION : err;
+}
+
 /* The partner's linked user named in the body; answers 422 itself. */
 static bool partner_author_or_respond(struct dc_req *req, struct db_conn *conn,
                                       const struct dc_partner *partner, const json_t *body,
                                       int64_t *author)
 {
-    const char *ext;
-    enum dc_err err = DC_ERR_VALIDATION;
-    if (validate_string(body, "external_user_id", true, 1, 128, true, &ext) == DC_OK)
-        err = partner_users_repo_account(conn, partner->id, ext, author);
-    if (err == DC_ERR_NOT_FOUND || err == DC_ERR_VALIDATION)
-        dc_reply_err(req, DC_ERR_VALIDATION, "external_user_id",
-                     "external_user_id must name a user this partner linked");
+    enum dc_err err = api_partner_author(conn, partner, body, author);
+    if (err == DC_ERR_VALIDATION)
+        dc_reply_err(req, err, "external_user_id", API_PARTNER_AUTHOR_MSG);
     else if (err != DC_OK)
         dc_reply_err(req, err, NULL, NULL);
     return err == DC_OK;
