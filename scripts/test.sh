@@ -42,6 +42,10 @@ export DC_TEST_PGDIR="$tmp/pg"
 export DC_TEST_LOG_DIR="$tmp/logs"
 mkdir -p "$DC_TEST_LOG_DIR" "$tmp/sanitizers"
 
+# Check's per-test default of 4 s is for quick unit tests on an idle
+# machine; sanitizers and a busy CI runner are neither
+export CK_DEFAULT_TIMEOUT=120
+
 status=0
 step "lint: OpenAPI, cppcheck, clang-tidy"
 scripts/lint-openapi.sh || status=1
