@@ -42,6 +42,7 @@ struct req_state {
     char allow[64];
     char *buf;
     size_t len, cap, limit;
+    size_t drained; /* bytes of a refused body read and dropped */
     bool discarding;
     bool answered;
     struct timespec start;
@@ -160,6 +161,10 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
     else if (sa && sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
 }
+
+/* How much of a refused body is read and dropped so that the client gets
+ * to read the answer (see first_call); never stored. */
+#define DC_DRAIN_MAX ((unsigned long long)64 * 1024 * 1024)
 
 /* Headers beyond this are refused with 431 before anything else (the
  * connection's 64 KiB memory pool would take one 60 KiB header). */
@@ -377,17 +382,26 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
             st->early = DC_ERR_PAYLOAD_TOO_LARGE;
     }
     if (st->early != DC_OK && has_body) {
-        /* answer now; MHD closes the connection instead of reading the body */
         st->discarding = true;
-        return reply_early(conn, st);
+        /* Answering before the body is read makes MHD close the connection
+         * with the body unread, and the kernel then resets it, often before
+         * the client has read the answer. So a refused body up to
+         * DC_DRAIN_MAX is read and dropped, and the answer follows it; a
+         * client that waits for 100-continue, or declares more, is answered
+         * at once (the former never sends the body). */
+        const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+        if ((expect && strcasecmp(expect, "100-continue") == 0) || declared > DC_DRAIN_MAX)
+            return reply_early(conn, st);
     }
     return MHD_YES;
 }
 
 static void body_append(struct req_state *st, const char *data, size_t size)
 {
-    if (st->discarding)
+    if (st->discarding) {
+        st->drained += size;
         return;
+    }
     if (st->len + size > st->limit) {
         st->early = DC_ERR_PAYLOAD_TOO_LARGE;
         st->discarding = true;
@@ -428,6 +442,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         body_append(st, upload_data, *upload_data_size);
         *upload_data_size = 0;
+        /* enough dropped: answer now and let the connection close */
+        if (st->drained > DC_DRAIN_MAX && !st->answered)
+            return reply_early(conn, st);
         return MHD_YES;
     }
     if (st->answered)
