@@ -210,6 +210,77 @@ static enum dc_err seed_learning(struct db_conn *c)
     return err;
 }
 
+/* Learners across Fujian's divisions (phones 1377 + division + number), so
+ * that the regional report has something in every row: each has watched
+ * the first (id mod 6) lessons whole, every third checked in today. */
+#define DEMO_PEOPLE "phone LIKE '1377%'"
+
+static const struct db_stmt PEOPLE_SEED = {
+    "seed_people",
+    "WITH cities(code, n) AS (VALUES ('350100', 12), ('350200', 10), ('350300', 6),"
+    " ('350400', 5), ('350500', 9), ('350600', 7), ('350700', 4), ('350800', 5), ('350900', 6),"
+    " ('350128', 3))"
+    " INSERT INTO accounts (phone, password_hash, display_name, kind, role, region_code,"
+    " organization_id, audience)"
+    " SELECT '1377' || substr(c.code, 3, 4) || lpad(g.i::text, 3, '0'), $1,"
+    " (ARRAY['张', '李', '王', '陈', '林', '黄', '吴', '郑'])[1 + g.i % 8]"
+    " || (ARRAY['晓', '志', '海', '丽', '明', '建'])[1 + (g.i / 8) % 6]"
+    " || (ARRAY['华', '强', '燕', '军', '芳', '伟', '玲'])[1 + g.i % 7],"
+    " 'individual', 'user', c.code, CASE WHEN g.i % 2 = 0 THEN"
+    " (SELECT min(o.id) FROM organizations o WHERE o.region_code = c.code) END,"
+    " (ARRAY['employee', 'student', 'teacher', 'resident', 'public'])[1 + g.i % 5]"
+    " FROM cities c CROSS JOIN LATERAL generate_series(1, c.n) AS g(i)"
+    " ON CONFLICT (phone) DO NOTHING",
+    1};
+
+static const struct db_stmt PEOPLE_PROGRESS_SEED = {
+    "seed_people_progress",
+    "INSERT INTO progress (account_id, content_type, content_id, intervals, credited_seconds)"
+    " SELECT a.id, 'lesson', l.id, ARRAY[0, l.duration_seconds], l.duration_seconds"
+    " FROM accounts a CROSS JOIN LATERAL (SELECT id, duration_seconds FROM lessons ORDER BY id"
+    " LIMIT a.id % 6) l WHERE a." DEMO_PEOPLE
+    " AND NOT EXISTS (SELECT 1 FROM learners x WHERE x.account_id = a.id)"
+    " ON CONFLICT DO NOTHING",
+    0};
+
+static const struct db_stmt PEOPLE_LEARNERS_SEED = {
+    "seed_people_learners",
+    "INSERT INTO learners (account_id, credited_seconds, bucket_tokens, bucket_at, checkin_days,"
+    " streak_days, last_checkin_day)"
+    " SELECT p.account_id, sum(p.credited_seconds), 120, extract(epoch FROM now()),"
+    " (p.account_id % 3 = 0)::int, (p.account_id % 3 = 0)::int,"
+    " CASE WHEN p.account_id % 3 = 0 THEN (now() AT TIME ZONE 'Asia/Shanghai')::date END"
+    " FROM progress p JOIN accounts a ON a.id = p.account_id WHERE a." DEMO_PEOPLE
+    " GROUP BY p.account_id ON CONFLICT (account_id) DO NOTHING",
+    0};
+
+static const struct db_stmt PEOPLE_CHECKINS_SEED = {
+    "seed_people_checkins",
+    "INSERT INTO checkins (account_id, day) SELECT l.account_id, l.last_checkin_day"
+    " FROM learners l JOIN accounts a ON a.id = l.account_id WHERE a." DEMO_PEOPLE
+    " AND l.last_checkin_day IS NOT NULL ON CONFLICT DO NOTHING",
+    0};
+
+/* In one transaction, so that progress, learners and check-ins agree. */
+static enum dc_err seed_people(struct db_conn *c, const char *hash)
+{
+    const char *p[] = {hash};
+    enum dc_err err = db_begin(c);
+    if (err == DC_OK)
+        err = db_exec_void(c, &PEOPLE_SEED, p);
+    if (err == DC_OK)
+        err = db_exec_void(c, &PEOPLE_PROGRESS_SEED, NULL);
+    if (err == DC_OK)
+        err = db_exec_void(c, &PEOPLE_LEARNERS_SEED, NULL);
+    if (err == DC_OK)
+        err = db_exec_void(c, &PEOPLE_CHECKINS_SEED, NULL);
+    if (err == DC_OK)
+        err = db_commit(c);
+    else
+        db_rollback(c);
+    return err;
+}
+
 #define DEMO_PARTNER "演示合作平台"
 
 static const struct db_stmt PARTNER_EXISTS = {
@@ -287,16 +358,19 @@ enum dc_err seed_demo(struct db_conn *c)
         else if (err == DC_OK)
             created++;
     }
-    free(hash);
     if (err == DC_OK)
         err = seed_learning(c);
+    if (err == DC_OK)
+        err = seed_people(c, hash);
+    free(hash);
     if (err == DC_OK)
         err = seed_contest(c);
     if (err == DC_OK)
         err = seed_partner(c);
     if (err == DC_OK) {
-        printf("seed-demo: %zu organizations in Fujian, %d new demo accounts, %zu lessons, "
-               "%zu livestreams, %zu submissions with likes, the campaign runs today\n",
+        printf("seed-demo: %zu organizations in Fujian, %d new demo accounts (and 67 learners "
+               "across Fujian's cities), %zu lessons, %zu livestreams, %zu submissions with "
+               "likes, the campaign runs today\n",
                sizeof ORGS / sizeof ORGS[0], created, sizeof LESSONS / sizeof LESSONS[0],
                sizeof LIVES / sizeof LIVES[0], sizeof SUBMISSIONS / sizeof SUBMISSIONS[0]);
         printf("seed-demo: demo logins (password %s): admin %s, moderator %s, user %s\n",
