@@ -17,13 +17,7 @@
 
 #include "drillcamp/csv.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_common.h"
 
 struct cells {
     char **v;
@@ -145,8 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (;;) {
             const char *z = memchr(s, '\0', (size_t)(end - s));
             size_t n = z ? (size_t)(z - s) : (size_t)(end - s);
-            cells.v[cells.n] = strndup(s, n);
-            CHECK(cells.v[cells.n]);
+            cells.v[cells.n] = fuzz_strndup(s, n);
             cells.n++;
             if (!z)
                 break;

@@ -29,13 +29,7 @@
 
 #include "drillcamp/progress.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_common.h"
 
 #define MODEL_BITS 256
 
@@ -108,8 +102,7 @@ static int32_t be32(const uint8_t *p)
 
 static void fuzz_text(const uint8_t *data, size_t size)
 {
-    char *text = strndup((const char *)data, size);
-    CHECK(text);
+    char *text = fuzz_strndup(data, size);
     struct progress_set s;
     if (progress_set_from_pg_array(text, &s) == DC_OK) {
         check_normalised(&s);

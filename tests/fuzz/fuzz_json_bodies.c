@@ -26,13 +26,7 @@
 #include "drillcamp/submission.h"
 #include "drillcamp/validate.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_common.h"
 
 static const char *const KINDS[] = {"individual", "official", NULL};
 static const char *const AUDIENCES[] = {"employee", "student", "teacher",
@@ -799,10 +793,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* the HTTP layer hands handlers a NUL-terminated copy of the body */
     size_t len = size - 1;
-    char *copy = malloc(len + 1);
-    CHECK(copy);
-    memcpy(copy, data + 1, len);
-    copy[len] = '\0';
+    char *copy = fuzz_memdup(data + 1, len);
 
     struct dc_req req = {0};
     req.method = "POST";

@@ -33,13 +33,7 @@
 #include "drillcamp/sign.h"
 #include "drillcamp/token.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_common.h"
 
 #define NFIELDS 6
 
@@ -243,8 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t start = pos;
         while (pos < size && data[pos] != '\n')
             pos++;
-        field[f] = strndup((const char *)data + start, pos - start); /* cut at a NUL */
-        CHECK(field[f]);
+        field[f] = fuzz_strndup(data + start, pos - start); /* cut at a NUL */
         if (pos < size)
             pos++;
     }

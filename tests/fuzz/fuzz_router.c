@@ -22,13 +22,7 @@
 #include "drillcamp/sign.h"
 #include "drillcamp/validate.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_common.h"
 
 static const char *const METHODS[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
 
@@ -196,10 +190,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t split = 0;
     while (split < size && data[split] != '\0' && data[split] != '\n')
         split++;
-    char *method = strndup((const char *)data, split);
+    char *method = fuzz_strndup(data, split);
     size_t rest = split < size ? size - split - 1 : 0;
-    char *path = strndup(split < size ? (const char *)data + split + 1 : "", rest);
-    CHECK(method && path);
+    char *path = fuzz_strndup(split < size ? (const char *)data + split + 1 : "", rest);
     one(method, path);
     /* the same path under each real method, so that every input reaches
      * the parameter checks whatever its method bytes */

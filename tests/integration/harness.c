@@ -14,8 +14,11 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +158,14 @@ static void ensure_signing_key(void)
     setenv("DRILLCAMP_SIGNING_KEY", path, 1);
 }
 
+/* Lowercase hex of n bytes into out (2n + 1 bytes). */
+static void hex_of(const unsigned char *raw, size_t n, char *out)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
 /* The partner-secret sealing key: random per test run unless given. */
 static void ensure_partner_key(void)
 {
@@ -167,8 +178,7 @@ static void ensure_partner_key(void)
         die("no randomness");
     close(fd);
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    hex_of(raw, sizeof raw, hex);
     setenv("DRILLCAMP_PARTNER_KEY", hex, 1);
 }
 
@@ -291,14 +301,46 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-struct dc_resp *dc_http_lines(const char *method, const char *path, const char *const *lines,
-                              const char *body, size_t body_len)
+size_t dc_curl_grow(char *ptr, size_t size, size_t nmemb, void *ud)
 {
+    char **p = ud;
+    size_t old = strlen(*p), n = size * nmemb;
+    char *np = realloc(*p, old + n + 1);
+    if (!np)
+        return 0;
+    memcpy(np + old, ptr, n);
+    np[old + n] = '\0';
+    *p = np;
+    return n;
+}
+
+void dc_pad_bytes(char *buf, size_t pos, size_t n, size_t total)
+{
+    static const char head[] = "{\"pad\":\"", tail[] = "\"}";
+    for (size_t i = 0; i < n; i++, pos++) {
+        size_t from_end = total - pos;
+        if (pos < sizeof head - 1)
+            buf[i] = head[pos];
+        else if (from_end <= sizeof tail - 1)
+            buf[i] = tail[sizeof tail - 1 - from_end];
+        else
+            buf[i] = 'a';
+    }
+}
+
+struct dc_resp *dc_http_on(void *curl, const char *method, const char *path,
+                           const char *const *lines, const char *body, size_t body_len)
+{
+    CURL *c = curl;
+    bool own = c == NULL;
+    if (own)
+        c = curl_easy_init();
+    else
+        curl_easy_reset(c); /* keeps the open connection */
     struct dc_resp *r = calloc(1, sizeof *r);
     struct growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
-    char url[2048];
+    char url[4096];
     snprintf(url, sizeof url, "%s%s", base_url, path);
-    CURL *c = curl_easy_init();
     struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
     for (const char *const *l = lines; l && *l; l++)
         hdrs = curl_slist_append(hdrs, *l);
@@ -320,7 +362,8 @@ struct dc_resp *dc_http_lines(const char *method, const char *path, const char *
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
+    if (own)
+        curl_easy_cleanup(c);
     r->body = b.p;
     r->body_len = b.len;
     r->headers = h.p;
@@ -329,8 +372,17 @@ struct dc_resp *dc_http_lines(const char *method, const char *path, const char *
     return r;
 }
 
-struct dc_resp *dc_http(const char *method, const char *path, const char *token,
-                        const char *content_type, const char *body, size_t body_len)
+struct dc_resp *dc_http_lines(const char *method, const char *path, const char *const *lines,
+                              const char *body, size_t body_len)
+{
+    return dc_http_on(NULL, method, path, lines, body, body_len);
+}
+
+/* A request with a bearer token (NULL: none) and a Content-Type (NULL:
+ * none sent, "": an empty one). */
+static struct dc_resp *http_auth_on(void *curl, const char *method, const char *path,
+                                    const char *token, const char *content_type, const char *body,
+                                    size_t body_len)
 {
     char auth[512], ct[256];
     const char *lines[3] = {NULL, NULL, NULL};
@@ -344,13 +396,25 @@ struct dc_resp *dc_http(const char *method, const char *path, const char *token,
         snprintf(ct, sizeof ct, "Content-Type:%s%s", *content_type ? " " : "", content_type);
         lines[n++] = ct;
     }
-    return dc_http_lines(method, path, lines, body, body_len);
+    return dc_http_on(curl, method, path, lines, body, body_len);
+}
+
+struct dc_resp *dc_http(const char *method, const char *path, const char *token,
+                        const char *content_type, const char *body, size_t body_len)
+{
+    return http_auth_on(NULL, method, path, token, content_type, body, body_len);
+}
+
+struct dc_resp *dc_req_on(void *curl, const char *method, const char *path, const char *token,
+                          const char *json)
+{
+    return http_auth_on(curl, method, path, token, json ? "application/json" : NULL, json,
+                        json ? strlen(json) : 0);
 }
 
 struct dc_resp *dc_req(const char *method, const char *path, const char *token, const char *json)
 {
-    return dc_http(method, path, token, json ? "application/json" : NULL, json,
-                   json ? strlen(json) : 0);
+    return dc_req_on(NULL, method, path, token, json);
 }
 
 void dc_resp_free(struct dc_resp *r)
@@ -426,6 +490,26 @@ void dc_expect_error(const struct dc_resp *r, long status, const char *code, con
         ck_assert_msg(f && strcmp(f, field) == 0, "%s: field %s, want %s", what, f ? f : "(none)",
                       field);
     }
+}
+
+struct dc_resp *dc_expect(const char *method, const char *path, const char *token, json_t *body,
+                          long status)
+{
+    struct dc_resp *r =
+        body ? dc_send_json(method, path, token, body) : dc_req(method, path, token, NULL);
+    dc_expect_status(r, status, path);
+    return r;
+}
+
+json_t *dc_expect_json(const char *method, const char *path, const char *token, json_t *body,
+                       long status, const char *what)
+{
+    struct dc_resp *r =
+        body ? dc_send_json(method, path, token, body) : dc_req(method, path, token, NULL);
+    dc_expect_status(r, status, what);
+    json_t *j = json_incref(r->json);
+    dc_resp_free(r);
+    return j;
 }
 
 char *dc_unique_phone(char *out)
@@ -580,22 +664,39 @@ void dc_pg_start(void)
     pg_script("start", NULL);
 }
 
+static void add_tests(TCase *tc, va_list ap)
+{
+    for (const TTest *t; (t = va_arg(ap, const TTest *)) != NULL;)
+        tcase_add_test(tc, t);
+}
+
+TCase *dc_add_tcase(Suite *s, const char *name, int timeout, ...)
+{
+    TCase *tc = tcase_create(name);
+    if (timeout > 0)
+        tcase_set_timeout(tc, timeout);
+    va_list ap;
+    va_start(ap, timeout);
+    add_tests(tc, ap);
+    va_end(ap);
+    suite_add_tcase(s, tc);
+    return tc;
+}
+
+void dc_add_tests(TCase *tc, ...)
+{
+    va_list ap;
+    va_start(ap, tc);
+    add_tests(tc, ap);
+    va_end(ap);
+}
+
 int dc_run_suite(Suite *s)
 {
     return check_run_suite(s);
 }
 
 /* ---- partners ---- */
-
-static void hex_of(const unsigned char *raw, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[raw[i] >> 4];
-        out[2 * i + 1] = digits[raw[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 void dc_partner_sign(const char *secret, const char *method, const char *target, const char *ts,
                      const char *body, char out[65])
@@ -618,8 +719,9 @@ void dc_partner_sign(const char *secret, const char *method, const char *target,
     free(msg);
 }
 
-struct dc_resp *dc_partner_send(const char *method, const char *target, const char *key_id,
-                                const char *ts, const char *sig, const char *body)
+static struct dc_resp *partner_send_on(void *curl, const char *method, const char *target,
+                                       const char *key_id, const char *ts, const char *sig,
+                                       const char *body)
 {
     char key_line[256], ts_line[128], sig_line[256];
     const char *lines[5] = {NULL};
@@ -638,16 +740,37 @@ struct dc_resp *dc_partner_send(const char *method, const char *target, const ch
     }
     if (body)
         lines[n++] = "Content-Type: application/json";
-    return dc_http_lines(method, target, lines, body, body ? strlen(body) : 0);
+    return dc_http_on(curl, method, target, lines, body, body ? strlen(body) : 0);
+}
+
+struct dc_resp *dc_partner_send(const char *method, const char *target, const char *key_id,
+                                const char *ts, const char *sig, const char *body)
+{
+    return partner_send_on(NULL, method, target, key_id, ts, sig, body);
+}
+
+struct dc_resp *dc_partner_call_on(void *curl, const struct dc_partner_cred *p, const char *method,
+                                   const char *target, const char *body)
+{
+    char ts[32], sig[65];
+    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+    dc_partner_sign(p->secret, method, target, ts, body, sig);
+    return partner_send_on(curl, method, target, p->key_id, ts, sig, body);
 }
 
 struct dc_resp *dc_partner_call(const struct dc_partner_cred *p, const char *method,
                                 const char *target, const char *body)
 {
-    char ts[32], sig[65];
-    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-    dc_partner_sign(p->secret, method, target, ts, body, sig);
-    return dc_partner_send(method, target, p->key_id, ts, sig, body);
+    return dc_partner_call_on(NULL, p, method, target, body);
+}
+
+struct dc_resp *dc_partner_expect(const struct dc_partner_cred *p, const char *method,
+                                  const char *target, const char *body, long status,
+                                  const char *what)
+{
+    struct dc_resp *r = dc_partner_call(p, method, target, body);
+    dc_expect_status(r, status, what);
+    return r;
 }
 
 void dc_new_partner(const char *admin_token, const char *name, struct dc_partner_cred *out)
@@ -655,6 +778,7 @@ void dc_new_partner(const char *admin_token, const char *name, struct dc_partner
     struct dc_resp *r =
         dc_send_json("POST", "/v1/admin/partners", admin_token, json_pack("{s:s}", "name", name));
     dc_expect_status(r, 201, "create partner");
+    ck_assert_ptr_nonnull(dc_str(r->json, "id"));
     ck_assert_ptr_nonnull(dc_str(r->json, "key_id"));
     ck_assert_ptr_nonnull(dc_str(r->json, "secret"));
     snprintf(out->id, sizeof out->id, "%s", dc_str(r->json, "id"));
@@ -663,41 +787,30 @@ void dc_new_partner(const char *admin_token, const char *name, struct dc_partner
     dc_resp_free(r);
 }
 
-static void utc_text(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 void dc_campaign_live(const char *admin_token, int class_hour_seconds, int required_hours,
                       bool require_checkin, double max_playback_rate)
 {
-    const time_t day = 86400, now = time(NULL);
-    char w[32], l[32], e[32];
-    utc_text(now - 2 * day, w);
-    utc_text(now - day, l);
-    utc_text(now + 30 * day, e);
-    struct dc_resp *r = dc_send_json(
-        "PATCH", "/v1/admin/campaign", admin_token,
-        json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f}}", "warmup_at", w, "launch_at", l,
-                  "ends_at", e, "rules", "class_hour_seconds", class_hour_seconds,
-                  "required_class_hours", required_hours, "require_checkin", require_checkin,
-                  "max_playback_rate", max_playback_rate));
-    dc_expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(dc_str(r->json, "phase"), "live");
-    dc_resp_free(r);
+    dc_campaign_set(admin_token, DC_LIVE, NULL,
+                    json_pack("{s:i, s:i, s:b, s:f}", "class_hour_seconds", class_hour_seconds,
+                              "required_class_hours", required_hours, "require_checkin",
+                              require_checkin, "max_playback_rate", max_playback_rate));
+}
+
+/* The printf-formatted text, malloc'ed. */
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
+{
+    char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0)
+        die("out of memory");
+    return text;
 }
 
 char *dc_sql_fmt(const char *fmt, ...)
 {
-    char *sql = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&sql, fmt, ap);
+    char *sql = vformat(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        die("out of memory");
     char *v = dc_sql_value(sql);
     free(sql);
     return v;
@@ -705,17 +818,309 @@ char *dc_sql_fmt(const char *fmt, ...)
 
 long long dc_sql_ll(const char *fmt, ...)
 {
-    char *sql = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&sql, fmt, ap);
+    char *sql = vformat(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        die("out of memory");
     char *v = dc_sql_value(sql);
     ck_assert_msg(v != NULL, "no value from: %s", sql);
     long long r = strtoll(v, NULL, 10);
     free(v);
     free(sql);
     return r;
+}
+
+/* ---- small shared helpers ---- */
+
+double dc_now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void dc_iso_time(time_t t, char out[32])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool dc_is_rfc3339(const char *s)
+{
+    return s && strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+           s[16] == ':' && (s[strlen(s) - 1] == 'Z' || strchr(s + 19, '+'));
+}
+
+bool dc_all_digits(const char *s)
+{
+    return s && *s && strspn(s, "0123456789") == strlen(s);
+}
+
+uint64_t dc_rnd_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+struct par {
+    int n;
+    atomic_int next;
+    dc_job_fn fn;
+    void *ctx;
+};
+
+static void *par_worker(void *arg)
+{
+    struct par *p = arg;
+    for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
+        p->fn(i, p->ctx);
+    return NULL;
+}
+
+void dc_run_parallel(int n, int workers, dc_job_fn fn, void *ctx)
+{
+    struct par p = {.n = n, .fn = fn, .ctx = ctx};
+    atomic_init(&p.next, 0);
+    pthread_t th[32];
+    int started = 0;
+    for (int w = 0; w < workers && w < 32; w++)
+        if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
+            started++;
+    par_worker(&p); /* this thread helps too, so the jobs finish even without threads */
+    for (int w = 0; w < started; w++)
+        pthread_join(th[w], NULL);
+}
+
+/* ---- campaign, submissions, moderation ---- */
+
+const char *dc_phase_name(enum dc_phase p)
+{
+    static const char *const names[] = {"live", "ended", "warmup", "upcoming"};
+    return names[p];
+}
+
+/* Whether the campaign's answered rules hold every rule sent. */
+static void expect_rules_echoed(const json_t *sent, const json_t *got)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)sent, key, v)
+    {
+        json_t *g = json_object_get(got, key);
+        bool same = json_is_real(v)
+                        ? json_is_number(g) && json_number_value(g) == json_real_value(v)
+                        : json_equal(v, g);
+        ck_assert_msg(same, "campaign PATCH: rules.%s did not come back as sent", key);
+    }
+}
+
+void dc_phase_times(enum dc_phase p, char warmup[32], char launch[32], char ends[32])
+{
+    const time_t day = 86400, now = time(NULL);
+    time_t w, l, e;
+    switch (p) {
+    case DC_LIVE:
+        w = now - 2 * day, l = now - day, e = now + 30 * day;
+        break;
+    case DC_ENDED:
+        w = now - 30 * day, l = now - 20 * day, e = now - day;
+        break;
+    case DC_WARMUP:
+        w = now - day, l = now + day, e = now + 30 * day;
+        break;
+    default:
+        w = now + day, l = now + 2 * day, e = now + 30 * day;
+        break;
+    }
+    dc_iso_time(w, warmup);
+    dc_iso_time(l, launch);
+    dc_iso_time(e, ends);
+}
+
+void dc_campaign_set(const char *admin_token, enum dc_phase p, const char *topic, json_t *rules)
+{
+    char ws[32], ls[32], es[32];
+    dc_phase_times(p, ws, ls, es);
+    json_t *body = json_pack("{s:s, s:s, s:s}", "warmup_at", ws, "launch_at", ls, "ends_at", es);
+    if (topic)
+        json_object_set_new(body, "topic", json_string(topic));
+    if (rules)
+        json_object_set(body, "rules", rules);
+    struct dc_resp *r = dc_send_json("PATCH", "/v1/admin/campaign", admin_token, body);
+    dc_expect_status(r, 200, "campaign PATCH");
+    ck_assert_str_eq(dc_str(r->json, "phase"), dc_phase_name(p));
+    if (rules)
+        expect_rules_echoed(rules, json_object_get(r->json, "rules"));
+    json_decref(rules);
+    dc_resp_free(r);
+}
+
+json_t *dc_video_json(const char *title)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s, s], s:b}", "title", title,
+                     "description", "楼道起火时用湿毛巾捂住口鼻，弯腰低姿沿疏散指示撤离。",
+                     "category", "fire", "video_url", "https://video.example.com/v/escape.mp4",
+                     "cover_url", "https://img.example.com/c/escape.jpg", "duration_seconds", 95,
+                     "format", "mp4", "size_bytes", (json_int_t)52428800, "hashtags",
+                     "逃生演练训练营", "消防安全", "original", true);
+}
+
+char *dc_submit(const char *token, json_t *body)
+{
+    struct dc_resp *r = dc_send_json("POST", "/v1/submissions", token, body);
+    dc_expect_status(r, 201, "submit");
+    ck_assert_str_eq(dc_str(r->json, "status"), "pending");
+    char *id = strdup(dc_str(r->json, "id"));
+    dc_resp_free(r);
+    return id;
+}
+
+struct dc_resp *dc_review_on(void *curl, const char *token, const char *id, const char *decision,
+                             const char *reason)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/v1/admin/submissions/%s/review", id);
+    json_t *b = reason ? json_pack("{s:s, s:s}", "decision", decision, "reason", reason)
+                       : json_pack("{s:s}", "decision", decision);
+    char *text = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    struct dc_resp *r = dc_req_on(curl, "POST", path, token, text);
+    free(text);
+    return r;
+}
+
+void dc_review_ok(const char *token, const char *id, const char *decision, const char *reason)
+{
+    struct dc_resp *r = dc_review_on(NULL, token, id, decision, reason);
+    dc_expect_status(r, 200, "review");
+    ck_assert_str_eq(dc_str(r->json, "status"),
+                     strcmp(decision, "approve") == 0 ? "approved" : "rejected");
+    dc_resp_free(r);
+}
+
+char *dc_submit_approved(const char *reviewer, const char *token, json_t *body)
+{
+    char *id = dc_submit(token, body);
+    dc_review_ok(reviewer, id, "approve", NULL);
+    return id;
+}
+
+/* ---- RFC 4180 CSV ---- */
+
+void dc_csv_free(struct dc_csv_doc *d)
+{
+    for (int i = 0; i < d->n; i++)
+        for (int k = 0; k < d->rows[i].n; k++)
+            free(d->rows[i].f[k]);
+    free(d->rows);
+    d->rows = NULL;
+    d->n = 0;
+}
+
+static void put_byte(struct growbuf *b, char c)
+{
+    char *np = realloc(b->p, b->len + 2);
+    ck_assert_ptr_nonnull(np);
+    np[b->len++] = c;
+    np[b->len] = '\0';
+    b->p = np;
+}
+
+bool dc_csv_parse(const char *s, size_t len, struct dc_csv_doc *d, char *why, size_t cap)
+{
+    memset(d, 0, sizeof *d);
+    size_t i = 0;
+    while (i < len) {
+        struct dc_csv_row row;
+        memset(&row, 0, sizeof row);
+        for (;;) {
+            struct growbuf f = {calloc(1, 1), 0};
+            if (s[i] == '"') {
+                for (i++;; i++) {
+                    if (i >= len) {
+                        snprintf(why, cap, "unterminated quoted field in record %d", d->n + 1);
+                        goto fail_field;
+                    }
+                    if (s[i] == '"') {
+                        if (i + 1 < len && s[i + 1] == '"')
+                            i++;
+                        else
+                            break;
+                    }
+                    put_byte(&f, s[i]);
+                }
+                i++; /* the closing quote */
+            } else {
+                for (; i < len && s[i] != ',' && s[i] != '\r' && s[i] != '\n'; i++) {
+                    if (s[i] == '"') {
+                        snprintf(why, cap, "a quote inside an unquoted field at byte %zu", i);
+                        goto fail_field;
+                    }
+                    put_byte(&f, s[i]);
+                }
+            }
+            if (row.n == DC_CSV_MAX_FIELDS) {
+                snprintf(why, cap, "more than %d fields in record %d", DC_CSV_MAX_FIELDS, d->n + 1);
+                goto fail_field;
+            }
+            row.f[row.n++] = f.p;
+            if (i < len && s[i] == ',') {
+                i++;
+                if (i == len) {
+                    snprintf(why, cap, "the text ends after a comma");
+                    goto fail_row;
+                }
+                continue;
+            }
+            if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n') {
+                i += 2;
+                break;
+            }
+            snprintf(why, cap, "record %d does not end with CRLF (byte %zu)", d->n + 1, i);
+            goto fail_row;
+        fail_field:
+            free(f.p);
+            goto fail_row;
+        }
+        struct dc_csv_row *nr = realloc(d->rows, (size_t)(d->n + 1) * sizeof *nr);
+        ck_assert_ptr_nonnull(nr);
+        d->rows = nr;
+        d->rows[d->n++] = row;
+        continue;
+    fail_row:
+        for (int k = 0; k < row.n; k++)
+            free(row.f[k]);
+        dc_csv_free(d);
+        return false;
+    }
+    if (len == 0) {
+        snprintf(why, cap, "empty");
+        return false;
+    }
+    return true;
+}
+
+/* ---- a test program's start and end ---- */
+
+char *dc_start_with_admin(const char *prog)
+{
+    dc_server_start(NULL);
+    char *admin = dc_new_admin_token();
+    if (!admin) {
+        fprintf(stderr, "%s: no admin token\n", prog);
+        dc_server_stop();
+        exit(1);
+    }
+    return admin;
+}
+
+int dc_finish(const char *prog, int failed)
+{
+    int stopped = dc_server_stop();
+    if (stopped != 0)
+        fprintf(stderr, "%s: the server stopped with %d\n", prog, stopped);
+    return failed != 0 || stopped != 0 ? 1 : 0;
 }

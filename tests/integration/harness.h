@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 struct dc_resp {
     long status;
@@ -36,8 +38,23 @@ struct dc_resp *dc_http(const char *method, const char *path, const char *token,
 /* One request with raw header lines ("Name: value", NULL-terminated). */
 struct dc_resp *dc_http_lines(const char *method, const char *path, const char *const *lines,
                               const char *body, size_t body_len);
+/* The same on a libcurl handle of the caller's (CURL *, reset and reused so
+ * that its connection stays open; NULL: one for this request). Never
+ * asserts (status 0 on a transport failure), so worker threads may call it,
+ * each with its own handle. */
+struct dc_resp *dc_http_on(void *curl, const char *method, const char *path,
+                           const char *const *lines, const char *body, size_t body_len);
+/* A libcurl write or header callback appending to a malloc'ed
+ * NUL-terminated text (ud: char **, starting as calloc(1, 1)). */
+size_t dc_curl_grow(char *ptr, size_t size, size_t nmemb, void *ud);
+/* Bytes [pos, pos + n) of the JSON object {"pad":"aaa...a"} that is total
+ * bytes long, into buf (a body streamed from a read callback). */
+void dc_pad_bytes(char *buf, size_t pos, size_t n, size_t total);
 /* Shorthands: JSON body (NULL for none), application/json. */
 struct dc_resp *dc_req(const char *method, const char *path, const char *token, const char *json);
+/* dc_req on a handle of the caller's (see dc_http_on); never asserts. */
+struct dc_resp *dc_req_on(void *curl, const char *method, const char *path, const char *token,
+                          const char *json);
 void dc_resp_free(struct dc_resp *r);
 /* Header value (case-insensitive name) malloc'ed, or NULL. */
 char *dc_resp_header(const struct dc_resp *r, const char *name);
@@ -55,6 +72,14 @@ void dc_expect_status(const struct dc_resp *r, long status, const char *what);
 /* Asserts an error envelope's status and code, and its field unless NULL. */
 void dc_expect_error(const struct dc_resp *r, long status, const char *code, const char *field,
                      const char *what);
+/* Sends (body: JSON, stolen, or NULL for none) and asserts the status,
+ * naming the path; the caller frees the answer. */
+struct dc_resp *dc_expect(const char *method, const char *path, const char *token, json_t *body,
+                          long status);
+/* The same, returning only the answer's JSON body (a new reference, NULL
+ * when it has none); what names the request in a failure. */
+json_t *dc_expect_json(const char *method, const char *path, const char *token, json_t *body,
+                       long status, const char *what);
 
 /* A phone number no other test uses. out: 12 bytes. */
 char *dc_unique_phone(char *out);
@@ -105,13 +130,112 @@ struct dc_resp *dc_partner_send(const char *method, const char *target, const ch
 /* Signs with the current time and sends. */
 struct dc_resp *dc_partner_call(const struct dc_partner_cred *p, const char *method,
                                 const char *target, const char *body);
-/* POST /v1/admin/partners with the admin's token; asserts 201. */
+/* dc_partner_call, asserting the answer's status (what names it). */
+struct dc_resp *dc_partner_expect(const struct dc_partner_cred *p, const char *method,
+                                  const char *target, const char *body, long status,
+                                  const char *what);
+/* dc_partner_call on a curl handle of the caller's (see dc_http_on); never
+ * asserts. */
+struct dc_resp *dc_partner_call_on(void *curl, const struct dc_partner_cred *p, const char *method,
+                                   const char *target, const char *body);
+/* POST /v1/admin/partners with the admin's token; asserts 201 and that id,
+ * key_id and secret are there. */
 void dc_new_partner(const char *admin_token, const char *name, struct dc_partner_cred *out);
 
-/* Puts the campaign into its live phase (launched a day ago, ending in 30
- * days) with these rules; asserts 200. */
+/* dc_campaign_set(admin_token, DC_LIVE, NULL, these rules). */
 void dc_campaign_live(const char *admin_token, int class_hour_seconds, int required_hours,
                       bool require_checkin, double max_playback_rate);
+
+/* ---- small shared helpers ---- */
+
+/* Seconds on the monotonic clock. */
+double dc_now_s(void);
+/* t as UTC RFC 3339 text, "YYYY-MM-DDTHH:MM:SSZ". */
+void dc_iso_time(time_t t, char out[32]);
+/* Whether s looks like an RFC 3339 time (date, 'T', time, 'Z' or +hh:mm). */
+bool dc_is_rfc3339(const char *s);
+/* Whether s is a non-empty run of decimal digits. */
+bool dc_all_digits(const char *s);
+/* xorshift64: deterministic plans from a seed. */
+uint64_t dc_rnd_next(uint64_t *s);
+
+/* Jobs 0..n-1 run by `workers` threads (at most 32) and the calling thread;
+ * jobs never call ck_assert (results are checked afterwards on the test's
+ * own thread). */
+typedef void (*dc_job_fn)(int i, void *ctx);
+void dc_run_parallel(int n, int workers, dc_job_fn fn, void *ctx);
+
+/* ---- campaign, submissions, moderation ---- */
+
+enum dc_phase { DC_LIVE, DC_ENDED, DC_WARMUP, DC_UPCOMING };
+
+/* "live", "ended", "warmup", "upcoming" */
+const char *dc_phase_name(enum dc_phase p);
+
+/* warmup_at, launch_at and ends_at (RFC 3339) that put the campaign into
+ * phase p: live was launched a day ago and ends in 30 days; ended ended a
+ * day ago; warmup launches in a day; upcoming warms up in a day. */
+void dc_phase_times(enum dc_phase p, char warmup[32], char launch[32], char ends[32]);
+/* Puts the campaign (an admin PATCH) into phase p (dc_phase_times), with
+ * the topic unless NULL and the rules object (stolen) unless NULL. Asserts
+ * 200, the phase, and that every rule sent comes back with the value sent. */
+void dc_campaign_set(const char *admin_token, enum dc_phase p, const char *topic, json_t *rules);
+
+/* A valid submission body (POST /v1/submissions) with this title: fire
+ * category, a 95 s mp4 of 50 MiB with a cover, hashtags the default topic
+ * 逃生演练训练营 and 消防安全, original. */
+json_t *dc_video_json(const char *title);
+/* POST /v1/submissions with body (stolen); asserts 201 and status pending;
+ * returns the id (malloc'ed). */
+char *dc_submit(const char *token, json_t *body);
+/* dc_submit, then approved by reviewer (dc_review_ok); returns the id. */
+char *dc_submit_approved(const char *reviewer, const char *token, json_t *body);
+/* POST /v1/admin/submissions/{id}/review as token (reason NULL: none) on a
+ * curl handle of the caller's (NULL: one for this request); never asserts. */
+struct dc_resp *dc_review_on(void *curl, const char *token, const char *id, const char *decision,
+                             const char *reason);
+/* The review, asserting 200 and the status it gives (approved/rejected). */
+void dc_review_ok(const char *token, const char *id, const char *decision, const char *reason);
+
+/* ---- RFC 4180 CSV, read back strictly ---- */
+
+#define DC_CSV_MAX_FIELDS 16
+
+struct dc_csv_row {
+    int n;
+    char *f[DC_CSV_MAX_FIELDS];
+};
+
+struct dc_csv_doc {
+    int n;
+    struct dc_csv_row *rows;
+};
+
+/* Fields separated by commas, records ended by CRLF (also the last); a
+ * quoted field may hold commas, CR, LF and doubled quotes; a quote inside an
+ * unquoted field, text after a closing quote, a bare CR/LF outside quotes,
+ * a text ending after a comma and an empty text are errors: false with the
+ * reason in why (d is then empty). */
+bool dc_csv_parse(const char *s, size_t len, struct dc_csv_doc *d, char *why, size_t cap);
+void dc_csv_free(struct dc_csv_doc *d);
+
+/* ---- a test program's start and end ---- */
+
+/* Starts the server and makes an admin; returns its token. Without one it
+ * says so on stderr (prog: the program's name), stops the server and exits
+ * with status 1. */
+char *dc_start_with_admin(const char *prog);
+/* Stops the server (saying so when it did not stop cleanly); returns the
+ * program's exit code: 0 when the suite passed (failed == 0) and the
+ * server stopped with 0, else 1. */
+int dc_finish(const char *prog, int failed);
+
+/* A test case with this timeout (seconds; <= 0: Check's default) added to
+ * s, holding the tests that follow (START_TEST names, NULL-terminated);
+ * more may be added to the test case it returns. */
+TCase *dc_add_tcase(Suite *s, const char *name, int timeout, ...) __attribute__((sentinel));
+/* Adds the tests that follow (START_TEST names, NULL-terminated) to tc. */
+void dc_add_tests(TCase *tc, ...) __attribute__((sentinel));
 
 /* Runs a Check suite; returns the process exit code. */
 int dc_run_suite(Suite *s);

@@ -1529,61 +1529,27 @@ int main(void)
     dc_server_start(NULL);
     Suite *s = suite_create("accounts");
 
-    TCase *reg = tcase_create("register");
-    tcase_set_timeout(reg, 60);
-    tcase_add_test(reg, register_returns_account);
-    tcase_add_test(reg, register_chinese_name_roundtrip);
-    tcase_add_test(reg, register_rejects_bad_phone);
-    tcase_add_test(reg, register_password_length);
-    tcase_add_test(reg, register_display_name_rules);
-    tcase_add_test(reg, register_kind_region_audience_rules);
-    tcase_add_test(reg, register_missing_fields);
-    tcase_add_test(reg, register_duplicate_phone);
-    tcase_add_test(reg, register_race_same_phone);
-    tcase_add_test(reg, register_official_with_organization);
-    suite_add_tcase(s, reg);
+    dc_add_tcase(s, "register", 60, register_returns_account, register_chinese_name_roundtrip,
+                 register_rejects_bad_phone, register_password_length, register_display_name_rules,
+                 register_kind_region_audience_rules, register_missing_fields,
+                 register_duplicate_phone, register_race_same_phone,
+                 register_official_with_organization, NULL);
 
-    TCase *ses = tcase_create("sessions");
-    tcase_set_timeout(ses, 60);
-    tcase_add_test(ses, login_returns_token);
-    tcase_add_test(ses, login_bad_credentials);
-    tcase_add_test(ses, me_requires_valid_bearer);
-    tcase_add_test(ses, logout_ends_only_that_session);
-    tcase_add_test(ses, expired_token_is_rejected);
-    tcase_add_test(ses, account_endpoints_conventions);
-    suite_add_tcase(s, ses);
+    dc_add_tcase(s, "sessions", 60, login_returns_token, login_bad_credentials,
+                 me_requires_valid_bearer, logout_ends_only_that_session, expired_token_is_rejected,
+                 account_endpoints_conventions, NULL);
 
-    TCase *me = tcase_create("patch_me");
-    tcase_set_timeout(me, 60);
-    tcase_add_test(me, patch_me_changes_profile);
-    tcase_add_test(me, patch_me_ignores_role_phone_kind);
-    tcase_add_test(me, patch_me_official_keeps_organization);
-    tcase_add_test(me, patch_me_password_needs_current);
-    tcase_add_test(me, patch_me_password_wrong_current);
-    tcase_add_test(me, patch_me_password_change_revokes_other_sessions);
-    suite_add_tcase(s, me);
+    dc_add_tcase(s, "patch_me", 60, patch_me_changes_profile, patch_me_ignores_role_phone_kind,
+                 patch_me_official_keeps_organization, patch_me_password_needs_current,
+                 patch_me_password_wrong_current, patch_me_password_change_revokes_other_sessions,
+                 NULL);
 
-    TCase *roles = tcase_create("roles");
-    tcase_set_timeout(roles, 60);
-    tcase_add_test(roles, admin_sets_role);
-    tcase_add_test(roles, set_role_errors);
-    tcase_add_test(roles, cli_create_admin);
-    tcase_add_test(roles, cli_create_admin_promotes);
-    suite_add_tcase(s, roles);
+    dc_add_tcase(s, "roles", 60, admin_sets_role, set_role_errors, cli_create_admin,
+                 cli_create_admin_promotes, NULL);
 
-    TCase *geo = tcase_create("regions_organizations");
-    tcase_set_timeout(geo, 60);
-    tcase_add_test(geo, regions_lists_provinces);
-    tcase_add_test(geo, regions_lists_fujian_cities);
-    tcase_add_test(geo, regions_bad_parent);
-    tcase_add_test(geo, organizations_create);
-    tcase_add_test(geo, organizations_paging);
-    tcase_add_test(geo, organizations_bad_paging);
-    suite_add_tcase(s, geo);
+    dc_add_tcase(s, "regions_organizations", 60, regions_lists_provinces,
+                 regions_lists_fujian_cities, regions_bad_parent, organizations_create,
+                 organizations_paging, organizations_bad_paging, NULL);
 
-    int rc = dc_run_suite(s);
-    int stop = dc_server_stop();
-    if (stop != 0)
-        fprintf(stderr, "test_accounts: the server exited with status %d\n", stop);
-    return rc == 0 && stop == 0 ? 0 : 1;
+    return dc_finish("test_accounts", dc_run_suite(s));
 }

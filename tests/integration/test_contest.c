@@ -38,7 +38,6 @@
 #include "harness.h"
 
 #define PASSWORD     "correct horse 1"
-#define DAY          (24 * 3600)
 #define TOPIC        "逃生演练训练营"
 #define POOL_N       40 /* accounts shared by the tests (likers, and entrants in test 12) */
 #define BOARD_WAIT_S 5.0
@@ -59,13 +58,6 @@ static struct user pool[POOL_N]; /* likers */
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* A request whose answer is only an error envelope: checks and frees it. */
 static void expect_req_error(const char *method, const char *path, const char *token,
                              const char *json, long status, const char *code, const char *what)
@@ -80,15 +72,6 @@ static void sql_exec(const char *sql)
     free(dc_sql_value(sql));
 }
 
-/* xorshift64: deterministic plans for the storm and the contest. */
-static uint64_t rnd_next(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* A malloc'ed string of n copies of unit. */
 static char *repeat(const char *unit, int n)
 {
@@ -99,41 +82,6 @@ static char *repeat(const char *unit, int n)
         memcpy(s + u * (size_t)i, unit, u);
     s[u * (size_t)n] = '\0';
     return s;
-}
-
-/* ---- worker threads --------------------------------------------------- */
-
-/* Jobs 0..n-1 run by `workers` threads; jobs never call ck_assert (results
- * are checked afterwards on the test's own thread). */
-typedef void (*job_fn)(int i, void *ctx);
-
-struct par {
-    int n;
-    atomic_int next;
-    job_fn fn;
-    void *ctx;
-};
-
-static void *par_worker(void *arg)
-{
-    struct par *p = arg;
-    for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
-        p->fn(i, p->ctx);
-    return NULL;
-}
-
-static void run_parallel(int n, int workers, job_fn fn, void *ctx)
-{
-    struct par p = {.n = n, .fn = fn, .ctx = ctx};
-    atomic_init(&p.next, 0);
-    pthread_t th[32];
-    int started = 0;
-    for (int w = 0; w < workers && w < 32; w++)
-        if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
-            started++;
-    par_worker(&p); /* this thread helps too, so the jobs finish even without threads */
-    for (int w = 0; w < started; w++)
-        pthread_join(th[w], NULL);
 }
 
 /* ---- accounts --------------------------------------------------------- */
@@ -153,7 +101,7 @@ static bool make_users(struct user *u, int n, const char *prefix)
     for (int i = 0; i < n; i++)
         if (!u[i].name[0])
             snprintf(u[i].name, sizeof u[i].name, "%s%03d", prefix, i);
-    run_parallel(n, 8, make_user_job, u);
+    dc_run_parallel(n, 8, make_user_job, u);
     for (int i = 0; i < n; i++)
         if (!u[i].token)
             return false;
@@ -200,33 +148,10 @@ static char *make_moderator(void)
 
 /* ---- campaign and contest state ---------------------------------------- */
 
-enum phase { LIVE, ENDED };
-
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Puts the campaign into phase p, with the default topic and top_n 100. */
-static void campaign_set(enum phase p)
+static void campaign_set(enum dc_phase p)
 {
-    time_t now = time(NULL);
-    time_t w = p == LIVE ? now - 2 * DAY : now - 30 * DAY;
-    time_t l = p == LIVE ? now - DAY : now - 20 * DAY;
-    time_t e = p == LIVE ? now + 30 * DAY : now - DAY;
-    char ws[32], ls[32], es[32];
-    iso_time(w, ws);
-    iso_time(l, ls);
-    iso_time(e, es);
-    struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/admin/campaign", admin,
-                     json_pack("{s:s, s:s, s:s, s:s, s:{s:i}}", "warmup_at", ws, "launch_at", ls,
-                               "ends_at", es, "topic", TOPIC, "rules", "top_n", 100));
-    dc_expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(dc_str(r->json, "phase"), p == LIVE ? "live" : "ended");
-    dc_resp_free(r);
+    dc_campaign_set(admin, p, TOPIC, json_pack("{s:i}", "top_n", 100));
 }
 
 /* Clears the freeze; with only_mine also retires every approved submission
@@ -245,52 +170,15 @@ static void reset_contest(bool only_mine)
 
 /* ---- submissions ------------------------------------------------------- */
 
-/* A valid submission body. */
-static json_t *sub_body(const char *title)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s, s], s:b}", "title", title,
-                     "description", "楼道起火时用湿毛巾捂住口鼻，弯腰低姿沿疏散指示撤离。",
-                     "category", "fire", "video_url", "https://video.example.com/v/escape.mp4",
-                     "cover_url", "https://img.example.com/c/escape.jpg", "duration_seconds", 95,
-                     "format", "mp4", "size_bytes", (json_int_t)52428800, "hashtags", TOPIC,
-                     "消防安全", "original", true);
-}
-
 /* Submits a valid video; returns its id (malloc'ed). */
 static char *submit(const char *token, const char *title)
 {
-    struct dc_resp *r = dc_send_json("POST", "/v1/submissions", token, sub_body(title));
-    dc_expect_status(r, 201, "submit");
-    ck_assert_str_eq(dc_str(r->json, "status"), "pending");
-    char *id = strdup(dc_str(r->json, "id"));
-    dc_resp_free(r);
-    return id;
-}
-
-/* The moderator's review; returns the answered submission (caller frees). */
-static struct dc_resp *review(const char *id, const char *decision, const char *reason)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/v1/admin/submissions/%s/review", id);
-    json_t *b = reason ? json_pack("{s:s, s:s}", "decision", decision, "reason", reason)
-                       : json_pack("{s:s}", "decision", decision);
-    return dc_send_json("POST", path, moderator, b);
-}
-
-static void review_ok(const char *id, const char *decision, const char *reason)
-{
-    struct dc_resp *r = review(id, decision, reason);
-    dc_expect_status(r, 200, "review");
-    ck_assert_str_eq(dc_str(r->json, "status"),
-                     strcmp(decision, "approve") == 0 ? "approved" : "rejected");
-    dc_resp_free(r);
+    return dc_submit(token, dc_video_json(title));
 }
 
 static char *submit_approved(const char *token, const char *title)
 {
-    char *id = submit(token, title);
-    review_ok(id, "approve", NULL);
-    return id;
+    return dc_submit_approved(moderator, token, dc_video_json(title));
 }
 
 static struct dc_resp *get_sub(const char *id, const char *token)
@@ -354,7 +242,7 @@ static void like_op_job(int i, void *ctx)
 /* Runs the like operations with `workers` threads and checks every answer. */
 static void run_like_ops(struct like_op *ops, int n, int workers)
 {
-    run_parallel(n, workers, like_op_job, ops);
+    dc_run_parallel(n, workers, like_op_job, ops);
     for (int i = 0; i < n; i++) {
         ck_assert_msg(ops[i].status == 200, "like op %d (%s %s): status %ld", i,
                       ops[i].on ? "PUT" : "DELETE", ops[i].sub, ops[i].status);
@@ -459,7 +347,7 @@ static bool board_is(const json_t *board, const struct want *w, int n, char *why
 static void wait_board(const struct want *w, int n, const char *what)
 {
     char why[300] = "";
-    double t0 = now_s();
+    double t0 = dc_now_s();
     for (;;) {
         struct dc_resp *r = dc_req("GET", "/v1/leaderboard", NULL, NULL);
         bool ok = false;
@@ -473,8 +361,9 @@ static void wait_board(const struct want *w, int n, const char *what)
             dc_resp_free(r);
             return;
         }
-        ck_assert_msg(now_s() - t0 < BOARD_WAIT_S, "%s: leaderboard after %.0f s: %s; body %.1500s",
-                      what, BOARD_WAIT_S, why, r->body);
+        ck_assert_msg(dc_now_s() - t0 < BOARD_WAIT_S,
+                      "%s: leaderboard after %.0f s: %s; body %.1500s", what, BOARD_WAIT_S, why,
+                      r->body);
         dc_resp_free(r);
         usleep(100 * 1000);
     }
@@ -487,117 +376,13 @@ static struct dc_resp *freeze(const char *token)
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-#define CSV_MAX_FIELDS 16
-
-struct csv_row {
-    int n;
-    char *f[CSV_MAX_FIELDS];
-};
-
-struct csv_doc {
-    int n;
-    struct csv_row *rows;
-};
-
-static void csv_doc_free(struct csv_doc *d)
-{
-    for (int i = 0; i < d->n; i++)
-        for (int k = 0; k < d->rows[i].n; k++)
-            free(d->rows[i].f[k]);
-    free(d->rows);
-    d->rows = NULL;
-    d->n = 0;
-}
-
-/* A growing NUL-terminated text, one byte at a time (CSV fields). */
-struct grow {
-    char *p;
-    size_t len;
-};
-
-static void grow_byte(struct grow *b, char c)
-{
-    char *np = realloc(b->p, b->len + 2);
-    ck_assert_ptr_nonnull(np);
-    np[b->len++] = c;
-    np[b->len] = '\0';
-    b->p = np;
-}
-
-/* Parses RFC 4180 text in which every record ends with CRLF (a bare CR or
- * LF is only allowed inside quotes); false with the reason otherwise. */
-static bool csv_parse(const char *s, size_t len, struct csv_doc *d, char *why, size_t cap)
-{
-    memset(d, 0, sizeof *d);
-    size_t i = 0;
-    while (i < len) {
-        struct csv_row row = {0};
-        for (;;) {
-            struct grow f = {calloc(1, 1), 0};
-            if (i < len && s[i] == '"') {
-                for (i++;; i++) {
-                    if (i >= len) {
-                        snprintf(why, cap, "unterminated quoted field");
-                        goto fail_field;
-                    }
-                    if (s[i] == '"') {
-                        if (i + 1 < len && s[i + 1] == '"')
-                            i++;
-                        else
-                            break;
-                    }
-                    grow_byte(&f, s[i]);
-                }
-                i++; /* the closing quote */
-            } else {
-                for (; i < len && s[i] != ',' && s[i] != '\r' && s[i] != '\n'; i++) {
-                    if (s[i] == '"') {
-                        snprintf(why, cap, "a quote inside an unquoted field at byte %zu", i);
-                        goto fail_field;
-                    }
-                    grow_byte(&f, s[i]);
-                }
-            }
-            if (row.n == CSV_MAX_FIELDS) {
-                snprintf(why, cap, "too many fields");
-                goto fail_field;
-            }
-            row.f[row.n++] = f.p;
-            if (i < len && s[i] == ',') {
-                i++;
-                continue;
-            }
-            if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n') {
-                i += 2;
-                break;
-            }
-            snprintf(why, cap, "record %d does not end with CRLF (byte %zu)", d->n + 1, i);
-            goto fail_row;
-        fail_field:
-            free(f.p);
-            goto fail_row;
-        }
-        struct csv_row *nr = realloc(d->rows, (size_t)(d->n + 1) * sizeof *nr);
-        ck_assert_ptr_nonnull(nr);
-        d->rows = nr;
-        d->rows[d->n++] = row;
-        continue;
-    fail_row:
-        for (int k = 0; k < row.n; k++)
-            free(row.f[k]);
-        csv_doc_free(d);
-        return false;
-    }
-    return true;
-}
-
 static const char *const WINNERS_HEADER[] = {"rank",  "account_id",  "display_name",
                                              "phone", "region_code", "submission_id",
                                              "title", "like_count"};
 
 /* Downloads winners.csv as admin and checks the BOM and the header; d gets
  * the parsed records (header first). */
-static void get_winners(struct csv_doc *d)
+static void get_winners(struct dc_csv_doc *d)
 {
     struct dc_resp *r = dc_req("GET", "/v1/admin/winners.csv", admin, NULL);
     dc_expect_status(r, 200, "winners.csv");
@@ -611,7 +396,7 @@ static void get_winners(struct csv_doc *d)
     ck_assert_msg(strncmp(r->body + 3, header, strlen(header)) == 0, "header row: %.120s",
                   r->body + 3);
     char why[200] = "";
-    bool ok = csv_parse(r->body + 3, r->body_len - 3, d, why, sizeof why);
+    bool ok = dc_csv_parse(r->body + 3, r->body_len - 3, d, why, sizeof why);
     ck_assert_msg(ok, "winners.csv is not RFC 4180 with CRLF: %s; body %.800s", why, r->body);
     dc_resp_free(r);
     ck_assert_int_ge(d->n, 1);
@@ -734,9 +519,9 @@ static json_t *rule_value(int i)
 START_TEST(validation_rule)
 {
     const struct rule *rule = &RULES[_i];
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     int before = count_mine(writer.token);
-    json_t *body = sub_body("校验用例");
+    json_t *body = dc_video_json("校验用例");
     json_t *v = rule_value(_i);
     if (v)
         json_object_set(body, rule->key, v);
@@ -762,12 +547,12 @@ END_TEST
 
 START_TEST(topic_spellings)
 {
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(1, "话题");
     /* plain, ASCII '#', and the full-width U+FF03 the Chinese IMEs type */
     static const char *const SPELLINGS[] = {TOPIC, "#" TOPIC, "\xEF\xBC\x83" TOPIC};
     for (int i = 0; i < 3; i++) {
-        json_t *b = sub_body("三种话题写法");
+        json_t *b = dc_video_json("三种话题写法");
         json_object_set_new(b, "hashtags", json_pack("[s, s]", "消防安全", SPELLINGS[i]));
         struct dc_resp *r = dc_send_json("POST", "/v1/submissions", u->token, b);
         dc_expect_status(r, 201, SPELLINGS[i]);
@@ -812,12 +597,12 @@ static void *idem_race(void *arg)
 
 START_TEST(idempotency_key)
 {
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(1, "幂等");
     char key[64], key2[80];
     snprintf(key, sizeof key, "key-%d-%ld", (int)getpid(), (long)time(NULL));
     snprintf(key2, sizeof key2, "%s-race", key);
-    json_t *bj = sub_body("幂等提交"), *oj = sub_body("另一份内容");
+    json_t *bj = dc_video_json("幂等提交"), *oj = dc_video_json("另一份内容");
     char *body = json_dumps(bj, JSON_COMPACT), *other = json_dumps(oj, JSON_COMPACT);
     json_decref(bj);
     json_decref(oj);
@@ -886,14 +671,14 @@ END_TEST
 
 START_TEST(visibility)
 {
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(1, "可见");
     const char *author = u->token, *other = BYSTANDER;
     char *pending = submit(author, "待审作品");
     char *rejected = submit(author, "被驳回作品");
     char *approved = submit(author, "已通过作品");
-    review_ok(rejected, "reject", "与主题无关");
-    review_ok(approved, "approve", NULL);
+    dc_review_ok(moderator, rejected, "reject", "与主题无关");
+    dc_review_ok(moderator, approved, "approve", NULL);
 
     const char *hidden[] = {pending, rejected};
     for (int i = 0; i < 2; i++) {
@@ -961,7 +746,7 @@ END_TEST
 
 START_TEST(author_patch_delete)
 {
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(1, "编辑");
     const char *author = u->token, *other = BYSTANDER;
     char *id = submit(author, "初稿标题");
@@ -976,7 +761,7 @@ START_TEST(author_patch_delete)
     expect_req_error("PATCH", path, other, "{\"title\":\"别人改\"}", 404, "not_found",
                      "another user's PATCH on a hidden one");
 
-    review_ok(id, "approve", NULL);
+    dc_review_ok(moderator, id, "approve", NULL);
     expect_req_error("PATCH", path, author, "{\"title\":\"通过后再改\"}", 409, "invalid_state",
                      "author PATCH after approval");
     expect_req_error("PATCH", path, other, "{\"title\":\"别人改\"}", 403, "forbidden",
@@ -999,7 +784,7 @@ START_TEST(author_patch_delete)
     dc_resp_free(r);
     expect_get_sub(mine, other, 404, "removed to another user");
     expect_get_sub(mine, NULL, 404, "removed to anonymous");
-    r = review(mine, "approve", NULL);
+    r = dc_review_on(NULL, moderator, mine, "approve", NULL);
     dc_expect_error(r, 409, "invalid_state", NULL, "approving a removed one");
     dc_resp_free(r);
 
@@ -1028,7 +813,7 @@ END_TEST
 
 START_TEST(moderation)
 {
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(1, "审核");
     char *p[3];
     for (int i = 0; i < 3; i++)
@@ -1067,16 +852,16 @@ START_TEST(moderation)
                      "forbidden", "queue for a user");
 
     /* review */
-    struct dc_resp *r = review(p[0], "reject", NULL);
+    struct dc_resp *r = dc_review_on(NULL, moderator, p[0], "reject", NULL);
     dc_expect_error(r, 422, "validation_failed", "reason", "reject without a reason");
     dc_resp_free(r);
-    r = review(p[0], "maybe", "x");
+    r = dc_review_on(NULL, moderator, p[0], "maybe", "x");
     dc_expect_error(r, 422, "validation_failed", "decision", "unknown decision");
     dc_resp_free(r);
     r = get_sub(p[0], u->token);
     ck_assert_str_eq(dc_str(r->json, "status"), "pending");
     dc_resp_free(r);
-    r = review(p[0], "reject", "视频含有危险动作示范");
+    r = dc_review_on(NULL, moderator, p[0], "reject", "视频含有危险动作示范");
     dc_expect_status(r, 200, "reject");
     ck_assert_str_eq(dc_str(r->json, "status"), "rejected");
     ck_assert_str_eq(dc_str(r->json, "reject_reason"), "视频含有危险动作示范");
@@ -1084,7 +869,7 @@ START_TEST(moderation)
     r = get_sub(p[0], u->token);
     ck_assert_str_eq(dc_str(r->json, "reject_reason"), "视频含有危险动作示范");
     dc_resp_free(r);
-    r = review(p[0], "approve", NULL);
+    r = dc_review_on(NULL, moderator, p[0], "approve", NULL);
     dc_expect_status(r, 200, "approve after reject");
     ck_assert_str_eq(dc_str(r->json, "status"), "approved");
     dc_resp_free(r);
@@ -1125,7 +910,7 @@ END_TEST
 
 START_TEST(likes_basics)
 {
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(1, "点赞");
     const char *author = u->token, *liker = BYSTANDER;
     char *sub = submit_approved(author, "点赞测试");
@@ -1179,10 +964,10 @@ START_TEST(likes_basics)
     expect_req_error("PUT", "/v1/submissions/999999999999/like", liker, NULL, 404, "not_found",
                      "like an unknown id");
 
-    campaign_set(ENDED);
+    campaign_set(DC_ENDED);
     expect_req_error("PUT", path, liker, NULL, 409, "campaign_closed", "like after the end");
     expect_req_error("DELETE", path, liker, NULL, 409, "campaign_closed", "unlike after the end");
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     r = get_sub(sub, NULL);
     ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
     dc_resp_free(r);
@@ -1205,7 +990,7 @@ END_TEST
 START_TEST(like_storm)
 {
     reset_contest(true);
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *a = new_users(STORM_SUBS + 1, "风暴");
     char *subs[STORM_SUBS];
     for (int i = 0; i < STORM_SUBS; i++)
@@ -1215,7 +1000,7 @@ START_TEST(like_storm)
     ck_assert_ptr_nonnull(ops);
     uint64_t seed = 0x9E3779B97F4A7C15ULL;
     for (int i = 0; i < STORM_OPS; i++) {
-        uint64_t x = rnd_next(&seed);
+        uint64_t x = dc_rnd_next(&seed);
         ops[i] = (struct like_op){.token = pool[x % POOL_N].token,
                                   .sub = subs[(x >> 16) % STORM_SUBS],
                                   .on = ((x >> 32) & 1) != 0};
@@ -1234,7 +1019,7 @@ START_TEST(like_storm)
     }
 
     /* the leaderboard catches up: each video's count, in whatever order */
-    double t0 = now_s();
+    double t0 = dc_now_s();
     for (;;) {
         struct dc_resp *r = dc_req("GET", "/v1/leaderboard", NULL, NULL);
         dc_expect_status(r, 200, "leaderboard");
@@ -1249,7 +1034,7 @@ START_TEST(like_storm)
                     matched++;
         }
         bool ok = json_array_size(entries) == STORM_SUBS && matched == STORM_SUBS;
-        ck_assert_msg(ok || now_s() - t0 < BOARD_WAIT_S,
+        ck_assert_msg(ok || dc_now_s() - t0 < BOARD_WAIT_S,
                       "leaderboard after %.0f s does not show counts %lld %lld %lld: %.1500s",
                       BOARD_WAIT_S, (long long)counts[0], (long long)counts[1],
                       (long long)counts[2], r->body);
@@ -1280,7 +1065,7 @@ END_TEST
 START_TEST(ranking_ties)
 {
     reset_contest(true);
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(3, "排名");
     struct user *A = &u[0], *B = &u[1], *C = &u[2];
     const char *L0 = pool[0].token, *L1 = pool[1].token, *L2 = pool[2].token, *L3 = pool[3].token;
@@ -1313,14 +1098,14 @@ START_TEST(ranking_ties)
                "C once, with its best");
 
     /* the best is rejected: C falls to its next best; then disappears */
-    review_ok(c1, "reject", "收到投诉：非原创");
+    dc_review_ok(moderator, c1, "reject", "收到投诉：非原创");
     wait_board((struct want[]){{B->id, sb, 2}, {A->id, sa, 2}, {C->id, c2, 1}}, 3,
                "C's best rejected");
-    review_ok(c2, "reject", "收到投诉：非原创");
+    dc_review_ok(moderator, c2, "reject", "收到投诉：非原创");
     wait_board((struct want[]){{B->id, sb, 2}, {A->id, sa, 2}}, 2, "C has nothing approved");
 
     /* approved again after the complaint: back with its likes */
-    review_ok(c1, "approve", NULL);
+    dc_review_ok(moderator, c1, "approve", NULL);
     wait_board((struct want[]){{C->id, c1, 3}, {B->id, sb, 2}, {A->id, sa, 2}}, 3,
                "C's best approved again");
 
@@ -1338,7 +1123,7 @@ END_TEST
 START_TEST(freeze_leaderboard)
 {
     reset_contest(true);
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *u = new_users(2, "冻结");
     char *sa = submit_approved(u[0].token, "冻结甲");
     char *sb = submit_approved(u[1].token, "冻结乙");
@@ -1358,7 +1143,7 @@ START_TEST(freeze_leaderboard)
      * reached first) */
     ck_assert_int_eq(like(pool[1].token, sb, true), 2);
     w[1].likes = 2;
-    campaign_set(ENDED);
+    campaign_set(DC_ENDED);
     r = freeze(BYSTANDER);
     dc_expect_error(r, 403, "forbidden", NULL, "freeze by a user");
     dc_resp_free(r);
@@ -1385,12 +1170,12 @@ START_TEST(freeze_leaderboard)
     dc_resp_free(r);
 
     /* live again: new likes and a rejection change nothing on the board */
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     ck_assert_int_eq(like(pool[2].token, sb, true), 3);
     ck_assert_int_eq(like(pool[3].token, sb, true), 4);
-    review_ok(sa, "reject", "冻结后的投诉");
+    dc_review_ok(moderator, sa, "reject", "冻结后的投诉");
     json_t *frozen_entries = json_object_get(f1->json, "entries");
-    double t0 = now_s();
+    double t0 = dc_now_s();
     do { /* longer than the folder's rounds */
         r = dc_req("GET", "/v1/leaderboard", NULL, NULL);
         dc_expect_status(r, 200, "frozen leaderboard");
@@ -1400,7 +1185,7 @@ START_TEST(freeze_leaderboard)
         ck_assert_str_eq(dc_str(r->json, "frozen_at"), dc_str(f1->json, "frozen_at"));
         dc_resp_free(r);
         usleep(250 * 1000);
-    } while (now_s() - t0 < 2.5);
+    } while (dc_now_s() - t0 < 2.5);
 
     expect_req_error("GET", "/v1/leaderboard?limit=101", NULL, NULL, 422, "validation_failed",
                      "limit above top_n, frozen");
@@ -1431,7 +1216,7 @@ END_TEST
 START_TEST(winners_csv)
 {
     reset_contest(true);
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user u[2] = {{.name = "张三,李四"}, {.name = "-减号开头"}};
     ck_assert(make_users(u, 2, ""));
     expect_req_error("GET", "/v1/admin/winners.csv", admin, NULL, 409, "invalid_state",
@@ -1441,7 +1226,7 @@ START_TEST(winners_csv)
 
     static const char tricky[] = "逃生,\"演练\"\n第二行";
     static const char formula[] = "=SUM(1,2) 逃生演练";
-    struct dc_resp *r = dc_send_json("POST", "/v1/submissions", u[0].token, sub_body(tricky));
+    struct dc_resp *r = dc_send_json("POST", "/v1/submissions", u[0].token, dc_video_json(tricky));
     char *sa;
     if (r->status == 201) {
         sa = strdup(dc_str(r->json, "id"));
@@ -1462,7 +1247,7 @@ START_TEST(winners_csv)
                          1);
     }
     dc_resp_free(r);
-    review_ok(sa, "approve", NULL);
+    dc_review_ok(moderator, sa, "approve", NULL);
     char *sb = submit_approved(u[1].token, formula);
     like(pool[0].token, sa, true);
     like(pool[1].token, sa, true);
@@ -1477,7 +1262,7 @@ START_TEST(winners_csv)
                      formula);
     dc_resp_free(r);
 
-    campaign_set(ENDED);
+    campaign_set(DC_ENDED);
     r = freeze(admin);
     dc_expect_status(r, 200, "freeze");
     dc_resp_free(r);
@@ -1486,7 +1271,7 @@ START_TEST(winners_csv)
     expect_req_error("GET", "/v1/admin/winners.csv", moderator, NULL, 403, "forbidden",
                      "winners for a moderator");
 
-    struct csv_doc d;
+    struct dc_csv_doc d;
     get_winners(&d);
     ck_assert_int_eq(d.n, 3);
     const char *want[2][8] = {
@@ -1499,7 +1284,7 @@ START_TEST(winners_csv)
             ck_assert_msg(strcmp(d.rows[i + 1].f[k], want[i][k]) == 0, "row %d %s: [%s], want [%s]",
                           i + 1, WINNERS_HEADER[k], d.rows[i + 1].f[k], want[i][k]);
     }
-    csv_doc_free(&d);
+    dc_csv_free(&d);
     free(sa);
     free(sb);
     free_users(u, 2);
@@ -1541,7 +1326,7 @@ static void submit_job(int i, void *ctx)
     struct entry_ctx *c = ctx;
     char title[64];
     snprintf(title, sizeof title, "作品%03d：家庭火灾逃生", i);
-    json_t *b = sub_body(title);
+    json_t *b = dc_video_json(title);
     char *text = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     struct dc_resp *r = dc_req("POST", "/v1/submissions", c->u[i]->token, text);
@@ -1554,8 +1339,8 @@ static void submit_job(int i, void *ctx)
 static void review_job(int i, void *ctx)
 {
     char **ids = ((struct entry_ctx *)ctx)->ids;
-    struct dc_resp *r = review(ids[i], is_rejected(i) ? "reject" : "approve",
-                               is_rejected(i) ? "与活动主题无关" : NULL);
+    struct dc_resp *r = dc_review_on(NULL, moderator, ids[i], is_rejected(i) ? "reject" : "approve",
+                                     is_rejected(i) ? "与活动主题无关" : NULL);
     const char *st = dc_str(r->json, "status");
     if (r->status != 200 || !st || strcmp(st, is_rejected(i) ? "rejected" : "approved") != 0) {
         free(ids[i]);
@@ -1570,9 +1355,9 @@ static void review_job(int i, void *ctx)
  * too (accounts are the slow part), and 31 of them like the others. */
 START_TEST(whole_contest)
 {
-    double t0 = now_s();
+    double t0 = dc_now_s();
     reset_contest(true);
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct user *fresh = new_users(ENTRANTS - POOL_N, "选手");
     struct user *p[ENTRANTS];
     for (int i = 0; i < ENTRANTS; i++)
@@ -1580,17 +1365,17 @@ START_TEST(whole_contest)
     char **ids = calloc(ENTRANTS, sizeof *ids);
     ck_assert_ptr_nonnull(ids);
     struct entry_ctx ctx = {p, ids};
-    run_parallel(ENTRANTS, 8, submit_job, &ctx);
+    dc_run_parallel(ENTRANTS, 8, submit_job, &ctx);
     for (int i = 0; i < ENTRANTS; i++)
         ck_assert_msg(ids[i], "entrant %d could not submit", i);
     char **keep = calloc(ENTRANTS, sizeof *keep); /* review_job clears ids on failure */
     ck_assert_ptr_nonnull(keep);
     memcpy(keep, ids, ENTRANTS * sizeof *ids);
-    run_parallel(ENTRANTS, 8, review_job, &ctx);
+    dc_run_parallel(ENTRANTS, 8, review_job, &ctx);
     for (int i = 0; i < ENTRANTS; i++)
         ck_assert_msg(ids[i], "review of entrant %d's submission %s failed", i, keep[i]);
     free(keep);
-    double t_setup = now_s();
+    double t_setup = dc_now_s();
 
     /* the planned ranking: approved entrants shuffled; the first 100 get likes */
     int order[ENTRANTS], napproved = 0;
@@ -1600,7 +1385,7 @@ START_TEST(whole_contest)
     ck_assert_int_eq(napproved, 140);
     uint64_t seed = 0xC0FFEE1234567ULL;
     for (int k = napproved - 1; k > 0; k--) {
-        int j = (int)(rnd_next(&seed) % (uint64_t)(k + 1));
+        int j = (int)(dc_rnd_next(&seed) % (uint64_t)(k + 1));
         int t = order[k];
         order[k] = order[j];
         order[j] = t;
@@ -1623,13 +1408,13 @@ START_TEST(whole_contest)
         int c = planned_likes(r);
         ck_assert_int_eq(like(liker_of(order[r], c - 1), ids[order[r]], true), c);
     }
-    double t_likes = now_s();
+    double t_likes = dc_now_s();
 
     struct want w[TOP];
     for (int r = 0; r < TOP; r++)
         w[r] = (struct want){p[order[r]]->id, ids[order[r]], planned_likes(r)};
     wait_board(w, TOP, "the top 100");
-    double t_board = now_s();
+    double t_board = dc_now_s();
 
     /* rejected entrants are nowhere, and cannot be liked */
     struct dc_resp *r = dc_req("GET", "/v1/leaderboard", NULL, NULL);
@@ -1646,7 +1431,7 @@ START_TEST(whole_contest)
     ck_assert(is_rejected(7));
 
     /* the end: frozen twice alike, and the prize list */
-    campaign_set(ENDED);
+    campaign_set(DC_ENDED);
     struct dc_resp *f1 = freeze(admin), *f2 = freeze(admin);
     dc_expect_status(f1, 200, "freeze");
     dc_expect_status(f2, 200, "freeze again");
@@ -1661,11 +1446,11 @@ START_TEST(whole_contest)
     ck_assert_msg(board_is(r->json, w, TOP, why, sizeof why), "frozen board: %s", why);
     dc_resp_free(r);
 
-    struct csv_doc d;
+    struct dc_csv_doc d;
     get_winners(&d);
     ck_assert_int_eq(d.n, TOP + 1);
     for (int k = 0; k < TOP; k++) {
-        struct csv_row *row = &d.rows[k + 1];
+        struct dc_csv_row *row = &d.rows[k + 1];
         const struct user *x = p[order[k]];
         char rank[16], likes[16], title[64];
         snprintf(rank, sizeof rank, "%d", k + 1);
@@ -1678,11 +1463,11 @@ START_TEST(whole_contest)
             ck_assert_msg(strcmp(row->f[f], want[f]) == 0, "winners row %d %s: [%s], want [%s]",
                           k + 1, WINNERS_HEADER[f], row->f[f], want[f]);
     }
-    csv_doc_free(&d);
+    dc_csv_free(&d);
     fprintf(stderr,
             "whole_contest: accounts+submit+review %.1f s, likes %.1f s, board caught up %.1f s, "
             "total %.1f s\n",
-            t_setup - t0, t_likes - t_setup, t_board - t_likes, now_s() - t0);
+            t_setup - t0, t_likes - t_setup, t_board - t_likes, dc_now_s() - t0);
 
     for (int i = 0; i < ENTRANTS; i++)
         free(ids[i]);
@@ -1694,9 +1479,8 @@ END_TEST
 
 int main(void)
 {
-    dc_server_start(NULL);
-    admin = dc_new_admin_token();
-    moderator = admin ? make_moderator() : NULL;
+    admin = dc_start_with_admin("test_contest");
+    moderator = make_moderator();
     snprintf(writer.name, sizeof writer.name, "投稿校验");
     if (!moderator || !make_users(&writer, 1, "") || !make_users(pool, POOL_N, "点赞者")) {
         fprintf(stderr, "test_contest: could not make the admin, moderator and accounts\n");
@@ -1704,26 +1488,15 @@ int main(void)
         return 1;
     }
     Suite *s = suite_create("contest");
-    TCase *tc = tcase_create("contest");
-    tcase_set_timeout(tc, 300);
+    TCase *tc = dc_add_tcase(s, "contest", 300, NULL);
     tcase_add_loop_test(tc, validation_rule, 0, NRULES);
-    tcase_add_test(tc, topic_spellings);
-    tcase_add_test(tc, idempotency_key);
-    tcase_add_test(tc, visibility);
-    tcase_add_test(tc, author_patch_delete);
-    tcase_add_test(tc, moderation);
-    tcase_add_test(tc, likes_basics);
-    tcase_add_test(tc, like_storm);
-    tcase_add_test(tc, ranking_ties);
-    tcase_add_test(tc, freeze_leaderboard);
-    tcase_add_test(tc, winners_csv);
-    tcase_add_test(tc, whole_contest);
-    suite_add_tcase(s, tc);
-    int rc = dc_run_suite(s);
-    int stop = dc_server_stop();
+    dc_add_tests(tc, topic_spellings, idempotency_key, visibility, author_patch_delete, moderation,
+                 likes_basics, like_storm, ranking_ties, freeze_leaderboard, winners_csv,
+                 whole_contest, NULL);
+    int rc = dc_finish("test_contest", dc_run_suite(s));
     free(admin);
     free(moderator);
     free_users(&writer, 1);
     free_users(pool, POOL_N);
-    return rc == 0 && stop == 0 ? 0 : 1;
+    return rc;
 }

@@ -100,33 +100,12 @@ struct chunk_src {
 /* Streams the JSON object {"pad":"aaa...a"} of src->total bytes. */
 static size_t chunk_read(char *buf, size_t size, size_t nitems, void *ud)
 {
-    static const char head[] = "{\"pad\":\"", tail[] = "\"}";
     struct chunk_src *src = ud;
     size_t n = size * nitems;
     if (n > src->total - src->pos)
         n = src->total - src->pos;
-    for (size_t i = 0; i < n; i++, src->pos++) {
-        size_t from_end = src->total - src->pos;
-        if (src->pos < sizeof head - 1)
-            buf[i] = head[src->pos];
-        else if (from_end <= sizeof tail - 1)
-            buf[i] = tail[sizeof tail - 1 - from_end];
-        else
-            buf[i] = 'a';
-    }
-    return n;
-}
-
-static size_t grow(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    char **p = ud;
-    size_t old = strlen(*p), n = size * nmemb;
-    char *np = realloc(*p, old + n + 1);
-    if (!np)
-        return 0;
-    memcpy(np + old, ptr, n);
-    np[old + n] = '\0';
-    *p = np;
+    dc_pad_bytes(buf, src->pos, n, src->total);
+    src->pos += n;
     return n;
 }
 
@@ -148,9 +127,9 @@ static struct dc_resp *http_ex(const char *method, const char *path, const char 
     for (const char *const *l = lines; l && *l; l++)
         h = curl_slist_append(h, *l);
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dc_curl_grow);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, dc_curl_grow);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -665,9 +644,9 @@ START_TEST(keep_alive_many_requests)
     snprintf(url, sizeof url, "%s/healthz", dc_base_url());
     CURL *c = curl_easy_init();
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dc_curl_grow);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, dc_curl_grow);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdrs);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -785,13 +764,6 @@ struct login_job {
     double secs; /* from the start of the request to its end */
 };
 
-static double now_secs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *login_thread(void *arg)
 {
     struct login_job *job = arg;
@@ -799,9 +771,9 @@ static void *login_thread(void *arg)
     snprintf(body, sizeof body, "{\"phone\":\"%s\",\"password\":\"%s\"}", job->phone,
              job->password);
     const char *lines[] = {"Content-Type: application/json", NULL};
-    double t0 = now_secs();
+    double t0 = dc_now_s();
     struct dc_resp *r = http_ex("POST", "/v1/sessions", lines, body, 0, &job->rc);
-    job->secs = now_secs() - t0;
+    job->secs = dc_now_s() - t0;
     job->status = r->status;
     dc_resp_free(r);
     return NULL;
@@ -853,53 +825,26 @@ int main(void)
 
     Suite *s = suite_create("conventions");
 
-    TCase *media = tcase_create("media_type_and_size");
-    tcase_set_timeout(media, 60);
-    tcase_add_test(media, media_type_text_plain_refused);
-    tcase_add_test(media, media_type_missing_refused);
-    tcase_add_test(media, media_type_charset_utf8_accepted);
-    tcase_add_test(media, media_type_lookalike_refused);
-    tcase_add_test(media, payload_too_large_by_length);
-    tcase_add_test(media, payload_too_large_chunked);
-    tcase_add_test(media, payload_just_under_limit_accepted);
-    tcase_add_test(media, payload_limit_boundary);
-    suite_add_tcase(s, media);
+    dc_add_tcase(
+        s, "media_type_and_size", 60, media_type_text_plain_refused, media_type_missing_refused,
+        media_type_charset_utf8_accepted, media_type_lookalike_refused, payload_too_large_by_length,
+        payload_too_large_chunked, payload_just_under_limit_accepted, payload_limit_boundary, NULL);
 
-    TCase *errs = tcase_create("errors");
-    tcase_set_timeout(errs, 60);
-    tcase_add_test(errs, invalid_json_bodies);
-    tcase_add_test(errs, invalid_json_empty_body);
-    tcase_add_test(errs, validation_names_field);
-    tcase_add_test(errs, unauthorized_has_bearer_challenge);
-    tcase_add_test(errs, unknown_route_not_found);
-    tcase_add_test(errs, wrong_method_not_allowed);
-    tcase_add_test(errs, error_envelope_shape);
-    suite_add_tcase(s, errs);
+    dc_add_tcase(s, "errors", 60, invalid_json_bodies, invalid_json_empty_body,
+                 validation_names_field, unauthorized_has_bearer_challenge, unknown_route_not_found,
+                 wrong_method_not_allowed, error_envelope_shape, NULL);
 
-    TCase *rid = tcase_create("request_id");
-    tcase_set_timeout(rid, 60);
-    tcase_add_test(rid, request_id_sane_is_echoed);
-    tcase_add_test(rid, request_id_insane_is_replaced);
-    tcase_add_test(rid, request_id_generated_and_distinct);
-    suite_add_tcase(s, rid);
+    dc_add_tcase(s, "request_id", 60, request_id_sane_is_echoed, request_id_insane_is_replaced,
+                 request_id_generated_and_distinct, NULL);
 
-    TCase *ops = tcase_create("health_metrics_log");
-    tcase_set_timeout(ops, 60);
-    tcase_add_test(ops, healthz_ok);
-    tcase_add_test(ops, readyz_ok);
-    tcase_add_test(ops, metrics_prometheus_text);
-    tcase_add_test(ops, keep_alive_many_requests);
-    tcase_add_test(ops, access_log_line_per_request);
-    tcase_add_test(ops, access_log_has_no_secrets);
-    suite_add_tcase(s, ops);
+    dc_add_tcase(s, "health_metrics_log", 60, healthz_ok, readyz_ok, metrics_prometheus_text,
+                 keep_alive_many_requests, access_log_line_per_request, access_log_has_no_secrets,
+                 NULL);
 
     int rc = dc_run_suite(s);
     fflush(stdout);
     int drain_failures = sigterm_drains_inflight();
-    int stop = dc_server_stop();
-    if (stop != 0)
-        fprintf(stderr, "test_conventions: the server exited with status %d\n", stop);
     if (drain_failures)
         fprintf(stderr, "test_conventions: %d logins lost to SIGTERM\n", drain_failures);
-    return rc == 0 && stop == 0 && drain_failures == 0 ? 0 : 1;
+    return dc_finish("test_conventions", rc != 0 || drain_failures != 0);
 }

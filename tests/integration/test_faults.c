@@ -68,18 +68,10 @@
 
 #define PASSWORD "correct horse 1"
 #define TOPIC    "逃生演练训练营"
-#define DAY      (24 * 3600)
 #define KIB      1024L
 #define MIB      (1024L * 1024L)
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static void nap_ms(long ms)
 {
@@ -265,7 +257,6 @@ struct body_src {
 
 static size_t src_read(char *buf, size_t size, size_t nitems, void *ud)
 {
-    static const char head[] = "{\"pad\":\"", tail[] = "\"}";
     struct body_src *s = ud;
     if (!s->seen) {
         s->seen = true;
@@ -280,28 +271,8 @@ static size_t src_read(char *buf, size_t size, size_t nitems, void *ud)
         s->pos += n;
         return n;
     }
-    for (size_t i = 0; i < n; i++, s->pos++) {
-        size_t from_end = s->len - s->pos;
-        if (s->pos < sizeof head - 1)
-            buf[i] = head[s->pos];
-        else if (from_end <= sizeof tail - 1)
-            buf[i] = tail[sizeof tail - 1 - from_end];
-        else
-            buf[i] = 'a';
-    }
-    return n;
-}
-
-static size_t grow(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    char **p = ud;
-    size_t old = strlen(*p), n = size * nmemb;
-    char *np = realloc(*p, old + n + 1);
-    if (!np)
-        return 0;
-    memcpy(np + old, ptr, n);
-    np[old + n] = '\0';
-    *p = np;
+    dc_pad_bytes(buf, s->pos, n, s->len);
+    s->pos += n;
     return n;
 }
 
@@ -337,9 +308,9 @@ static struct dc_resp *xhttp(const struct xopt *o, CURLcode *rc)
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, o->method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dc_curl_grow);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, dc_curl_grow);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdrs);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, o->timeout_s ? o->timeout_s : 30L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -388,35 +359,34 @@ static struct dc_resp *xreq(const char *base, const char *method, const char *pa
     return xhttp(&o, rc);
 }
 
-/* 503 unavailable in the error envelope with Retry-After >= 1. */
-static bool is_unavailable(const struct dc_resp *r)
+/* This status and error code in the envelope, with Retry-After >= 1. */
+static bool is_refusal(const struct dc_resp *r, long status, const char *code)
 {
-    if (r->status != 503 || strcmp(dc_err_code_of(r), "unavailable") != 0)
+    if (r->status != status || strcmp(dc_err_code_of(r), code) != 0)
         return false;
     char *ra = dc_resp_header(r, "Retry-After");
     bool ok = ra && atoi(ra) >= 1;
     free(ra);
     return ok;
+}
+
+/* 503 unavailable in the error envelope with Retry-After >= 1. */
+static bool is_unavailable(const struct dc_resp *r)
+{
+    return is_refusal(r, 503, "unavailable");
 }
 
 /* 429 rate_limited or 503 unavailable, with Retry-After >= 1. */
 static bool is_refusal_with_retry(const struct dc_resp *r)
 {
-    if (r->status == 503)
-        return is_unavailable(r);
-    if (r->status != 429 || strcmp(dc_err_code_of(r), "rate_limited") != 0)
-        return false;
-    char *ra = dc_resp_header(r, "Retry-After");
-    bool ok = ra && atoi(ra) >= 1;
-    free(ra);
-    return ok;
+    return is_unavailable(r) || is_refusal(r, 429, "rate_limited");
 }
 
 /* Polls GET path until it answers 200; false after deadline_s. */
 static bool wait_200(const char *base, const char *path, double deadline_s)
 {
-    double until = now_s() + deadline_s;
-    while (now_s() < until) {
+    double until = dc_now_s() + deadline_s;
+    while (dc_now_s() < until) {
         struct dc_resp *r = xreq(base, "GET", path, NULL, NULL, 5, NULL);
         long st = r->status;
         dc_resp_free(r);
@@ -512,38 +482,25 @@ static void free_users(struct user *u, int n)
     free(u);
 }
 
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* The campaign live, the topic the default, credit at up to rate x real
  * time (1000: nothing a test sends is capped). */
 static void campaign_live(const char *admin, double rate)
 {
-    time_t now = time(NULL);
-    char ws[32], ls[32], es[32];
-    iso_time(now - 2 * DAY, ws);
-    iso_time(now - DAY, ls);
-    iso_time(now + 30 * DAY, es);
-    struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/admin/campaign", admin,
-                     json_pack("{s:s, s:s, s:s, s:s, s:{s:f}}", "warmup_at", ws, "launch_at", ls,
-                               "ends_at", es, "topic", TOPIC, "rules", "max_playback_rate", rate));
-    dc_expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(dc_str(r->json, "phase"), "live");
-    dc_resp_free(r);
+    dc_campaign_set(admin, DC_LIVE, TOPIC, json_pack("{s:f}", "max_playback_rate", rate));
+}
+
+static json_t *submission_json(const char *title)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s], s:b}", "title", title,
+                     "description", "楼道起火时弯腰低姿沿疏散指示撤离。", "category", "fire",
+                     "video_url", "https://video.example.com/v/fault.mp4", "duration_seconds", 60,
+                     "format", "mp4", "size_bytes", (json_int_t)1048576, "hashtags", TOPIC,
+                     "original", true);
 }
 
 static char *submission_body(const char *title)
 {
-    json_t *b =
-        json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s], s:b}", "title", title, "description",
-                  "楼道起火时弯腰低姿沿疏散指示撤离。", "category", "fire", "video_url",
-                  "https://video.example.com/v/fault.mp4", "duration_seconds", 60, "format", "mp4",
-                  "size_bytes", (json_int_t)1048576, "hashtags", TOPIC, "original", true);
+    json_t *b = submission_json(title);
     char *text = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     ck_assert_ptr_nonnull(text);
@@ -553,18 +510,7 @@ static char *submission_body(const char *title)
 /* A new approved submission by author; its id (malloc'ed). */
 static char *approved_submission(const char *admin, const char *author, const char *title)
 {
-    char *body = submission_body(title);
-    struct dc_resp *r = dc_req("POST", "/v1/submissions", author, body);
-    free(body);
-    dc_expect_status(r, 201, "submission create");
-    char *id = strdup(dc_str(r->json, "id"));
-    dc_resp_free(r);
-    char path[96];
-    snprintf(path, sizeof path, "/v1/admin/submissions/%s/review", id);
-    r = dc_req("POST", path, admin, "{\"decision\":\"approve\"}");
-    dc_expect_status(r, 200, "approve");
-    dc_resp_free(r);
-    return id;
+    return dc_submit_approved(admin, author, submission_json(title));
 }
 
 static char *make_lesson(const char *admin, int duration)
@@ -595,7 +541,7 @@ static void id_list(char *out, size_t cap, char *const *ids, int n, const bool *
  * submissions into submissions.like_count; false when it never did. */
 static bool like_counts_settle(const char *id_csv, long long *mismatched)
 {
-    double until = now_s() + 15;
+    double until = dc_now_s() + 15;
     for (;;) {
         *mismatched = dc_sql_ll("SELECT count(*) FROM submissions s WHERE s.id IN (%s) AND "
                                 "s.like_count <> (SELECT count(*) FROM likes l WHERE "
@@ -603,7 +549,7 @@ static bool like_counts_settle(const char *id_csv, long long *mismatched)
                                 id_csv);
         if (*mismatched == 0)
             return true;
-        if (now_s() > until)
+        if (dc_now_s() > until)
             return false;
         nap_ms(250);
     }
@@ -619,6 +565,25 @@ static long long api_like_count(const char *base, const char *id)
     long long n = r->status == 200 && json_is_integer(v) ? json_integer_value(v) : -1;
     dc_resp_free(r);
     return n;
+}
+
+/* Asserts that the API's like_count of submission id (through base) equals
+ * its like rows; returns their number. */
+static long long expect_api_like_count(const char *base, const char *id)
+{
+    long long rows = dc_sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", id);
+    long long api = api_like_count(base, id);
+    ck_assert_msg(api == rows, "submission %s: like_count %lld, %lld like rows", id, api, rows);
+    return rows;
+}
+
+/* Asserts like_counts_settle for these ids ("a,b,c"). */
+static void expect_like_counts_settle(const char *id_csv)
+{
+    long long mismatched = 0;
+    ck_assert_msg(like_counts_settle(id_csv, &mismatched),
+                  "%lld submissions' like_count still differs from their like rows after 15 s",
+                  mismatched);
 }
 
 /* ---- 1. PostgreSQL killed under load ----------------------------------- */
@@ -651,21 +616,31 @@ struct t1_worker {
     int retried; /* operations that needed more than one attempt */
 };
 
-/* A failed attempt: 503 with Retry-After, or no answer at all. */
-static enum outcome t1_failure(struct t1_ctx *c, const struct dc_resp *r, CURLcode rc,
-                               atomic_int *n503, atomic_int *ntransport, const char *what)
+/* The outcome of an attempt (r is freed): a 200 whose body is as documented
+ * (good) was acknowledged; a 503 with Retry-After or no answer at all
+ * failed; anything else is a problem. The counters count each kind. */
+static enum outcome t1_outcome(struct t1_ctx *c, struct dc_resp *r, CURLcode rc, bool good,
+                               atomic_int *nok, atomic_int *n503, atomic_int *ntransport,
+                               const char *what)
 {
-    if (r->status == 0) {
+    enum outcome o = BAD;
+    if (r->status == 200 && good) {
+        atomic_fetch_add(nok, 1);
+        o = ACKED;
+    } else if (r->status == 200) {
+        problem(&c->prob, "%s: 200 with %.200s", what, r->body);
+    } else if (r->status == 0) {
         atomic_fetch_add(ntransport, 1);
-        return FAILED; /* a timeout or reset: may go either way */
-    }
-    if (is_unavailable(r)) {
+        o = FAILED; /* a timeout or reset: may go either way */
+    } else if (is_unavailable(r)) {
         atomic_fetch_add(n503, 1);
-        return FAILED;
+        o = FAILED;
+    } else {
+        problem(&c->prob, "%s: %ld (curl: %s) %.200s", what, r->status, curl_easy_strerror(rc),
+                r->body);
     }
-    problem(&c->prob, "%s: %ld (curl: %s) %.200s", what, r->status, curl_easy_strerror(rc),
-            r->body);
-    return BAD;
+    dc_resp_free(r);
+    return o;
 }
 
 static enum outcome t1_like(struct t1_worker *w, int k)
@@ -676,22 +651,10 @@ static enum outcome t1_like(struct t1_worker *w, int k)
     snprintf(what, sizeof what, "PUT %s by %s", path, w->u->id);
     CURLcode rc;
     struct dc_resp *r = xreq(c->base, "PUT", path, w->u->token, NULL, 10, &rc);
-    enum outcome o;
-    if (r->status == 200) {
-        json_t *n = json_object_get(r->json, "like_count");
-        if (json_is_true(json_object_get(r->json, "liked")) && json_is_integer(n) &&
-            json_integer_value(n) >= 1) {
-            atomic_fetch_add(&c->like_ok, 1);
-            o = ACKED;
-        } else {
-            problem(&c->prob, "%s: 200 with %.200s", what, r->body);
-            o = BAD;
-        }
-    } else {
-        o = t1_failure(c, r, rc, &c->like_503, &c->like_transport, what);
-    }
-    dc_resp_free(r);
-    return o;
+    json_t *n = json_object_get(r->json, "like_count");
+    bool good = json_is_true(json_object_get(r->json, "liked")) && json_is_integer(n) &&
+                json_integer_value(n) >= 1;
+    return t1_outcome(c, r, rc, good, &c->like_ok, &c->like_503, &c->like_transport, what);
 }
 
 static enum outcome t1_report(struct t1_worker *w, int k)
@@ -706,21 +669,9 @@ static enum outcome t1_report(struct t1_worker *w, int k)
              k * T1_STEP + T1_LEN, w->u->id);
     CURLcode rc;
     struct dc_resp *r = xreq(c->base, "POST", "/v1/progress", w->u->token, body, 10, &rc);
-    enum outcome o;
-    if (r->status == 200) {
-        if (json_is_false(json_object_get(r->json, "capped")) &&
-            json_is_integer(json_object_get(r->json, "total_credited_seconds"))) {
-            atomic_fetch_add(&c->prog_ok, 1);
-            o = ACKED;
-        } else {
-            problem(&c->prob, "%s: 200 with %.200s", what, r->body);
-            o = BAD;
-        }
-    } else {
-        o = t1_failure(c, r, rc, &c->prog_503, &c->prog_transport, what);
-    }
-    dc_resp_free(r);
-    return o;
+    bool good = json_is_false(json_object_get(r->json, "capped")) &&
+                json_is_integer(json_object_get(r->json, "total_credited_seconds"));
+    return t1_outcome(c, r, rc, good, &c->prog_ok, &c->prog_503, &c->prog_transport, what);
 }
 
 /* One pending operation of a worker: -1 when none. */
@@ -758,7 +709,7 @@ static void *t1_work(void *arg)
     struct t1_worker *w = arg;
     struct t1_ctx *c = w->ctx;
     struct t1_pending like = {-1, 0}, report = {-1, 0};
-    while (now_s() < c->hard_deadline) {
+    while (dc_now_s() < c->hard_deadline) {
         bool more = !atomic_load(&c->stop);
         if (!more && like.k < 0 && report.k < 0)
             break;
@@ -874,7 +825,7 @@ START_TEST(pg_crash_under_load)
     struct user *users = make_users(T1_WORKERS);
     static struct t1_worker w[T1_WORKERS];
     memset(w, 0, sizeof w);
-    c.hard_deadline = now_s() + 60;
+    c.hard_deadline = dc_now_s() + 60;
 
     pthread_t th[T1_WORKERS];
     for (int i = 0; i < T1_WORKERS; i++) {
@@ -912,18 +863,10 @@ START_TEST(pg_crash_under_load)
     }
     /* like_count = like rows: exact through the API at once, and folded
      * into submissions.like_count by the background folder soon after */
-    for (int k = 0; k < max_liked; k++) {
-        long long rows =
-            dc_sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", c.subs[k]);
-        long long api = api_like_count(c.base, c.subs[k]);
-        ck_assert_msg(api == rows, "submission %s: like_count %lld, %lld like rows", c.subs[k], api,
-                      rows);
-    }
+    for (int k = 0; k < max_liked; k++)
+        (void)expect_api_like_count(c.base, c.subs[k]);
     id_list(buf, cap, c.subs, T1_SUBS, NULL);
-    long long mismatched = 0;
-    ck_assert_msg(like_counts_settle(buf, &mismatched),
-                  "%lld submissions' like_count still differs from their like rows after 15 s",
-                  mismatched);
+    expect_like_counts_settle(buf);
     fprintf(stderr,
             "test_faults: pg crash: likes %d acknowledged (%d 200s, %d 503s, %d no answer), "
             "reports %d acknowledged (%d 200s, %d 503s, %d no answer), %d operations retried\n",
@@ -1186,18 +1129,11 @@ START_TEST(server_sigkill_idempotency)
     char list[16 * T2_LIKE_SUBS + 16];
     id_list(list, sizeof list, c.like_subs, T2_LIKE_SUBS, NULL);
     for (int i = 0; i < T2_LIKE_SUBS; i++) {
-        long long rows =
-            dc_sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s", c.like_subs[i]);
+        long long rows = expect_api_like_count(c.base, c.like_subs[i]);
         ck_assert_msg(rows == T2_LIKERS, "submission %s: %lld like rows, want %d", c.like_subs[i],
                       rows, T2_LIKERS);
-        long long api = api_like_count(c.base, c.like_subs[i]);
-        ck_assert_msg(api == rows, "submission %s: like_count %lld, %lld like rows", c.like_subs[i],
-                      api, rows);
     }
-    long long mismatched = 0;
-    ck_assert_msg(like_counts_settle(list, &mismatched),
-                  "%lld submissions' like_count still differs from their like rows after 15 s",
-                  mismatched);
+    expect_like_counts_settle(list);
     fprintf(stderr,
             "test_faults: sigkill: %d keys sent (%d created before the kill, %d without an "
             "answer); retries: %d replayed, %d created now; likers did %d+%d rounds\n",
@@ -1290,8 +1226,8 @@ START_TEST(sigterm_fifty_in_flight)
     }
     pthread_barrier_wait(&go);
     /* every request is on the wire (uploads: the body has begun) */
-    double until = now_s() + 20;
-    while (atomic_load(&started) < N && now_s() < until)
+    double until = dc_now_s() + 20;
+    while (atomic_load(&started) < N && dc_now_s() < until)
         nap_ms(5);
     int on_wire = atomic_load(&started);
     nap_ms(300);
@@ -1363,11 +1299,11 @@ static int read_response(int fd, double deadline_s, bool *closed)
 {
     char buf[4096], head[64] = "";
     size_t have = 0;
-    double until = now_s() + deadline_s;
+    double until = dc_now_s() + deadline_s;
     *closed = false;
-    while (now_s() < until) {
+    while (dc_now_s() < until) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int left = (int)((until - now_s()) * 1000) + 1;
+        int left = (int)((until - dc_now_s()) * 1000) + 1;
         if (poll(&p, 1, left > 0 ? left : 1) <= 0)
             continue;
         ssize_t n = recv(fd, buf, sizeof buf, 0);
@@ -1475,7 +1411,7 @@ START_TEST(slow_and_idle_clients)
         idle[i].fd = connect_port(port);
         ck_assert_msg(idle[i].fd >= 0, "idle connection %d: %s", i, strerror(errno));
     }
-    double opened = now_s();
+    double opened = dc_now_s();
 
     /* a normal client is served meanwhile */
     const char *paths[] = {"/healthz", "/v1/campaign", "/healthz"};
@@ -1489,13 +1425,13 @@ START_TEST(slow_and_idle_clients)
 
     /* the server closes the idle ones by its timeout (3 s; 20 s of slack) */
     int closed = 0, with_data = 0;
-    double until = now_s() + T4_TIMEOUT_S + 20, first_close = 0, last_close = 0;
-    while (closed < T4_IDLE && now_s() < until) {
+    double until = dc_now_s() + T4_TIMEOUT_S + 20, first_close = 0, last_close = 0;
+    while (closed < T4_IDLE && dc_now_s() < until) {
         int k = reap_closed(idle, T4_IDLE, 200, &with_data);
         if (k > 0 && closed == 0)
-            first_close = now_s() - opened;
+            first_close = dc_now_s() - opened;
         if (k > 0)
-            last_close = now_s() - opened;
+            last_close = dc_now_s() - opened;
         closed += k;
     }
     for (int i = 0; i < T4_IDLE; i++)
@@ -1678,9 +1614,9 @@ static void *t6_login(void *arg)
     snprintf(body, sizeof body, "{\"phone\":\"%s\",\"password\":\"%s\"}",
              j->ctx->phones[j->i % T6_ACCOUNTS], PASSWORD);
     pthread_barrier_wait(&j->ctx->go);
-    double t0 = now_s();
+    double t0 = dc_now_s();
     j->r = xreq(j->ctx->base, "POST", "/v1/sessions", NULL, body, 120, &j->rc);
-    j->secs = now_s() - t0;
+    j->secs = dc_now_s() - t0;
     return NULL;
 }
 
@@ -1808,11 +1744,9 @@ END_TEST
 
 static void add_case(Suite *s, const char *name, const TTest *test, int timeout)
 {
-    TCase *tc = tcase_create(name);
-    tcase_set_timeout(tc, timeout);
+    TCase *tc = dc_add_tcase(s, name, timeout, NULL);
     tcase_add_unchecked_fixture(tc, NULL, cleanup_after_test);
     tcase_add_test(tc, test);
-    suite_add_tcase(s, tc);
 }
 
 int main(void)

@@ -39,13 +39,6 @@ static char *admin;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Today's calendar day in Asia/Shanghai (UTC+8, no DST). */
 static void beijing_today(char out[11])
 {
@@ -55,56 +48,22 @@ static void beijing_today(char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static bool is_rfc3339(const char *s)
-{
-    return s && strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
-           s[16] == ':' && (s[strlen(s) - 1] == 'Z' || strchr(s + 19, '+'));
-}
-
 /* ---- campaign --------------------------------------------------------- */
 
-enum phase { LIVE, ENDED, WARMUP, UPCOMING };
-
-static const char *const PHASE_NAMES[] = {"live", "ended", "warmup", "upcoming"};
-
 /* Puts the campaign into phase p with these rules (an admin PATCH). */
-static void campaign_set(enum phase p, int class_hour_seconds, int required, bool checkin,
+static void campaign_set(enum dc_phase p, int class_hour_seconds, int required, bool checkin,
                          double rate)
 {
-    time_t now = time(NULL), w, l, e;
-    switch (p) {
-    case LIVE:
-        w = now - 2 * DAY, l = now - DAY, e = now + 30 * DAY;
-        break;
-    case ENDED:
-        w = now - 30 * DAY, l = now - 20 * DAY, e = now - DAY;
-        break;
-    case WARMUP:
-        w = now - DAY, l = now + DAY, e = now + 30 * DAY;
-        break;
-    default:
-        w = now + DAY, l = now + 2 * DAY, e = now + 30 * DAY;
-        break;
-    }
-    char ws[32], ls[32], es[32];
-    iso_time(w, ws);
-    iso_time(l, ls);
-    iso_time(e, es);
-    struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/admin/campaign", admin,
-                     json_pack("{s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f}}", "warmup_at", ws,
-                               "launch_at", ls, "ends_at", es, "rules", "class_hour_seconds",
-                               class_hour_seconds, "required_class_hours", required,
-                               "require_checkin", checkin, "max_playback_rate", rate));
-    dc_expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(dc_str(r->json, "phase"), PHASE_NAMES[p]);
-    dc_resp_free(r);
+    dc_campaign_set(admin, p, NULL,
+                    json_pack("{s:i, s:i, s:b, s:f}", "class_hour_seconds", class_hour_seconds,
+                              "required_class_hours", required, "require_checkin", checkin,
+                              "max_playback_rate", rate));
 }
 
 /* Live, 8 x 3600 s, no check-in needed, rate 1000 (credit at once). */
 static void campaign_fast_live(bool require_checkin)
 {
-    campaign_set(LIVE, 3600, 8, require_checkin, 1000);
+    campaign_set(DC_LIVE, 3600, 8, require_checkin, 1000);
 }
 
 /* ---- content ---------------------------------------------------------- */
@@ -126,7 +85,7 @@ static char *make_lesson(const char *category, int duration)
 static char *make_livestream(const char *title)
 {
     char when[32];
-    iso_time(time(NULL) + 3600, when);
+    dc_iso_time(time(NULL) + 3600, when);
     struct dc_resp *r = dc_send_json("POST", "/v1/admin/livestreams", admin,
                                      json_pack("{s:s, s:s, s:s}", "title", title, "expert",
                                                "王教授（消防专家）", "scheduled_at", when));
@@ -159,11 +118,7 @@ static json_t *livestream_get(const char *id, const char *token)
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/livestreams/%s", id);
-    struct dc_resp *r = dc_req("GET", path, token, NULL);
-    dc_expect_status(r, 200, "livestream GET");
-    json_t *j = json_incref(r->json);
-    dc_resp_free(r);
-    return j;
+    return dc_expect_json("GET", path, token, NULL, 200, "livestream GET");
 }
 
 /* ---- progress --------------------------------------------------------- */
@@ -203,11 +158,7 @@ static json_int_t credited_in(const json_t *body, const char *type, const char *
 /* GET /v1/me/progress; returns the body. */
 static json_t *my_progress(const char *token)
 {
-    struct dc_resp *r = dc_req("GET", "/v1/me/progress", token, NULL);
-    dc_expect_status(r, 200, "GET /v1/me/progress");
-    json_t *j = json_incref(r->json);
-    dc_resp_free(r);
-    return j;
+    return dc_expect_json("GET", "/v1/me/progress", token, NULL, 200, "GET /v1/me/progress");
 }
 
 static json_int_t my_total(const char *token)
@@ -273,11 +224,7 @@ static char *eligible_user(const char *name)
 /* POST /v1/me/certificate expecting `status`; returns the certificate. */
 static json_t *claim(const char *token, long status)
 {
-    struct dc_resp *r = dc_req("POST", "/v1/me/certificate", token, NULL);
-    dc_expect_status(r, status, "certificate claim");
-    json_t *c = json_incref(r->json);
-    dc_resp_free(r);
-    return c;
+    return dc_expect_json("POST", "/v1/me/certificate", token, NULL, status, "certificate claim");
 }
 
 /* ---- files and commands ----------------------------------------------- */
@@ -370,12 +317,10 @@ static void assert_signature_verifies(const json_t *cert)
  * PATCH changes nothing, not even its valid members */
 START_TEST(campaign_get_and_patch)
 {
-    campaign_set(LIVE, 3600, 8, true, 1.0);
+    campaign_set(DC_LIVE, 3600, 8, true, 1.0);
     time_t now = time(NULL);
     char w[32], l[32], e[32];
-    iso_time(now - 2 * DAY, w);
-    iso_time(now - DAY, l);
-    iso_time(now + 30 * DAY, e);
+    dc_phase_times(DC_LIVE, w, l, e);
     struct dc_resp *r =
         dc_send_json("PATCH", "/v1/admin/campaign", admin,
                      json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f, s:i}}", "topic",
@@ -411,7 +356,7 @@ START_TEST(campaign_get_and_patch)
 
     /* only ends_at: valid once merged with the stored dates */
     char e2[32];
-    iso_time(now + 40 * DAY, e2);
+    dc_iso_time(now + 40 * DAY, e2);
     r = dc_send_json("PATCH", "/v1/admin/campaign", admin, json_pack("{s:s}", "ends_at", e2));
     dc_expect_status(r, 200, "PATCH ends_at only");
     ck_assert_str_eq(dc_str(r->json, "ends_at"), e2);
@@ -422,8 +367,8 @@ START_TEST(campaign_get_and_patch)
     /* launch_at after the stored ends_at, and warmup_at after the stored
      * launch_at: 422, and the name sent along is not saved either */
     char late[32], warm[32];
-    iso_time(now + 60 * DAY, late);
-    iso_time(now, warm);
+    dc_iso_time(now + 60 * DAY, late);
+    dc_iso_time(now, warm);
     json_t *bad[] = {
         json_pack("{s:s, s:s}", "name", "不应保存的名字", "launch_at", late),
         json_pack("{s:s, s:s}", "name", "不应保存的名字", "warmup_at", warm),
@@ -461,11 +406,11 @@ START_TEST(campaign_get_and_patch)
     dc_resp_free(r);
 
     /* the phase follows the dates */
-    const enum phase phases[] = {WARMUP, UPCOMING, ENDED, LIVE};
+    const enum dc_phase phases[] = {DC_WARMUP, DC_UPCOMING, DC_ENDED, DC_LIVE};
     for (size_t i = 0; i < 4; i++) {
         campaign_set(phases[i], 3600, 8, true, 1.0);
         r = dc_req("GET", "/v1/campaign", NULL, NULL);
-        ck_assert_str_eq(dc_str(r->json, "phase"), PHASE_NAMES[phases[i]]);
+        ck_assert_str_eq(dc_str(r->json, "phase"), dc_phase_name(phases[i]));
         dc_resp_free(r);
     }
     json_decref(before);
@@ -698,7 +643,7 @@ END_TEST
 START_TEST(livestream_lifecycle)
 {
     char when[32];
-    iso_time(time(NULL) + 7200, when);
+    dc_iso_time(time(NULL) + 7200, when);
     const char *title = "专家直播：高层建筑火灾如何自救";
     struct dc_resp *r =
         dc_send_json("POST", "/v1/admin/livestreams", admin,
@@ -738,7 +683,7 @@ START_TEST(livestream_lifecycle)
     r = livestream_start(id);
     dc_expect_status(r, 200, "start");
     ck_assert_str_eq(dc_str(r->json, "status"), "live");
-    ck_assert_msg(is_rfc3339(dc_str(r->json, "started_at")), "started_at: %s", r->body);
+    ck_assert_msg(dc_is_rfc3339(dc_str(r->json, "started_at")), "started_at: %s", r->body);
     dc_resp_free(r);
     r = livestream_start(id);
     dc_expect_error(r, 409, "invalid_state", NULL, "start again");
@@ -749,7 +694,7 @@ START_TEST(livestream_lifecycle)
     ck_assert_str_eq(dc_str(r->json, "status"), "ended");
     ck_assert_str_eq(dc_str(r->json, "replay_url"), "https://video.example.cn/replay.m3u8");
     ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 300);
-    ck_assert_msg(is_rfc3339(dc_str(r->json, "ended_at")), "ended_at: %s", r->body);
+    ck_assert_msg(dc_is_rfc3339(dc_str(r->json, "ended_at")), "ended_at: %s", r->body);
     dc_resp_free(r);
     r = livestream_end(id, 300);
     dc_expect_error(r, 409, "invalid_state", NULL, "end again");
@@ -1054,7 +999,7 @@ END_TEST
 /* rate 1.0: a new account's bucket holds 120 s; the rest is not credited */
 START_TEST(progress_rate_cap)
 {
-    campaign_set(LIVE, 3600, 8, true, 1.0);
+    campaign_set(DC_LIVE, 3600, 8, true, 1.0);
     char *user = new_user();
     char *lesson = make_lesson("traffic", 3600);
     struct dc_resp *r = report1(user, "lesson", lesson, 0, 3000);
@@ -1090,7 +1035,7 @@ END_TEST
 
 START_TEST(eligibility_boundary)
 {
-    campaign_set(LIVE, 3600, 8, false, 1000);
+    campaign_set(DC_LIVE, 3600, 8, false, 1000);
     char *user = new_user();
     char *lesson = make_lesson("evacuation", 30000);
     struct dc_resp *r = report1(user, "lesson", lesson, 0, 28799);
@@ -1346,7 +1291,7 @@ START_TEST(certificate_signature_offline)
     ck_assert_str_eq(dc_str(c, "account_id"), account);
     ck_assert_str_eq(dc_str(c, "campaign_id"), "1");
     ck_assert_str_eq(dc_str(c, "holder_name"), "测试用户");
-    ck_assert(is_rfc3339(dc_str(c, "issued_at")));
+    ck_assert(dc_is_rfc3339(dc_str(c, "issued_at")));
     ck_assert_msg(strstr(dc_str(c, "verify_url"), dc_str(c, "serial")) != NULL, "verify_url %s",
                   dc_str(c, "verify_url"));
 
@@ -1370,7 +1315,7 @@ START_TEST(certificate_signature_offline)
     dc_resp_free(r);
 
     /* later rule changes do not alter the certificate */
-    campaign_set(LIVE, 1800, 4, false, 1000);
+    campaign_set(DC_LIVE, 1800, 4, false, 1000);
     json_t *again = claim(user, 200);
     ck_assert_str_eq(dc_str(again, "signed_payload"), expected);
     ck_assert(fabs(json_number_value(json_object_get(again, "class_hours")) - 8.0) < 1e-9);
@@ -1411,7 +1356,7 @@ START_TEST(certificate_revocation)
     r = dc_req("GET", path, NULL, NULL);
     dc_expect_status(r, 200, "verification after");
     ck_assert(json_is_false(json_object_get(r->json, "valid")));
-    ck_assert_msg(is_rfc3339(dc_str(r->json, "revoked_at")), "revoked_at: %s", r->body);
+    ck_assert_msg(dc_is_rfc3339(dc_str(r->json, "revoked_at")), "revoked_at: %s", r->body);
     ck_assert_str_eq(dc_str(r->json, "revoke_reason"), "学时造假，经核实撤销");
     dc_resp_free(r);
 
@@ -1502,7 +1447,7 @@ START_TEST(phase_gate)
     char *b = eligible_user(NULL);
     char *lesson = make_lesson("geological", 600);
 
-    campaign_set(ENDED, 3600, 8, false, 1000);
+    campaign_set(DC_ENDED, 3600, 8, false, 1000);
     char *learner = new_user();
     struct dc_resp *r = report1(learner, "lesson", lesson, 0, 10);
     dc_expect_error(r, 409, "campaign_closed", NULL, "progress when ended");
@@ -1514,7 +1459,7 @@ START_TEST(phase_gate)
     json_decref(c);
     ck_assert_int_eq(my_total(learner), 0);
 
-    campaign_set(WARMUP, 3600, 8, false, 1000);
+    campaign_set(DC_WARMUP, 3600, 8, false, 1000);
     r = report1(learner, "lesson", lesson, 0, 10);
     dc_expect_error(r, 409, "campaign_closed", NULL, "progress in warmup");
     dc_resp_free(r);
@@ -1531,7 +1476,7 @@ START_TEST(phase_gate)
     dc_expect_error(r, 409, "campaign_closed", NULL, "claim again in warmup");
     dc_resp_free(r);
 
-    campaign_set(UPCOMING, 3600, 8, false, 1000);
+    campaign_set(DC_UPCOMING, 3600, 8, false, 1000);
     char *early = new_user();
     r = dc_req("POST", "/v1/checkins", early, NULL);
     dc_expect_error(r, 409, "campaign_closed", NULL, "check-in when upcoming");
@@ -1554,7 +1499,7 @@ START_TEST(phase_gate)
     dc_resp_free(r);
 
     /* live again: b claims, the learner learns */
-    campaign_set(LIVE, 3600, 8, false, 1000);
+    campaign_set(DC_LIVE, 3600, 8, false, 1000);
     c = claim(b, 201);
     json_decref(c);
     r = report1(learner, "lesson", lesson, 0, 10);
@@ -1576,7 +1521,7 @@ END_TEST
  * -> eligible -> claim -> the certificate verifies offline and publicly */
 START_TEST(done_when_walk)
 {
-    campaign_set(LIVE, 3600, 8, true, 1000);
+    campaign_set(DC_LIVE, 3600, 8, true, 1000);
     char phone[12];
     dc_unique_phone(phone);
     char *account = dc_register(phone, PASSWORD, "陈晓梅");
@@ -1731,38 +1676,16 @@ END_TEST
 
 int main(void)
 {
-    dc_server_start(NULL);
-    admin = dc_new_admin_token();
-    if (!admin) {
-        fprintf(stderr, "test_learning: could not make an admin\n");
-        dc_server_stop();
-        return 1;
-    }
+    admin = dc_start_with_admin("test_learning");
     Suite *s = suite_create("learning");
-    TCase *tc = tcase_create("learning");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, campaign_get_and_patch);
-    tcase_add_test(tc, categories_list);
-    tcase_add_test(tc, lessons_crud_filter_paging);
-    tcase_add_test(tc, livestream_lifecycle);
-    tcase_add_test(tc, progress_union);
-    tcase_add_test(tc, progress_validation_whole_batch);
-    tcase_add_test(tc, progress_livestream_live_and_replay);
-    tcase_add_test(tc, progress_rate_cap);
-    tcase_add_test(tc, eligibility_boundary);
-    tcase_add_test(tc, checkin_required);
-    tcase_add_test(tc, concurrent_claims);
-    tcase_add_test(tc, concurrent_heartbeats);
-    tcase_add_test(tc, certificate_signature_offline);
-    tcase_add_test(tc, certificate_revocation);
-    tcase_add_test(tc, certificate_svg);
-    tcase_add_test(tc, phase_gate);
-    tcase_add_test(tc, done_when_walk);
-    tcase_add_test(tc, credit_within_length_after_end);
-    tcase_add_test(tc, watched_lesson_cannot_shrink);
-    suite_add_tcase(s, tc);
-    int rc = dc_run_suite(s);
-    int stop = dc_server_stop();
+    dc_add_tcase(s, "learning", 120, campaign_get_and_patch, categories_list,
+                 lessons_crud_filter_paging, livestream_lifecycle, progress_union,
+                 progress_validation_whole_batch, progress_livestream_live_and_replay,
+                 progress_rate_cap, eligibility_boundary, checkin_required, concurrent_claims,
+                 concurrent_heartbeats, certificate_signature_offline, certificate_revocation,
+                 certificate_svg, phase_gate, done_when_walk, credit_within_length_after_end,
+                 watched_lesson_cannot_shrink, NULL);
+    int rc = dc_finish("test_learning", dc_run_suite(s));
     free(admin);
-    return rc == 0 && stop == 0 ? 0 : 1;
+    return rc;
 }

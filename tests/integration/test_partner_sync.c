@@ -19,10 +19,10 @@
  *    of every submission is its final state in the database;
  *  - the Done-when walk of a partner platform from end to end.
  *
- * Requests are signed with this file's own HMAC-SHA256 written from the
- * spec (as in test_partners.c). Requests go through this file's libcurl
- * helper, which never asserts, so worker threads can use it, each with its
- * own curl handle; results are checked on the test's own thread.
+ * Requests are signed with the harness's HMAC-SHA256 written from the spec
+ * (dc_partner_sign). Requests go through the harness's dc_*_on calls, which
+ * never assert, so worker threads can use them, each with its own curl
+ * handle; results are checked on the test's own thread.
  *
  * The campaign (id 1) is shared with the other test programs: each test
  * sets the phase it needs first.
@@ -31,9 +31,6 @@
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -48,38 +45,15 @@
 #include "harness.h"
 
 #define PASSWORD "correct horse 1"
-#define DAY      (24 * 3600)
 #define TOPIC    "逃生演练训练营"
 
 static char *admin; /* made in main() before the tests fork */
 
-struct partner {
-    char id[24];
-    char key_id[64];
-    char secret[128];
-};
-
 /* ---- small helpers ------------------------------------------------------ */
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static void sleep_ms(int ms)
 {
     usleep((useconds_t)ms * 1000);
-}
-
-/* xorshift64 */
-static uint64_t rnd_next(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
 }
 
 /* A JSON value as compact text for failure messages (per-thread buffer). */
@@ -94,162 +68,13 @@ static const char *jtext(const json_t *j)
     return buf;
 }
 
-static bool is_rfc3339(const char *s)
-{
-    return s && strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
-           s[16] == ':' && (s[strlen(s) - 1] == 'Z' || strchr(s + 19, '+'));
-}
-
-static bool is_id(const char *s)
-{
-    return s && *s && strspn(s, "0123456789") == strlen(s);
-}
-
-/* ---- signing, from the spec ---------------------------------------------- */
-
-static void to_hex(const unsigned char *raw, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[raw[i] >> 4];
-        out[2 * i + 1] = digits[raw[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-/* lowercase hex HMAC-SHA256(secret's bytes, METHOD "\n" TARGET "\n" TS "\n"
- * lowercase hex SHA-256(body)) into out (65 bytes); never asserts */
-static bool sign(const char *secret, const char *method, const char *target, const char *ts,
-                 const char *body, char out[65])
-{
-    unsigned char digest[SHA256_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    char body_hex[65];
-    const char *b = body ? body : "";
-    SHA256((const unsigned char *)b, strlen(b), digest);
-    to_hex(digest, sizeof digest, body_hex);
-    size_t n = strlen(method) + strlen(target) + strlen(ts) + strlen(body_hex) + 4;
-    char *msg = malloc(n);
-    if (!msg)
-        return false;
-    int len = snprintf(msg, n, "%s\n%s\n%s\n%s", method, target, ts, body_hex);
-    bool ok = HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg,
-                   (size_t)len, mac, &mac_len) != NULL;
-    free(msg);
-    if (ok)
-        to_hex(mac, mac_len, out);
-    else
-        out[0] = '\0';
-    return ok;
-}
-
-/* ---- HTTP on a curl handle of the caller's (NULL: one for this request) -- */
-
-struct growbuf {
-    char *p;
-    size_t len;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct growbuf *b = ud;
-    size_t n = size * nmemb;
-    char *np = realloc(b->p, b->len + n + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->len, ptr, n);
-    b->p = np;
-    b->len += n;
-    b->p[b->len] = '\0';
-    return n;
-}
-
-/* One request; never asserts (status 0 on a transport failure). */
-static struct dc_resp *http_on(CURL *c, const char *method, const char *path,
-                               const char *const *lines, const char *body)
-{
-    bool own = c == NULL;
-    if (own)
-        c = curl_easy_init();
-    else
-        curl_easy_reset(c); /* keeps the open connection */
-    struct dc_resp *r = calloc(1, sizeof *r);
-    struct growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
-    char url[4096];
-    snprintf(url, sizeof url, "%s%s", dc_base_url(), path);
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
-    for (const char *const *l = lines; l && *l; l++)
-        hdrs = curl_slist_append(hdrs, *l);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    }
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(hdrs);
-    if (own)
-        curl_easy_cleanup(c);
-    r->body = b.p;
-    r->body_len = b.len;
-    r->headers = h.p;
-    if (b.len)
-        r->json = json_loadb(b.p, b.len, 0, NULL);
-    return r;
-}
-
-/* A partner request signed now with p's secret. */
-static struct dc_resp *partner_on(CURL *c, const struct partner *p, const char *method,
-                                  const char *target, const char *body)
-{
-    char ts[32], sig[65], key_line[128], ts_line[64], sig_line[128];
-    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-    sign(p->secret, method, target, ts, body, sig);
-    snprintf(key_line, sizeof key_line, "X-Partner-Key: %s", p->key_id);
-    snprintf(ts_line, sizeof ts_line, "X-Timestamp: %s", ts);
-    snprintf(sig_line, sizeof sig_line, "X-Signature: %s", sig);
-    const char *lines[] = {key_line, ts_line, sig_line,
-                           body ? "Content-Type: application/json" : NULL, NULL};
-    return http_on(c, method, target, lines, body);
-}
-
-static struct dc_resp *partner_call(const struct partner *p, const char *method, const char *target,
-                                    const char *body)
-{
-    return partner_on(NULL, p, method, target, body);
-}
-
-/* A bearer-token request (token NULL: anonymous). */
-static struct dc_resp *bearer_on(CURL *c, const char *method, const char *path, const char *token,
-                                 const char *body)
-{
-    char auth[512];
-    const char *lines[3] = {NULL, NULL, NULL};
-    int n = 0;
-    if (token) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        lines[n++] = auth;
-    }
-    if (body)
-        lines[n++] = "Content-Type: application/json";
-    return http_on(c, method, path, lines, body);
-}
-
 /* POST /v1/partner/{kind}/batch with a raw body. */
-static struct dc_resp *batch_text_on(CURL *c, const struct partner *p, const char *kind,
+static struct dc_resp *batch_text_on(CURL *c, const struct dc_partner_cred *p, const char *kind,
                                      const char *text)
 {
     char target[64];
     snprintf(target, sizeof target, "/v1/partner/%s/batch", kind);
-    return partner_on(c, p, "POST", target, text);
+    return dc_partner_call_on(c, p, "POST", target, text);
 }
 
 /* {"items": items} as text (items stolen), malloc'ed. */
@@ -262,7 +87,8 @@ static char *items_text(json_t *items)
 }
 
 /* POST /v1/partner/{kind}/batch with {"items": items} (stolen). */
-static struct dc_resp *batch_on(CURL *c, const struct partner *p, const char *kind, json_t *items)
+static struct dc_resp *batch_on(CURL *c, const struct dc_partner_cred *p, const char *kind,
+                                json_t *items)
 {
     char *text = items_text(items);
     struct dc_resp *r = batch_text_on(c, p, kind, text ? text : "");
@@ -270,7 +96,7 @@ static struct dc_resp *batch_on(CURL *c, const struct partner *p, const char *ki
     return r;
 }
 
-static struct dc_resp *batch(const struct partner *p, const char *kind, json_t *items)
+static struct dc_resp *batch(const struct dc_partner_cred *p, const char *kind, json_t *items)
 {
     return batch_on(NULL, p, kind, items);
 }
@@ -329,27 +155,16 @@ static const char *result_id(const json_t *res, size_t i, const char *what)
 {
     json_t *it = json_array_get(res, i);
     const char *id = dc_str(it, "id");
-    ck_assert_msg(is_id(id), "%s: item %zu has no id string: %s", what, i, jtext(it));
+    ck_assert_msg(dc_all_digits(id), "%s: item %zu has no id string: %s", what, i, jtext(it));
     return id;
 }
 
 /* ---- fixtures ----------------------------------------------------------- */
 
-static void create_partner(const char *name, struct partner *out)
-{
-    struct dc_resp *r =
-        dc_send_json("POST", "/v1/admin/partners", admin, json_pack("{s:s}", "name", name));
-    dc_expect_status(r, 201, "create partner");
-    snprintf(out->id, sizeof out->id, "%s", dc_str(r->json, "id"));
-    snprintf(out->key_id, sizeof out->key_id, "%s", dc_str(r->json, "key_id"));
-    snprintf(out->secret, sizeof out->secret, "%s", dc_str(r->json, "secret"));
-    dc_resp_free(r);
-}
-
 /* PUT /v1/partner/users/{ext} for a phone; never asserts. Returns the
  * linked account's id (malloc'ed) or NULL. */
-static char *link_user_on(CURL *c, const struct partner *p, const char *ext, const char *phone,
-                          long *status)
+static char *link_user_on(CURL *c, const struct dc_partner_cred *p, const char *ext,
+                          const char *phone, long *status)
 {
     char target[256];
     snprintf(target, sizeof target, "/v1/partner/users/%s", ext);
@@ -357,7 +172,7 @@ static char *link_user_on(CURL *c, const struct partner *p, const char *ext, con
                           "region_code", "350100");
     char *body = json_dumps(b, JSON_COMPACT);
     json_decref(b);
-    struct dc_resp *r = partner_on(c, p, "PUT", target, body);
+    struct dc_resp *r = dc_partner_call_on(c, p, "PUT", target, body);
     free(body);
     if (status)
         *status = r->status;
@@ -369,7 +184,7 @@ static char *link_user_on(CURL *c, const struct partner *p, const char *ext, con
 
 /* Links ext to the account of phone (made when new); asserts; returns the
  * account id (malloc'ed). */
-static char *link_user(const struct partner *p, const char *ext, const char *phone)
+static char *link_user(const struct dc_partner_cred *p, const char *ext, const char *phone)
 {
     long st = 0;
     char *id = link_user_on(NULL, p, ext, phone, &st);
@@ -378,7 +193,7 @@ static char *link_user(const struct partner *p, const char *ext, const char *pho
 }
 
 /* Links ext to a fresh phone; returns the account id (malloc'ed). */
-static char *link_new(const struct partner *p, const char *ext)
+static char *link_new(const struct dc_partner_cred *p, const char *ext)
 {
     char phone[12];
     dc_unique_phone(phone);
@@ -407,70 +222,27 @@ static void free_user(struct user *u)
     free(u->token);
 }
 
-/* ---- worker threads (jobs never assert) --------------------------------- */
-
-typedef void (*job_fn)(int i, void *ctx);
-
-struct par {
-    int n;
-    atomic_int next;
-    job_fn fn;
-    void *ctx;
-};
-
-static void *par_worker(void *arg)
-{
-    struct par *p = arg;
-    for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
-        p->fn(i, p->ctx);
-    return NULL;
-}
-
-static void run_parallel(int n, int workers, job_fn fn, void *ctx)
-{
-    struct par p = {.n = n, .fn = fn, .ctx = ctx};
-    atomic_init(&p.next, 0);
-    pthread_t th[32];
-    int started = 0;
-    for (int w = 0; w < workers && w < 32; w++)
-        if (pthread_create(&th[started], NULL, par_worker, &p) == 0)
-            started++;
-    par_worker(&p);
-    for (int w = 0; w < started; w++)
-        pthread_join(th[w], NULL);
-}
-
 /* ---- campaign, content, moderation ------------------------------------ */
-
-enum phase { LIVE, ENDED };
-
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* Phase p, the default topic, 3600 s class hours and playback rate 1.0
  * (the default: direct reports are capped, partner reports must not be). */
-static void campaign_set(enum phase p)
+static void campaign_set(enum dc_phase p)
 {
-    time_t now = time(NULL);
-    time_t w = p == LIVE ? now - 2 * DAY : now - 30 * DAY;
-    time_t l = p == LIVE ? now - DAY : now - 20 * DAY;
-    time_t e = p == LIVE ? now + 30 * DAY : now - DAY;
-    char ws[32], ls[32], es[32];
-    iso_time(w, ws);
-    iso_time(l, ls);
-    iso_time(e, es);
-    struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/admin/campaign", admin,
-                     json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:f}}", "warmup_at", ws, "launch_at",
-                               ls, "ends_at", es, "topic", TOPIC, "rules", "class_hour_seconds",
-                               3600, "max_playback_rate", 1.0));
-    dc_expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(dc_str(r->json, "phase"), p == LIVE ? "live" : "ended");
-    dc_resp_free(r);
+    dc_campaign_set(admin, p, TOPIC,
+                    json_pack("{s:i, s:f}", "class_hour_seconds", 3600, "max_playback_rate", 1.0));
+}
+
+/* The campaign live (campaign_set), a new partner named name, and the
+ * external ids that follow (NULL-terminated) linked to fresh phones. */
+__attribute__((sentinel)) static void live_partner(const char *name, struct dc_partner_cred *p, ...)
+{
+    campaign_set(DC_LIVE);
+    dc_new_partner(admin, name, p);
+    va_list ap;
+    va_start(ap, p);
+    for (const char *ext; (ext = va_arg(ap, const char *)) != NULL;)
+        free(link_new(p, ext));
+    va_end(ap);
 }
 
 static char *make_lesson(int duration)
@@ -489,7 +261,7 @@ static char *make_lesson(int duration)
 static char *make_scheduled_livestream(void)
 {
     char when[32];
-    iso_time(time(NULL) + 3600, when);
+    dc_iso_time(time(NULL) + 3600, when);
     struct dc_resp *r = dc_send_json("POST", "/v1/admin/livestreams", admin,
                                      json_pack("{s:s, s:s, s:s}", "title", "地震避险直播", "expert",
                                                "李教授", "scheduled_at", when));
@@ -499,34 +271,11 @@ static char *make_scheduled_livestream(void)
     return id;
 }
 
-/* review by the admin (reason NULL: none); never asserts */
-static struct dc_resp *review_on(CURL *c, const char *id, const char *decision, const char *reason)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/v1/admin/submissions/%s/review", id);
-    json_t *b = reason ? json_pack("{s:s, s:s}", "decision", decision, "reason", reason)
-                       : json_pack("{s:s}", "decision", decision);
-    char *text = json_dumps(b, JSON_COMPACT);
-    json_decref(b);
-    struct dc_resp *r = bearer_on(c, "POST", path, admin, text);
-    free(text);
-    return r;
-}
-
 static struct dc_resp *recommend_on(CURL *c, const char *id)
 {
     char path[96];
     snprintf(path, sizeof path, "/v1/admin/submissions/%s/recommend", id);
-    return bearer_on(c, "POST", path, admin, "{\"channels\":[\"应急管理部官方号\"]}");
-}
-
-static void review_ok(const char *id, const char *decision, const char *reason)
-{
-    struct dc_resp *r = review_on(NULL, id, decision, reason);
-    dc_expect_status(r, 200, "review");
-    ck_assert_str_eq(dc_str(r->json, "status"),
-                     strcmp(decision, "approve") == 0 ? "approved" : "rejected");
-    dc_resp_free(r);
+    return dc_req_on(c, "POST", path, admin, "{\"channels\":[\"应急管理部官方号\"]}");
 }
 
 static void recommend_ok(const char *id)
@@ -565,7 +314,7 @@ static json_t *prog_item(const char *ext_user, const char *type, const char *id,
 /* Uploads n submissions "<prefix>-<i>" by ext_users[i % n_users] in one
  * batch; asserts every 201 and returns the ids (malloc'ed array of
  * malloc'ed strings). */
-static char **upload(const struct partner *p, const char *prefix, int n,
+static char **upload(const struct dc_partner_cred *p, const char *prefix, int n,
                      const char *const *ext_users, int n_users)
 {
     json_t *items = json_array();
@@ -584,6 +333,13 @@ static char **upload(const struct partner *p, const char *prefix, int n,
     }
     dc_resp_free(r);
     return ids;
+}
+
+/* upload() with one author for all. */
+static char **upload_by(const struct dc_partner_cred *p, const char *prefix, int n,
+                        const char *ext_user)
+{
+    return upload(p, prefix, n, &ext_user, 1);
 }
 
 static void free_ids(char **ids, int n)
@@ -638,7 +394,7 @@ static bool change_parse(const json_t *it, struct change *c, char *why, size_t c
     json_t *rr = json_object_get(it, "reject_reason"), *rec = json_object_get(it, "recommended");
     json_t *lc = json_object_get(it, "like_count");
     const char *bad = NULL;
-    if (!is_id(sub))
+    if (!dc_all_digits(sub))
         bad = "submission_id";
     else if (!ext || !*ext)
         bad = "external_id";
@@ -651,7 +407,7 @@ static bool change_parse(const json_t *it, struct change *c, char *why, size_t c
         bad = "recommended";
     else if (!json_is_integer(lc) || json_integer_value(lc) < 0)
         bad = "like_count";
-    else if (!is_rfc3339(at))
+    else if (!dc_is_rfc3339(at))
         bad = "changed_at";
     if (bad) {
         snprintf(why, cap, "feed item with a bad %s: %s", bad, jtext(it));
@@ -689,7 +445,8 @@ static void pct_escape(const char *s, char *out, size_t cap)
 }
 
 /* GET /v1/partner/changes (limit <= 0: none sent; cursor NULL: none). */
-static struct dc_resp *feed_on(CURL *c, const struct partner *p, const char *cursor, int limit)
+static struct dc_resp *feed_on(CURL *c, const struct dc_partner_cred *p, const char *cursor,
+                               int limit)
 {
     char target[2048], esc[1600];
     int n = snprintf(target, sizeof target, "/v1/partner/changes");
@@ -702,7 +459,7 @@ static struct dc_resp *feed_on(CURL *c, const struct partner *p, const char *cur
         pct_escape(cursor, esc, sizeof esc);
         snprintf(target + n, sizeof target - (size_t)n, "%ccursor=%s", sep, esc);
     }
-    return partner_on(c, p, "GET", target, NULL);
+    return dc_partner_call_on(c, p, "GET", target, NULL);
 }
 
 /* A growing list of changes. */
@@ -784,8 +541,8 @@ static int check_history(const struct clog *l, char *why, size_t cap)
 /* Reads one page into log; *cursor becomes next_cursor. Never asserts:
  * false with why on a wrong status or shape (next_cursor null, more items
  * than the limit). *got is the number of items. */
-static bool page_read(CURL *c, const struct partner *p, char **cursor, int limit, struct clog *log,
-                      size_t *got, char *why, size_t cap)
+static bool page_read(CURL *c, const struct dc_partner_cred *p, char **cursor, int limit,
+                      struct clog *log, size_t *got, char *why, size_t cap)
 {
     struct dc_resp *r = feed_on(c, p, *cursor, limit);
     bool ok = false;
@@ -821,7 +578,7 @@ static bool page_read(CURL *c, const struct partner *p, char **cursor, int limit
 
 /* Pages from *cursor (NULL: the beginning) until an empty page; asserts
  * each page. Returns the number of items read. */
-static size_t walk(const struct partner *p, char **cursor, int limit, struct clog *log)
+static size_t walk(const struct dc_partner_cred *p, char **cursor, int limit, struct clog *log)
 {
     size_t total = 0, got = 0;
     char why[600];
@@ -842,10 +599,10 @@ struct want {
 
 /* Polls the feed from *cursor into log until the last change of every
  * wanted submission is its wanted state, or `seconds` pass. */
-static bool poll_until(const struct partner *p, char **cursor, struct clog *log,
+static bool poll_until(const struct dc_partner_cred *p, char **cursor, struct clog *log,
                        const struct want *w, int n, double seconds)
 {
-    double deadline = now_s() + seconds;
+    double deadline = dc_now_s() + seconds;
     for (;;) {
         walk(p, cursor, 100, log);
         bool all = true;
@@ -858,7 +615,7 @@ static bool poll_until(const struct partner *p, char **cursor, struct clog *log,
         }
         if (all)
             return true;
-        if (now_s() > deadline)
+        if (dc_now_s() > deadline)
             return false;
         sleep_ms(150);
     }
@@ -895,8 +652,8 @@ static struct want *pending_wants(char *const *ids, int n)
 
 /* Polls from *cursor until each of ids shows as created (the feed may lag
  * a second or two behind commits). */
-static void wait_created(const struct partner *p, char **cursor, struct clog *log, char *const *ids,
-                         int n)
+static void wait_created(const struct dc_partner_cred *p, char **cursor, struct clog *log,
+                         char *const *ids, int n)
 {
     struct want *w = pending_wants(ids, n);
     ck_assert_msg(poll_until(p, cursor, log, w, n, 10), "the creations never showed in the feed");
@@ -909,7 +666,7 @@ static void wait_created(const struct partner *p, char **cursor, struct clog *lo
  * `seconds`. */
 static bool likes_settled(const char *partner_id, double seconds)
 {
-    double deadline = now_s() + seconds, stable_since = -1;
+    double deadline = dc_now_s() + seconds, stable_since = -1;
     for (;;) {
         long long off =
             dc_sql_ll("SELECT count(*) FROM submissions s WHERE s.partner_id = %s AND s.like_count "
@@ -917,13 +674,13 @@ static bool likes_settled(const char *partner_id, double seconds)
                       partner_id);
         if (off == 0) {
             if (stable_since < 0)
-                stable_since = now_s();
-            else if (now_s() - stable_since > 1.3)
+                stable_since = dc_now_s();
+            else if (dc_now_s() - stable_since > 1.3)
                 return true;
         } else {
             stable_since = -1;
         }
-        if (now_s() > deadline)
+        if (dc_now_s() > deadline)
             return false;
         sleep_ms(100);
     }
@@ -933,7 +690,7 @@ static bool likes_settled(const char *partner_id, double seconds)
 
 /* id|updated_at|status|reject_reason|recommended|like_count|title of every
  * submission of partner p, for "nothing changed" */
-static char *partner_snapshot(const struct partner *p)
+static char *partner_snapshot(const struct dc_partner_cred *p)
 {
     char *s =
         dc_sql_fmt("SELECT coalesce(string_agg(id || '|' || updated_at::text || '|' || status "
@@ -947,9 +704,8 @@ static char *partner_snapshot(const struct partner *p)
 
 START_TEST(submissions_batch_mixed)
 {
-    campaign_set(LIVE);
-    struct partner p;
-    create_partner("批量投稿平台", &p);
+    struct dc_partner_cred p;
+    live_partner("批量投稿平台", &p, NULL);
     char *author = link_new(&p, "author-1");
 
     json_t *items = json_array();
@@ -1048,7 +804,7 @@ START_TEST(submissions_batch_mixed)
 
     /* approved: an unchanged replay keeps it approved; changed content sends
      * it back to pending and drops the recommendation */
-    review_ok(id5, "approve", NULL);
+    dc_review_ok(admin, id5, "approve", NULL);
     recommend_ok(id5);
     r = batch(&p, "submissions",
               json_pack("[o]", sub_item("m-5", "author-1", "批量上传的演练视频二")));
@@ -1070,7 +826,7 @@ START_TEST(submissions_batch_mixed)
     free(key);
 
     /* rejected: changed content goes back to pending without the reason */
-    review_ok(id0, "reject", "画面与主题无关");
+    dc_review_ok(admin, id0, "reject", "画面与主题无关");
     r = batch(&p, "submissions", json_pack("[o]", sub_item("m-0", "author-1", "重新剪辑后的视频")));
     res = results_of(r, 1, "rejected, new content");
     expect_result(res, 0, 200, NULL, NULL, "rejected, new content");
@@ -1089,10 +845,8 @@ END_TEST
 /* {"items": ...} bounds, malformed bodies and signatures, on all three batches */
 START_TEST(batch_envelopes)
 {
-    campaign_set(LIVE);
-    struct partner p;
-    create_partner("批量边界平台", &p);
-    free(link_new(&p, "edge-user"));
+    struct dc_partner_cred p;
+    live_partner("批量边界平台", &p, "edge-user", NULL);
     const char *kinds[] = {"submissions", "likes", "progress"};
     for (size_t k = 0; k < 3; k++) {
         const char *bodies[] = {"{\"items\":[]}", "{}", "{\"items\":{}}", "{\"items\":\"x\"}",
@@ -1123,7 +877,7 @@ START_TEST(batch_envelopes)
         dc_resp_free(r);
 
         /* signed by someone else */
-        struct partner forged = p;
+        struct dc_partner_cred forged = p;
         snprintf(forged.secret, sizeof forged.secret, "not-the-secret");
         r = batch_text_on(NULL, &forged, kinds[k], "{\"items\":[{}]}");
         dc_expect_error(r, 401, "invalid_signature", NULL, "bad signature");
@@ -1149,17 +903,13 @@ END_TEST
 /* outside `live`: 409 campaign_closed per item, on all three batches */
 START_TEST(batches_campaign_closed)
 {
-    campaign_set(LIVE);
-    struct partner p;
-    create_partner("活动结束平台", &p);
-    free(link_new(&p, "closed-author"));
-    free(link_new(&p, "closed-liker"));
-    const char *authors[] = {"closed-author"};
-    char **ids = upload(&p, "closed", 1, authors, 1);
-    review_ok(ids[0], "approve", NULL);
+    struct dc_partner_cred p;
+    live_partner("活动结束平台", &p, "closed-author", "closed-liker", NULL);
+    char **ids = upload_by(&p, "closed", 1, "closed-author");
+    dc_review_ok(admin, ids[0], "approve", NULL);
     char *lesson = make_lesson(600);
 
-    campaign_set(ENDED);
+    campaign_set(DC_ENDED);
     struct dc_resp *r = batch(&p, "submissions",
                               json_pack("[o, o]", sub_item("closed-new", "closed-author", "结束后"),
                                         sub_item("closed-0", "closed-author", "结束后改标题")));
@@ -1175,7 +925,7 @@ START_TEST(batches_campaign_closed)
     res = results_of(r, 1, "progress when ended");
     expect_result(res, 0, 409, "campaign_closed", NULL, "progress when ended");
     dc_resp_free(r);
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
 
     ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions WHERE partner_id = %s", p.id), 1);
     char *title = dc_sql_fmt("SELECT title FROM submissions WHERE id = %s", ids[0]);
@@ -1195,10 +945,8 @@ END_TEST
 
 START_TEST(likes_batch)
 {
-    campaign_set(LIVE);
-    struct partner p;
-    create_partner("批量点赞平台", &p);
-    free(link_new(&p, "lk-author"));
+    struct dc_partner_cred p;
+    live_partner("批量点赞平台", &p, "lk-author", NULL);
     for (int i = 1; i <= 3; i++) {
         char ext[16];
         snprintf(ext, sizeof ext, "lk-%d", i);
@@ -1209,10 +957,9 @@ START_TEST(likes_batch)
     new_user(&u);
     free(link_user(&p, "lk-self", u.phone));
 
-    const char *authors[] = {"lk-author"};
-    char **ids = upload(&p, "lk", 2, authors, 1);
+    char **ids = upload_by(&p, "lk", 2, "lk-author");
     const char *s1 = ids[0], *pending = ids[1];
-    review_ok(s1, "approve", NULL);
+    dc_review_ok(admin, s1, "approve", NULL);
 
     char path[96];
     snprintf(path, sizeof path, "/v1/submissions/%s/like", s1);
@@ -1297,11 +1044,7 @@ END_TEST
 
 static json_t *my_progress(const char *token)
 {
-    struct dc_resp *r = dc_req("GET", "/v1/me/progress", token, NULL);
-    dc_expect_status(r, 200, "GET /v1/me/progress");
-    json_t *j = json_incref(r->json);
-    dc_resp_free(r);
-    return j;
+    return dc_expect_json("GET", "/v1/me/progress", token, NULL, 200, "GET /v1/me/progress");
 }
 
 static json_int_t credited_of(const json_t *progress, const char *lesson)
@@ -1319,9 +1062,9 @@ static json_int_t credited_of(const json_t *progress, const char *lesson)
 
 START_TEST(progress_batch)
 {
-    campaign_set(LIVE); /* max_playback_rate 1.0 */
-    struct partner p;
-    create_partner("批量学习平台", &p);
+    campaign_set(DC_LIVE); /* max_playback_rate 1.0 */
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "批量学习平台", &p);
     struct user u;
     new_user(&u);
     free(link_user(&p, "learner-1", u.phone));
@@ -1418,15 +1161,14 @@ END_TEST
 
 START_TEST(partners_isolated)
 {
-    campaign_set(LIVE);
-    struct partner a, b;
-    create_partner("隔离平台甲", &a);
-    create_partner("隔离平台乙", &b);
+    campaign_set(DC_LIVE);
+    struct dc_partner_cred a, b;
+    dc_new_partner(admin, "隔离平台甲", &a);
+    dc_new_partner(admin, "隔离平台乙", &b);
     free(link_new(&a, "ua"));
     char *ub_account = link_new(&b, "ub");
-    const char *b_users[] = {"ub"};
-    char **b_ids = upload(&b, "x", 2, b_users, 1);
-    review_ok(b_ids[0], "approve", NULL);
+    char **b_ids = upload_by(&b, "x", 2, "ub");
+    dc_review_ok(admin, b_ids[0], "approve", NULL);
     char *lesson = make_lesson(600);
 
     /* A cannot use B's user anywhere */
@@ -1484,7 +1226,7 @@ START_TEST(partners_isolated)
     ck_assert_uint_eq(lb.n, 3); /* two creations, one approval */
     ck_assert_str_eq(clog_last(&lb, b_ids[0])->status, "approved");
     /* B's later changes never reach A */
-    review_ok(b_ids[1], "reject", "与主题无关");
+    dc_review_ok(admin, b_ids[1], "reject", "与主题无关");
     size_t before = la.n;
     sleep_ms(300);
     walk(&a, &ca, 100, &la);
@@ -1504,19 +1246,17 @@ END_TEST
 
 START_TEST(feed_parameters)
 {
-    campaign_set(LIVE);
-    struct partner p;
-    create_partner("变更参数平台", &p);
-    free(link_new(&p, "fp-author"));
+    struct dc_partner_cred p;
+    live_partner("变更参数平台", &p, "fp-author", NULL);
     const char *bad_limits[] = {"limit=0", "limit=101", "limit=-1", "limit=abc"};
     for (size_t i = 0; i < sizeof bad_limits / sizeof *bad_limits; i++) {
         char target[96];
         snprintf(target, sizeof target, "/v1/partner/changes?%s", bad_limits[i]);
-        struct dc_resp *r = partner_call(&p, "GET", target, NULL);
+        struct dc_resp *r = dc_partner_call(&p, "GET", target, NULL);
         dc_expect_error(r, 422, "validation_failed", "limit", target);
         dc_resp_free(r);
     }
-    struct dc_resp *r = partner_call(&p, "GET", "/v1/partner/changes?cursor=garbage!!", NULL);
+    struct dc_resp *r = dc_partner_call(&p, "GET", "/v1/partner/changes?cursor=garbage!!", NULL);
     dc_expect_error(r, 422, "validation_failed", "cursor", "bad cursor");
     dc_resp_free(r);
     r = dc_req("GET", "/v1/partner/changes", NULL, NULL);
@@ -1527,28 +1267,24 @@ START_TEST(feed_parameters)
     dc_resp_free(r);
 
     /* a new partner's feed: empty, with a cursor */
-    r = partner_call(&p, "GET", "/v1/partner/changes", NULL);
-    dc_expect_status(r, 200, "empty feed");
+    r = dc_partner_expect(&p, "GET", "/v1/partner/changes", NULL, 200, "empty feed");
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
     ck_assert_msg(json_is_string(json_object_get(r->json, "next_cursor")),
                   "next_cursor not a string: %s", r->body);
     dc_resp_free(r);
 
     /* default limit 20, at most 100 */
-    const char *authors[] = {"fp-author"};
-    char **ids = upload(&p, "fp", 25, authors, 1);
+    char **ids = upload_by(&p, "fp", 25, "fp-author");
     struct clog tmp = {0};
     char *tc = NULL;
     wait_created(&p, &tc, &tmp, ids, 25);
     ck_assert_uint_eq(tmp.n, 25);
     clog_free(&tmp);
     free(tc);
-    r = partner_call(&p, "GET", "/v1/partner/changes", NULL);
-    dc_expect_status(r, 200, "default limit");
+    r = dc_partner_expect(&p, "GET", "/v1/partner/changes", NULL, 200, "default limit");
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 20);
     dc_resp_free(r);
-    r = partner_call(&p, "GET", "/v1/partner/changes?limit=100", NULL);
-    dc_expect_status(r, 200, "limit 100");
+    r = dc_partner_expect(&p, "GET", "/v1/partner/changes?limit=100", NULL, 200, "limit 100");
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 25);
     /* oldest first: the creations in upload order */
     for (size_t i = 0; i < 25; i++)
@@ -1561,14 +1297,9 @@ END_TEST
 
 START_TEST(feed_moderation_likes_paging)
 {
-    campaign_set(LIVE);
-    struct partner p;
-    create_partner("变更订阅平台", &p);
-    free(link_new(&p, "fd-author"));
-    free(link_new(&p, "fd-liker"));
-    free(link_new(&p, "fd-liker2"));
-    const char *authors[] = {"fd-author"};
-    char **s = upload(&p, "fd", 5, authors, 1);
+    struct dc_partner_cred p;
+    live_partner("变更订阅平台", &p, "fd-author", "fd-liker", "fd-liker2", NULL);
+    char **s = upload_by(&p, "fd", 5, "fd-author");
 
     /* the first pages list the creations */
     struct clog log = {0};
@@ -1591,12 +1322,12 @@ START_TEST(feed_moderation_likes_paging)
     free(again);
 
     /* moderation through the admin routes */
-    review_ok(s[0], "approve", NULL);
-    review_ok(s[1], "reject", "画面模糊，看不清逃生路线");
-    review_ok(s[2], "approve", NULL);
+    dc_review_ok(admin, s[0], "approve", NULL);
+    dc_review_ok(admin, s[1], "reject", "画面模糊，看不清逃生路线");
+    dc_review_ok(admin, s[2], "approve", NULL);
     recommend_ok(s[2]);
-    review_ok(s[3], "approve", NULL);
-    review_ok(s[3], "reject", "含有危险动作示范");
+    dc_review_ok(admin, s[3], "approve", NULL);
+    dc_review_ok(admin, s[3], "reject", "含有危险动作示范");
     struct want w[5] = {
         {s[0], want_key("approved", NULL, false, 0)},
         {s[1], want_key("rejected", "画面模糊，看不清逃生路线", false, 0)},
@@ -1698,7 +1429,7 @@ END_TEST
 #define CC_SECONDS 6
 
 struct cc {
-    struct partner p;
+    struct dc_partner_cred p;
     char subs[CC_SUBS][24];
     char likers[CC_LIKERS + CC_TOKENS][24]; /* external ids; the last CC_TOKENS are users */
     struct user users[CC_TOKENS];
@@ -1763,19 +1494,19 @@ static void *writer_main(void *arg)
     uint64_t seed = 0x9E3779B97F4A7C15ULL * (uint64_t)(w->index + 1) ^ (uint64_t)time(NULL);
     char path[128];
     while (!atomic_load(&cc->stop_writers)) {
-        const char *sub = cc->subs[rnd_next(&seed) % CC_SUBS];
+        const char *sub = cc->subs[dc_rnd_next(&seed) % CC_SUBS];
         if (w->index < 2) { /* moderation */
-            unsigned a = (unsigned)(rnd_next(&seed) % 10);
+            unsigned a = (unsigned)(dc_rnd_next(&seed) % 10);
             struct dc_resp *r;
             if (a < 4) {
-                r = review_on(c, sub, "approve", NULL);
+                r = dc_review_on(c, admin, sub, "approve", NULL);
                 atomic_fetch_add(&cc->reviews, 1);
                 if (r->status != 200)
                     cc_bad(cc, "approve", r);
             } else if (a < 7) {
                 char reason[64];
-                snprintf(reason, sizeof reason, "理由%u", (unsigned)(rnd_next(&seed) % 3));
-                r = review_on(c, sub, "reject", reason);
+                snprintf(reason, sizeof reason, "理由%u", (unsigned)(dc_rnd_next(&seed) % 3));
+                r = dc_review_on(c, admin, sub, "reject", reason);
                 atomic_fetch_add(&cc->reviews, 1);
                 if (r->status != 200)
                     cc_bad(cc, "reject", r);
@@ -1788,13 +1519,13 @@ static void *writer_main(void *arg)
             dc_resp_free(r);
             sleep_ms(3);
         } else if (w->index < 6) { /* likes by batch */
-            int n = 5 + (int)(rnd_next(&seed) % 16);
+            int n = 5 + (int)(dc_rnd_next(&seed) % 16);
             json_t *items = json_array();
             for (int k = 0; k < n; k++) {
-                const char *ext = cc->likers[rnd_next(&seed) % (CC_LIKERS + CC_TOKENS)];
-                const char *s = cc->subs[rnd_next(&seed) % CC_SUBS];
+                const char *ext = cc->likers[dc_rnd_next(&seed) % (CC_LIKERS + CC_TOKENS)];
+                const char *s = cc->subs[dc_rnd_next(&seed) % CC_SUBS];
                 json_array_append_new(
-                    items, like_item(ext, s, rnd_next(&seed) % 100 < 65 ? "like" : "unlike"));
+                    items, like_item(ext, s, dc_rnd_next(&seed) % 100 < 65 ? "like" : "unlike"));
             }
             struct dc_resp *r = batch_on(c, &cc->p, "likes", items);
             json_t *res = json_object_get(r->json, "results");
@@ -1813,10 +1544,10 @@ static void *writer_main(void *arg)
             atomic_fetch_add(&cc->batch_items, n);
             dc_resp_free(r);
         } else { /* likes with user tokens */
-            const struct user *u = &cc->users[rnd_next(&seed) % CC_TOKENS];
-            bool on = rnd_next(&seed) % 100 < 65;
+            const struct user *u = &cc->users[dc_rnd_next(&seed) % CC_TOKENS];
+            bool on = dc_rnd_next(&seed) % 100 < 65;
             snprintf(path, sizeof path, "/v1/submissions/%s/like", sub);
-            struct dc_resp *r = bearer_on(c, on ? "PUT" : "DELETE", path, u->token, NULL);
+            struct dc_resp *r = dc_req_on(c, on ? "PUT" : "DELETE", path, u->token, NULL);
             if (r->status != 200 && r->status != 404)
                 cc_bad(cc, "token like", r);
             atomic_fetch_add(&cc->token_likes, 1);
@@ -1857,7 +1588,7 @@ static void *reader_main(void *arg)
             clog_add(&cc->seen, &page.v[i]);
         }
         if (ok && got == 0)
-            cc->last_empty = now_s();
+            cc->last_empty = dc_now_s();
         pthread_mutex_unlock(&cc->mu);
         if (!ok || got == 0)
             sleep_ms(ok ? 20 : 100);
@@ -1895,10 +1626,10 @@ static bool cc_reader_matches(struct cc *cc, char *const *final, char *why, size
 
 START_TEST(feed_under_concurrency)
 {
-    campaign_set(LIVE);
+    campaign_set(DC_LIVE);
     struct cc *cc = calloc(1, sizeof *cc);
     pthread_mutex_init(&cc->mu, NULL);
-    create_partner("并发订阅平台", &cc->p);
+    dc_new_partner(admin, "并发订阅平台", &cc->p);
     const char *authors[CC_AUTHORS];
     char author_ext[CC_AUTHORS][16];
     for (int i = 0; i < CC_AUTHORS; i++) {
@@ -1909,21 +1640,21 @@ START_TEST(feed_under_concurrency)
     for (int i = 0; i < CC_LIKERS + CC_TOKENS; i++)
         snprintf(cc->likers[i], sizeof cc->likers[i], i < CC_LIKERS ? "cc-liker-%d" : "cc-tok-%d",
                  i);
-    run_parallel(CC_TOKENS, 1, cc_register_job, cc);
-    run_parallel(CC_LIKERS + CC_TOKENS, 3, cc_link_job, cc);
+    dc_run_parallel(CC_TOKENS, 1, cc_register_job, cc);
+    dc_run_parallel(CC_LIKERS + CC_TOKENS, 3, cc_link_job, cc);
     for (int i = 0; i < CC_LIKERS + CC_TOKENS; i++)
         ck_assert_msg(cc->ok[i], "could not link %s", cc->likers[i]);
     char **ids = upload(&cc->p, "cc", CC_SUBS, authors, CC_AUTHORS);
     for (int i = 0; i < CC_SUBS; i++) {
         snprintf(cc->subs[i], sizeof cc->subs[i], "%s", ids[i]);
-        review_ok(ids[i], "approve", NULL);
+        dc_review_ok(admin, ids[i], "approve", NULL);
     }
     free_ids(ids, CC_SUBS);
 
     pthread_t reader, writers[CC_WRITERS];
     struct writer wargs[CC_WRITERS];
     ck_assert_int_eq(pthread_create(&reader, NULL, reader_main, cc), 0);
-    double t0 = now_s();
+    double t0 = dc_now_s();
     for (int i = 0; i < CC_WRITERS; i++) {
         wargs[i] = (struct writer){cc, i};
         ck_assert_int_eq(pthread_create(&writers[i], NULL, writer_main, &wargs[i]), 0);
@@ -1932,11 +1663,11 @@ START_TEST(feed_under_concurrency)
     atomic_store(&cc->stop_writers, true);
     for (int i = 0; i < CC_WRITERS; i++)
         pthread_join(writers[i], NULL);
-    double t_writers = now_s();
+    double t_writers = dc_now_s();
 
     /* the database settles: the folded counts equal the like rows */
     bool settled = likes_settled(cc->p.id, 10);
-    double t_settled = now_s();
+    double t_settled = dc_now_s();
     char *final[CC_SUBS];
     for (int k = 0; k < CC_SUBS; k++) {
         final[k] = db_key(cc->subs[k]);
@@ -1945,12 +1676,12 @@ START_TEST(feed_under_concurrency)
     /* the reader catches up within ~10 s of polling */
     char why[4096];
     bool match = false;
-    double deadline = now_s() + 10;
-    while (!(match = cc_reader_matches(cc, final, why, sizeof why)) && now_s() < deadline)
+    double deadline = dc_now_s() + 10;
+    while (!(match = cc_reader_matches(cc, final, why, sizeof why)) && dc_now_s() < deadline)
         sleep_ms(100);
-    double t_caught = now_s();
+    double t_caught = dc_now_s();
     /* and reads on to the end of the feed (an empty page) */
-    for (bool at_end = false; !at_end && now_s() < deadline + 5;) {
+    for (bool at_end = false; !at_end && dc_now_s() < deadline + 5;) {
         pthread_mutex_lock(&cc->mu);
         at_end = cc->last_empty > t_caught;
         pthread_mutex_unlock(&cc->mu);
@@ -2028,9 +1759,8 @@ END_TEST
 
 START_TEST(done_when_walk)
 {
-    campaign_set(LIVE);
-    struct partner p;
-    create_partner("抖音（演练）", &p);
+    struct dc_partner_cred p;
+    live_partner("抖音（演练）", &p, NULL);
 
     /* the partner links its users: one already registered here, two new */
     struct user u;
@@ -2042,17 +1772,16 @@ START_TEST(done_when_walk)
     ck_assert_str_ne(fan1, fan2);
 
     /* uploads a batch of four */
-    const char *authors[] = {"dy-author"};
-    char **s = upload(&p, "dy", 4, authors, 1);
+    char **s = upload_by(&p, "dy", 4, "dy-author");
     struct clog log = {0};
     char *cursor = NULL;
     wait_created(&p, &cursor, &log, s, 4);
     ck_assert_uint_eq(log.n, 4);
 
     /* an admin approves two, rejects one, recommends one */
-    review_ok(s[0], "approve", NULL);
-    review_ok(s[1], "approve", NULL);
-    review_ok(s[2], "reject", "未包含逃生演练内容");
+    dc_review_ok(admin, s[0], "approve", NULL);
+    dc_review_ok(admin, s[1], "approve", NULL);
+    dc_review_ok(admin, s[2], "reject", "未包含逃生演练内容");
     recommend_ok(s[1]);
 
     /* the partner pushes likes and progress */
@@ -2127,34 +1856,13 @@ END_TEST
 
 int main(void)
 {
-    dc_server_start(NULL);
-    admin = dc_new_admin_token();
-    if (!admin) {
-        fprintf(stderr, "test_partner_sync: no admin token\n");
-        dc_server_stop();
-        return 1;
-    }
+    admin = dc_start_with_admin("test_partner_sync");
     Suite *s = suite_create("partner_sync");
-    TCase *batches = tcase_create("batches");
-    tcase_set_timeout(batches, 60);
-    tcase_add_test(batches, submissions_batch_mixed);
-    tcase_add_test(batches, batch_envelopes);
-    tcase_add_test(batches, batches_campaign_closed);
-    tcase_add_test(batches, likes_batch);
-    tcase_add_test(batches, progress_batch);
-    tcase_add_test(batches, partners_isolated);
-    suite_add_tcase(s, batches);
-    TCase *feed = tcase_create("feed");
-    tcase_set_timeout(feed, 90);
-    tcase_add_test(feed, feed_parameters);
-    tcase_add_test(feed, feed_moderation_likes_paging);
-    tcase_add_test(feed, feed_under_concurrency);
-    tcase_add_test(feed, done_when_walk);
-    suite_add_tcase(s, feed);
-    int failed = dc_run_suite(s);
-    int stopped = dc_server_stop();
+    dc_add_tcase(s, "batches", 60, submissions_batch_mixed, batch_envelopes,
+                 batches_campaign_closed, likes_batch, progress_batch, partners_isolated, NULL);
+    dc_add_tcase(s, "feed", 90, feed_parameters, feed_moderation_likes_paging,
+                 feed_under_concurrency, done_when_walk, NULL);
+    int rc = dc_finish("test_partner_sync", dc_run_suite(s));
     free(admin);
-    if (stopped != 0)
-        fprintf(stderr, "test_partner_sync: the server stopped with %d\n", stopped);
-    return failed != 0 || stopped != 0 ? 1 : 0;
+    return rc;
 }

@@ -2,7 +2,7 @@
  * test_partners.c - partner platforms (API.md section 7) and the admin
  * audit list (section 8) against the real server.
  *
- * Requests are signed the way a partner would sign them, with this file's
+ * Requests are signed the way a partner would dc_partner_sign them, with this file's
  * own HMAC-SHA256 code written from the spec (not the server's
  * partner_signature), and sent through a small libcurl helper because the
  * partner headers (X-Partner-Key, X-Timestamp, X-Signature) are custom.
@@ -11,9 +11,6 @@
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,45 +20,6 @@
 #include "harness.h"
 
 static char *admin; /* one admin token for the whole run */
-
-struct partner {
-    char id[24];
-    char key_id[64];
-    char secret[128];
-};
-
-/* ---- signing, from the spec ---- */
-
-static void to_hex(const unsigned char *raw, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[raw[i] >> 4];
-        out[2 * i + 1] = digits[raw[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-/* lowercase hex HMAC-SHA256(secret's bytes, METHOD "\n" TARGET "\n" TS "\n"
- * lowercase hex SHA-256(body)) into out (65 bytes) */
-static void sign(const char *secret, const char *method, const char *target, const char *ts,
-                 const char *body, char out[65])
-{
-    unsigned char digest[SHA256_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    char body_hex[65];
-    const char *b = body ? body : "";
-    SHA256((const unsigned char *)b, strlen(b), digest);
-    to_hex(digest, sizeof digest, body_hex);
-    size_t n = strlen(method) + strlen(target) + strlen(ts) + strlen(body_hex) + 4;
-    char *msg = malloc(n);
-    ck_assert_ptr_nonnull(msg);
-    int len = snprintf(msg, n, "%s\n%s\n%s\n%s", method, target, ts, body_hex);
-    ck_assert_ptr_nonnull(HMAC(EVP_sha256(), secret, (int)strlen(secret),
-                               (const unsigned char *)msg, (size_t)len, mac, &mac_len));
-    to_hex(mac, mac_len, out);
-    free(msg);
-}
 
 static void ts_text(long long offset, char out[32])
 {
@@ -78,56 +36,7 @@ static void fresh_second(void)
         usleep((useconds_t)((1000000000L - ts.tv_nsec) / 1000 + 2000));
 }
 
-/* ---- a request with the partner headers (NULL: header left out) ---- */
-
-static struct dc_resp *partner_send(const char *method, const char *target, const char *key_id,
-                                    const char *ts, const char *sig, const char *body)
-{
-    char key_line[256], ts_line[128], sig_line[256];
-    const char *lines[5] = {NULL};
-    int n = 0;
-    if (key_id) {
-        snprintf(key_line, sizeof key_line, "X-Partner-Key: %s", key_id);
-        lines[n++] = key_line;
-    }
-    if (ts) {
-        snprintf(ts_line, sizeof ts_line, "X-Timestamp: %s", ts);
-        lines[n++] = ts_line;
-    }
-    if (sig) {
-        snprintf(sig_line, sizeof sig_line, "X-Signature: %s", sig);
-        lines[n++] = sig_line;
-    }
-    if (body)
-        lines[n++] = "Content-Type: application/json";
-    return dc_http_lines(method, target, lines, body, body ? strlen(body) : 0);
-}
-
-/* Signs with the partner's secret and the current time, then sends. */
-static struct dc_resp *partner_call(const struct partner *p, const char *method, const char *target,
-                                    const char *body)
-{
-    char ts[32], sig[65];
-    ts_text(0, ts);
-    sign(p->secret, method, target, ts, body, sig);
-    return partner_send(method, target, p->key_id, ts, sig, body);
-}
-
 /* ---- fixtures ---- */
-
-static void create_partner(const char *name, struct partner *out)
-{
-    struct dc_resp *r =
-        dc_send_json("POST", "/v1/admin/partners", admin, json_pack("{s:s}", "name", name));
-    dc_expect_status(r, 201, "create partner");
-    ck_assert_ptr_nonnull(dc_str(r->json, "id"));
-    ck_assert_ptr_nonnull(dc_str(r->json, "key_id"));
-    ck_assert_ptr_nonnull(dc_str(r->json, "secret"));
-    snprintf(out->id, sizeof out->id, "%s", dc_str(r->json, "id"));
-    snprintf(out->key_id, sizeof out->key_id, "%s", dc_str(r->json, "key_id"));
-    snprintf(out->secret, sizeof out->secret, "%s", dc_str(r->json, "secret"));
-    dc_resp_free(r);
-}
 
 static char *user_body(const char *phone, const char *display_name, const char *region,
                        const char *audience)
@@ -144,13 +53,13 @@ static char *user_body(const char *phone, const char *display_name, const char *
 
 /* PUT /v1/partner/users/{ext} for a phone; asserts the status and returns
  * the linked account's id (malloc'ed). */
-static char *link_user(const struct partner *p, const char *ext, const char *phone, long status)
+static char *link_user(const struct dc_partner_cred *p, const char *ext, const char *phone,
+                       long status)
 {
     char target[256];
     snprintf(target, sizeof target, "/v1/partner/users/%s", ext);
     char *body = user_body(phone, "合作用户", "350100", NULL);
-    struct dc_resp *r = partner_call(p, "PUT", target, body);
-    dc_expect_status(r, status, target);
+    struct dc_resp *r = dc_partner_expect(p, "PUT", target, body, status, target);
     const char *id = dc_str(json_object_get(r->json, "account"), "id");
     ck_assert_msg(id != NULL, "no account.id in %s", r->body);
     char *out = strdup(id);
@@ -160,7 +69,7 @@ static char *link_user(const struct partner *p, const char *ext, const char *pho
 }
 
 /* account_id linked to (partner, ext) in the database, malloc'ed or NULL */
-static char *linked_account(const struct partner *p, const char *ext)
+static char *linked_account(const struct dc_partner_cred *p, const char *ext)
 {
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -252,8 +161,8 @@ END_TEST
 
 START_TEST(signature_good_then_repeat)
 {
-    struct partner p;
-    create_partner("sig-good", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "sig-good", &p);
     char phone[12];
     dc_unique_phone(phone);
     char *a = link_user(&p, "good-1", phone, 201);
@@ -267,8 +176,8 @@ END_TEST
 /* more than 300 s off either way is stale; 299 s back is fine */
 START_TEST(signature_timestamp_window)
 {
-    struct partner p;
-    create_partner("sig-time", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "sig-time", &p);
     char phone[12], ts[32], sig[65];
     dc_unique_phone(phone);
     char *body = user_body(phone, "时间", "350100", NULL);
@@ -277,21 +186,21 @@ START_TEST(signature_timestamp_window)
     for (size_t i = 0; i < sizeof offsets / sizeof *offsets; i++) {
         fresh_second();
         ts_text(offsets[i], ts);
-        sign(p.secret, "PUT", target, ts, body, sig);
-        struct dc_resp *r = partner_send("PUT", target, p.key_id, ts, sig, body);
+        dc_partner_sign(p.secret, "PUT", target, ts, body, sig);
+        struct dc_resp *r = dc_partner_send("PUT", target, p.key_id, ts, sig, body);
         dc_expect_error(r, 401, "stale_request", NULL, ts);
         dc_resp_free(r);
     }
     fresh_second();
     ts_text(-299, ts);
-    sign(p.secret, "PUT", target, ts, body, sig);
-    struct dc_resp *r = partner_send("PUT", target, p.key_id, ts, sig, body);
+    dc_partner_sign(p.secret, "PUT", target, ts, body, sig);
+    struct dc_resp *r = dc_partner_send("PUT", target, p.key_id, ts, sig, body);
     dc_expect_status(r, 201, "299 s back");
     dc_resp_free(r);
     fresh_second();
     ts_text(299, ts);
-    sign(p.secret, "PUT", target, ts, body, sig);
-    r = partner_send("PUT", target, p.key_id, ts, sig, body);
+    dc_partner_sign(p.secret, "PUT", target, ts, body, sig);
+    r = dc_partner_send("PUT", target, p.key_id, ts, sig, body);
     dc_expect_status(r, 200, "299 s ahead");
     dc_resp_free(r);
     free(body);
@@ -300,42 +209,42 @@ END_TEST
 
 START_TEST(signature_wrong_secret_or_key)
 {
-    struct partner p, other;
-    create_partner("sig-wrong", &p);
-    create_partner("sig-other", &other);
+    struct dc_partner_cred p, other;
+    dc_new_partner(admin, "sig-wrong", &p);
+    dc_new_partner(admin, "sig-other", &other);
     char phone[12], ts[32], sig[65];
     dc_unique_phone(phone);
     char *body = user_body(phone, "错误", "350100", NULL);
     const char *target = "/v1/partner/users/wrong-1";
     ts_text(0, ts);
 
-    sign("not the secret", "PUT", target, ts, body, sig);
-    struct dc_resp *r = partner_send("PUT", target, p.key_id, ts, sig, body);
+    dc_partner_sign("not the secret", "PUT", target, ts, body, sig);
+    struct dc_resp *r = dc_partner_send("PUT", target, p.key_id, ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "wrong secret");
     dc_resp_free(r);
 
     /* another partner's secret under this key */
-    sign(other.secret, "PUT", target, ts, body, sig);
-    r = partner_send("PUT", target, p.key_id, ts, sig, body);
+    dc_partner_sign(other.secret, "PUT", target, ts, body, sig);
+    r = dc_partner_send("PUT", target, p.key_id, ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "other partner's secret");
     dc_resp_free(r);
 
-    sign(p.secret, "PUT", target, ts, body, sig);
-    r = partner_send("PUT", target, "pk_nosuchkey000", ts, sig, body);
+    dc_partner_sign(p.secret, "PUT", target, ts, body, sig);
+    r = dc_partner_send("PUT", target, "pk_nosuchkey000", ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "unknown key");
     dc_resp_free(r);
 
     /* a signed method other than the one sent */
-    sign(p.secret, "POST", target, ts, body, sig);
-    r = partner_send("PUT", target, p.key_id, ts, sig, body);
+    dc_partner_sign(p.secret, "POST", target, ts, body, sig);
+    r = dc_partner_send("PUT", target, p.key_id, ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "method changed");
     dc_resp_free(r);
 
     /* the timestamp header changed after signing */
     char ts2[32];
     ts_text(-5, ts2);
-    sign(p.secret, "PUT", target, ts, body, sig);
-    r = partner_send("PUT", target, p.key_id, ts2, sig, body);
+    dc_partner_sign(p.secret, "PUT", target, ts, body, sig);
+    r = dc_partner_send("PUT", target, p.key_id, ts2, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "timestamp changed");
     dc_resp_free(r);
 
@@ -348,33 +257,34 @@ END_TEST
 
 START_TEST(signature_covers_body_path_query)
 {
-    struct partner p;
-    create_partner("sig-parts", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "sig-parts", &p);
     char phone[12], ts[32], sig[65];
     dc_unique_phone(phone);
     char *body = user_body(phone, "签名", "350100", NULL);
     char *body2 = user_body(phone, "篡改", "350100", NULL);
     ts_text(0, ts);
 
-    sign(p.secret, "PUT", "/v1/partner/users/parts-a", ts, body, sig);
-    struct dc_resp *r = partner_send("PUT", "/v1/partner/users/parts-a", p.key_id, ts, sig, body2);
+    dc_partner_sign(p.secret, "PUT", "/v1/partner/users/parts-a", ts, body, sig);
+    struct dc_resp *r =
+        dc_partner_send("PUT", "/v1/partner/users/parts-a", p.key_id, ts, sig, body2);
     dc_expect_error(r, 401, "invalid_signature", NULL, "body changed");
     dc_resp_free(r);
 
-    r = partner_send("PUT", "/v1/partner/users/parts-b", p.key_id, ts, sig, body);
+    r = dc_partner_send("PUT", "/v1/partner/users/parts-b", p.key_id, ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "path changed");
     dc_resp_free(r);
 
-    sign(p.secret, "PUT", "/v1/partner/users/parts-a?a=1", ts, body, sig);
-    r = partner_send("PUT", "/v1/partner/users/parts-a?a=2", p.key_id, ts, sig, body);
+    dc_partner_sign(p.secret, "PUT", "/v1/partner/users/parts-a?a=1", ts, body, sig);
+    r = dc_partner_send("PUT", "/v1/partner/users/parts-a?a=2", p.key_id, ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "query changed");
     dc_resp_free(r);
     /* signed with a query, sent without it */
-    r = partner_send("PUT", "/v1/partner/users/parts-a", p.key_id, ts, sig, body);
+    r = dc_partner_send("PUT", "/v1/partner/users/parts-a", p.key_id, ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "query dropped");
     dc_resp_free(r);
     /* and the matching query passes */
-    r = partner_send("PUT", "/v1/partner/users/parts-a?a=1", p.key_id, ts, sig, body);
+    r = dc_partner_send("PUT", "/v1/partner/users/parts-a?a=1", p.key_id, ts, sig, body);
     dc_expect_status(r, 201, "query as signed");
     dc_resp_free(r);
 
@@ -391,32 +301,30 @@ END_TEST
 /* the signature covers the target exactly as sent, percent-encoding intact */
 START_TEST(signature_percent_encoded_target)
 {
-    struct partner p;
-    create_partner("sig-pct", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "sig-pct", &p);
     char phone[12], phone2[12];
     dc_unique_phone(phone);
     dc_unique_phone(phone2);
     char *body = user_body(phone, "编码", "350100", NULL);
     const char *target = "/v1/partner/users/pct-1?x=%E4%B8%AD";
-    struct dc_resp *r = partner_call(&p, "PUT", target, body);
-    dc_expect_status(r, 201, "encoded query");
+    struct dc_resp *r = dc_partner_expect(&p, "PUT", target, body, 201, "encoded query");
     dc_resp_free(r);
-    r = partner_call(&p, "PUT", target, body);
-    dc_expect_status(r, 200, "encoded query again");
+    r = dc_partner_expect(&p, "PUT", target, body, 200, "encoded query again");
     dc_resp_free(r);
 
     /* signed over the decoded form instead: not what was sent */
     char ts[32], sig[65];
     ts_text(0, ts);
-    sign(p.secret, "PUT", "/v1/partner/users/pct-1?x=中", ts, body, sig);
-    r = partner_send("PUT", target, p.key_id, ts, sig, body);
+    dc_partner_sign(p.secret, "PUT", "/v1/partner/users/pct-1?x=中", ts, body, sig);
+    r = dc_partner_send("PUT", target, p.key_id, ts, sig, body);
     dc_expect_error(r, 401, "invalid_signature", NULL, "decoded target signed");
     dc_resp_free(r);
 
     /* an encoded external id in the path ("用户1") */
     char *body2 = user_body(phone2, "编码二", "350100", NULL);
-    r = partner_call(&p, "PUT", "/v1/partner/users/%E7%94%A8%E6%88%B71", body2);
-    dc_expect_status(r, 201, "encoded path");
+    r = dc_partner_expect(&p, "PUT", "/v1/partner/users/%E7%94%A8%E6%88%B71", body2, 201,
+                          "encoded path");
     dc_resp_free(r);
     char *acct = linked_account(&p, "用户1");
     ck_assert_ptr_nonnull(acct);
@@ -428,25 +336,25 @@ END_TEST
 
 START_TEST(signature_missing_or_bad_headers)
 {
-    struct partner p;
-    create_partner("sig-headers", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "sig-headers", &p);
     char phone[12], ts[32], sig[65];
     dc_unique_phone(phone);
     char *body = user_body(phone, "头", "350100", NULL);
     const char *target = "/v1/partner/users/hdr-1";
     ts_text(0, ts);
-    sign(p.secret, "PUT", target, ts, body, sig);
+    dc_partner_sign(p.secret, "PUT", target, ts, body, sig);
 
-    struct dc_resp *r = partner_send("PUT", target, NULL, ts, sig, body);
+    struct dc_resp *r = dc_partner_send("PUT", target, NULL, ts, sig, body);
     dc_expect_status(r, 401, "no X-Partner-Key");
     dc_resp_free(r);
-    r = partner_send("PUT", target, p.key_id, NULL, sig, body);
+    r = dc_partner_send("PUT", target, p.key_id, NULL, sig, body);
     dc_expect_status(r, 401, "no X-Timestamp");
     dc_resp_free(r);
-    r = partner_send("PUT", target, p.key_id, ts, NULL, body);
+    r = dc_partner_send("PUT", target, p.key_id, ts, NULL, body);
     dc_expect_status(r, 401, "no X-Signature");
     dc_resp_free(r);
-    r = partner_send("PUT", target, NULL, NULL, NULL, body);
+    r = dc_partner_send("PUT", target, NULL, NULL, NULL, body);
     dc_expect_status(r, 401, "no partner headers");
     dc_resp_free(r);
     /* a user's bearer token is no partner credential */
@@ -463,8 +371,8 @@ START_TEST(signature_missing_or_bad_headers)
     snprintf(now_frac, sizeof now_frac, "%lld.5", (long long)time(NULL));
     const char *bad[] = {"abc", now_frac, now_minus, "1e9"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        sign(p.secret, "PUT", target, bad[i], body, sig);
-        r = partner_send("PUT", target, p.key_id, bad[i], sig, body);
+        dc_partner_sign(p.secret, "PUT", target, bad[i], body, sig);
+        r = dc_partner_send("PUT", target, p.key_id, bad[i], sig, body);
         dc_expect_status(r, 401, bad[i]);
         const char *code = dc_err_code_of(r);
         ck_assert_msg(strcmp(code, "invalid_signature") == 0 || strcmp(code, "stale_request") == 0,
@@ -481,8 +389,8 @@ END_TEST
 
 START_TEST(link_existing_phone)
 {
-    struct partner p;
-    create_partner("link-existing", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "link-existing", &p);
     char phone[12];
     dc_unique_phone(phone);
     char *registered = dc_register(phone, "correct horse 1", "已注册");
@@ -505,8 +413,8 @@ END_TEST
 /* a new phone makes an account that has no usable password */
 START_TEST(link_new_phone)
 {
-    struct partner p;
-    create_partner("link-new", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "link-new", &p);
     char phone[12];
     dc_unique_phone(phone);
     char *id = link_user(&p, "new-1", phone, 201);
@@ -538,8 +446,8 @@ END_TEST
 
 START_TEST(link_validation)
 {
-    struct partner p;
-    create_partner("link-validate", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "link-validate", &p);
     char phone[12];
     dc_unique_phone(phone);
     char long_name[64];
@@ -565,14 +473,14 @@ START_TEST(link_validation)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *body =
             user_body(cases[i].phone, cases[i].display_name, cases[i].region, cases[i].audience);
-        struct dc_resp *r = partner_call(&p, "PUT", "/v1/partner/users/val-1", body);
+        struct dc_resp *r = dc_partner_call(&p, "PUT", "/v1/partner/users/val-1", body);
         dc_expect_error(r, 422, "validation_failed", cases[i].field, body);
         dc_resp_free(r);
         free(body);
     }
     /* a missing field is named too */
-    struct dc_resp *r = partner_call(&p, "PUT", "/v1/partner/users/val-1",
-                                     "{\"display_name\":\"名字\",\"region_code\":\"350100\"}");
+    struct dc_resp *r = dc_partner_call(&p, "PUT", "/v1/partner/users/val-1",
+                                        "{\"display_name\":\"名字\",\"region_code\":\"350100\"}");
     dc_expect_error(r, 422, "validation_failed", "phone", "no phone");
     dc_resp_free(r);
     char *acct = linked_account(&p, "val-1");
@@ -583,8 +491,7 @@ START_TEST(link_validation)
     for (int i = 0; i < 40; i++)
         strcat(name40, "学");
     char *body = user_body(phone, name40, "350100", "student");
-    r = partner_call(&p, "PUT", "/v1/partner/users/val-1", body);
-    dc_expect_status(r, 201, "valid audience");
+    r = dc_partner_expect(&p, "PUT", "/v1/partner/users/val-1", body, 201, "valid audience");
     ck_assert_str_eq(dc_str(json_object_get(r->json, "account"), "audience"), "student");
     ck_assert_str_eq(dc_str(json_object_get(r->json, "account"), "display_name"), name40);
     dc_resp_free(r);
@@ -595,8 +502,8 @@ END_TEST
 /* re-linking an external id to another phone moves the link */
 START_TEST(link_moves)
 {
-    struct partner p;
-    create_partner("link-move", &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, "link-move", &p);
     char phone1[12], phone2[12];
     dc_unique_phone(phone1);
     dc_unique_phone(phone2);
@@ -632,9 +539,9 @@ END_TEST
 /* two partners' same external id are different users */
 START_TEST(link_partners_independent)
 {
-    struct partner a, b;
-    create_partner("link-a", &a);
-    create_partner("link-b", &b);
+    struct dc_partner_cred a, b;
+    dc_new_partner(admin, "link-a", &a);
+    dc_new_partner(admin, "link-b", &b);
     char phone_a[12], phone_b[12];
     dc_unique_phone(phone_a);
     dc_unique_phone(phone_b);
@@ -673,8 +580,8 @@ START_TEST(audit_lists_partner_create)
 {
     char name[64];
     snprintf(name, sizeof name, "审计-%ld-%d", (long)time(NULL), (int)getpid());
-    struct partner p;
-    create_partner(name, &p);
+    struct dc_partner_cred p;
+    dc_new_partner(admin, name, &p);
     char target[64];
     snprintf(target, sizeof target, "partner:%s", p.id);
 
@@ -712,9 +619,9 @@ END_TEST
 /* limit=1 pages follow next_cursor with ids going down, no duplicates */
 START_TEST(audit_paging)
 {
-    struct partner p;
+    struct dc_partner_cred p;
     for (int i = 0; i < 4; i++)
-        create_partner("audit-page", &p);
+        dc_new_partner(admin, "audit-page", &p);
     int64_t seen[6];
     char *cursor = NULL;
     for (int page = 0; page < 6; page++) {
@@ -773,22 +680,6 @@ END_TEST
 
 /* ---- partner submissions ---- */
 
-/* The campaign in `live`, so that submissions are open. */
-static void campaign_live(void)
-{
-    char w[32], l[32], e[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    strftime(w, sizeof w, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&(time_t){now - 2 * 86400}, &tm));
-    strftime(l, sizeof l, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&(time_t){now - 86400}, &tm));
-    strftime(e, sizeof e, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&(time_t){now + 30 * 86400}, &tm));
-    struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/admin/campaign", admin,
-                     json_pack("{s:s, s:s, s:s}", "warmup_at", w, "launch_at", l, "ends_at", e));
-    dc_expect_status(r, 200, "campaign live");
-    dc_resp_free(r);
-}
-
 static char *video_body(const char *ext_user, const char *title)
 {
     json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:[s], s:b}", "external_user_id",
@@ -805,16 +696,16 @@ static char *video_body(const char *ext_user, const char *title)
  * partner is another submission */
 START_TEST(partner_submission_upsert)
 {
-    campaign_live();
-    struct partner a, b;
-    create_partner("视频平台甲", &a);
-    create_partner("视频平台乙", &b);
+    dc_campaign_set(admin, DC_LIVE, NULL, NULL);
+    struct dc_partner_cred a, b;
+    dc_new_partner(admin, "视频平台甲", &a);
+    dc_new_partner(admin, "视频平台乙", &b);
     char phone[12];
     dc_unique_phone(phone);
     char *account = link_user(&a, "author-1", phone, 201);
     char *body = video_body("author-1", "平台上传的演练视频");
-    struct dc_resp *r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-1", body);
-    dc_expect_status(r, 201, "partner create");
+    struct dc_resp *r =
+        dc_partner_expect(&a, "PUT", "/v1/partner/submissions/vid-1", body, 201, "partner create");
     ck_assert_str_eq(dc_str(r->json, "source"), "partner");
     ck_assert_str_eq(dc_str(r->json, "status"), "pending");
     ck_assert_str_eq(dc_str(json_object_get(r->json, "author"), "id"), account);
@@ -822,20 +713,19 @@ START_TEST(partner_submission_upsert)
     dc_resp_free(r);
     free(body);
     body = video_body("author-1", "改过标题的演练视频");
-    r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-1", body);
-    dc_expect_status(r, 200, "partner update");
+    r = dc_partner_expect(&a, "PUT", "/v1/partner/submissions/vid-1", body, 200, "partner update");
     ck_assert_str_eq(dc_str(r->json, "id"), id);
     ck_assert_str_eq(dc_str(r->json, "title"), "改过标题的演练视频");
     dc_resp_free(r);
     free(body);
     /* partner B has no such user linked: 422, and its own vid-1 is separate */
     body = video_body("author-1", "乙的视频");
-    r = partner_call(&b, "PUT", "/v1/partner/submissions/vid-1", body);
+    r = dc_partner_call(&b, "PUT", "/v1/partner/submissions/vid-1", body);
     dc_expect_error(r, 422, "validation_failed", "external_user_id", "unlinked user");
     dc_resp_free(r);
     free(link_user(&b, "author-1", phone, 200));
-    r = partner_call(&b, "PUT", "/v1/partner/submissions/vid-1", body);
-    dc_expect_status(r, 201, "partner B's own vid-1");
+    r = dc_partner_expect(&b, "PUT", "/v1/partner/submissions/vid-1", body, 201,
+                          "partner B's own vid-1");
     ck_assert_str_ne(dc_str(r->json, "id"), id);
     dc_resp_free(r);
     free(body);
@@ -852,9 +742,9 @@ END_TEST
 /* the same validation as direct submissions, and the signature check */
 START_TEST(partner_submission_validation)
 {
-    campaign_live();
-    struct partner a;
-    create_partner("视频平台丙", &a);
+    dc_campaign_set(admin, DC_LIVE, NULL, NULL);
+    struct dc_partner_cred a;
+    dc_new_partner(admin, "视频平台丙", &a);
     char phone[12];
     dc_unique_phone(phone);
     free(link_user(&a, "author-2", phone, 201));
@@ -863,21 +753,21 @@ START_TEST(partner_submission_validation)
     free(base);
     json_object_set_new(b, "original", json_false());
     char *text = json_dumps(b, JSON_COMPACT);
-    struct dc_resp *r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-2", text);
+    struct dc_resp *r = dc_partner_call(&a, "PUT", "/v1/partner/submissions/vid-2", text);
     dc_expect_error(r, 422, "validation_failed", "original", "original false");
     dc_resp_free(r);
     free(text);
     json_object_set_new(b, "original", json_true());
     json_object_set_new(b, "video_url", json_string("http://insecure.example/v.mp4"));
     text = json_dumps(b, JSON_COMPACT);
-    r = partner_call(&a, "PUT", "/v1/partner/submissions/vid-2", text);
+    r = dc_partner_call(&a, "PUT", "/v1/partner/submissions/vid-2", text);
     dc_expect_error(r, 422, "validation_failed", "video_url", "http url");
     dc_resp_free(r);
     /* signed for vid-2, sent to vid-3 */
     char ts[32], sig[65];
     ts_text(0, ts);
-    sign(a.secret, "PUT", "/v1/partner/submissions/vid-2", ts, text, sig);
-    r = partner_send("PUT", "/v1/partner/submissions/vid-3", a.key_id, ts, sig, text);
+    dc_partner_sign(a.secret, "PUT", "/v1/partner/submissions/vid-2", ts, text, sig);
+    r = dc_partner_send("PUT", "/v1/partner/submissions/vid-3", a.key_id, ts, sig, text);
     dc_expect_error(r, 401, "invalid_signature", NULL, "path changed");
     dc_resp_free(r);
     free(text);
@@ -887,48 +777,19 @@ END_TEST
 
 int main(void)
 {
-    dc_server_start(NULL);
-    admin = dc_new_admin_token();
-    if (!admin) {
-        fprintf(stderr, "test_partners: no admin token\n");
-        dc_server_stop();
-        return 1;
-    }
+    admin = dc_start_with_admin("test_partners");
     Suite *s = suite_create("partners");
-    TCase *create = tcase_create("create");
-    tcase_add_test(create, create_partner_once);
-    tcase_add_test(create, create_partner_roles);
-    tcase_add_test(create, create_partner_bad_name);
-    suite_add_tcase(s, create);
-    TCase *sig = tcase_create("signatures");
-    tcase_set_timeout(sig, 60);
-    tcase_add_test(sig, signature_good_then_repeat);
-    tcase_add_test(sig, signature_timestamp_window);
-    tcase_add_test(sig, signature_wrong_secret_or_key);
-    tcase_add_test(sig, signature_covers_body_path_query);
-    tcase_add_test(sig, signature_percent_encoded_target);
-    tcase_add_test(sig, signature_missing_or_bad_headers);
-    suite_add_tcase(s, sig);
-    TCase *link = tcase_create("linking");
-    tcase_set_timeout(link, 60);
-    tcase_add_test(link, link_existing_phone);
-    tcase_add_test(link, link_new_phone);
-    tcase_add_test(link, link_validation);
-    tcase_add_test(link, link_moves);
-    tcase_add_test(link, link_partners_independent);
-    tcase_add_test(link, partner_submission_upsert);
-    tcase_add_test(link, partner_submission_validation);
-    suite_add_tcase(s, link);
-    TCase *audit = tcase_create("audit");
-    tcase_set_timeout(audit, 60);
-    tcase_add_test(audit, audit_lists_partner_create);
-    tcase_add_test(audit, audit_paging);
-    tcase_add_test(audit, audit_access_and_limits);
-    suite_add_tcase(s, audit);
-    int failed = dc_run_suite(s);
-    int stopped = dc_server_stop();
+    dc_add_tcase(s, "create", 0, create_partner_once, create_partner_roles, create_partner_bad_name,
+                 NULL);
+    dc_add_tcase(s, "signatures", 60, signature_good_then_repeat, signature_timestamp_window,
+                 signature_wrong_secret_or_key, signature_covers_body_path_query,
+                 signature_percent_encoded_target, signature_missing_or_bad_headers, NULL);
+    dc_add_tcase(s, "linking", 60, link_existing_phone, link_new_phone, link_validation, link_moves,
+                 link_partners_independent, partner_submission_upsert,
+                 partner_submission_validation, NULL);
+    dc_add_tcase(s, "audit", 60, audit_lists_partner_create, audit_paging, audit_access_and_limits,
+                 NULL);
+    int rc = dc_finish("test_partners", dc_run_suite(s));
     free(admin);
-    if (stopped != 0)
-        fprintf(stderr, "test_partners: the server stopped with %d\n", stopped);
-    return failed != 0 || stopped != 0 ? 1 : 0;
+    return rc;
 }

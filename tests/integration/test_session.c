@@ -17,19 +17,10 @@
 
 #define TOPIC "#逃生演练训练营"
 
-static struct dc_resp *expect(const char *method, const char *path, const char *token, json_t *body,
-                              long status)
-{
-    struct dc_resp *r =
-        body ? dc_send_json(method, path, token, body) : dc_req(method, path, token, NULL);
-    dc_expect_status(r, status, path);
-    return r;
-}
-
 static void expect_free(const char *method, const char *path, const char *token, json_t *body,
                         long status)
 {
-    dc_resp_free(expect(method, path, token, body, status));
+    dc_resp_free(dc_expect(method, path, token, body, status));
 }
 
 static json_t *video(const char *title)
@@ -52,11 +43,11 @@ START_TEST(main_flows_then_clean_exit)
     expect_free("GET", "/v1/campaign", NULL, NULL, 200);
     expect_free("GET", "/v1/categories", NULL, NULL, 200);
     expect_free("GET", "/v1/regions?parent=350000", NULL, NULL, 200);
-    struct dc_resp *r = expect("POST", "/v1/admin/lessons", admin,
-                               json_pack("{s:s, s:s, s:i, s:s}", "title", "高层建筑火灾逃生",
-                                         "category", "high_rise_fire_escape", "duration_seconds",
-                                         600, "video_url", "https://video.example.com/l/1.mp4"),
-                               201);
+    struct dc_resp *r = dc_expect("POST", "/v1/admin/lessons", admin,
+                                  json_pack("{s:s, s:s, s:i, s:s}", "title", "高层建筑火灾逃生",
+                                            "category", "high_rise_fire_escape", "duration_seconds",
+                                            600, "video_url", "https://video.example.com/l/1.mp4"),
+                                  201);
     char *lesson = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     expect_free("GET", "/v1/lessons?limit=5", NULL, NULL, 200);
@@ -66,15 +57,15 @@ START_TEST(main_flows_then_clean_exit)
     char *alice = dc_new_user_token(phone);
     expect_free("GET", "/v1/me", alice, NULL, 200);
     expect_free("PATCH", "/v1/me", alice, json_pack("{s:s}", "display_name", "演练学员"), 200);
-    r = expect("POST", "/v1/progress", alice,
-               json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
-                         "content_id", lesson, "from_second", 0, "to_second", 90),
-               200);
+    r = dc_expect("POST", "/v1/progress", alice,
+                  json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
+                            "content_id", lesson, "from_second", 0, "to_second", 90),
+                  200);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 90);
     dc_resp_free(r);
     expect_free("POST", "/v1/checkins", alice, NULL, 201);
     expect_free("GET", "/v1/me/progress", alice, NULL, 200);
-    r = expect("POST", "/v1/me/certificate", alice, NULL, 201);
+    r = dc_expect("POST", "/v1/me/certificate", alice, NULL, 201);
     char *serial = strdup(dc_str(r->json, "serial"));
     dc_resp_free(r);
     snprintf(path, sizeof path, "/v1/certificates/%s", serial);
@@ -103,7 +94,7 @@ START_TEST(main_flows_then_clean_exit)
     expect_free("POST", path, admin, json_pack("{s:s}", "decision", "approve"), 200);
     char *bob = dc_new_user_token(NULL);
     snprintf(path, sizeof path, "/v1/submissions/%s/like", sub);
-    r = expect("PUT", path, bob, NULL, 200);
+    r = dc_expect("PUT", path, bob, NULL, 200);
     ck_assert_int_eq(dc_int(r->json, "like_count"), 1);
     dc_resp_free(r);
     expect_free("GET", "/v1/leaderboard?limit=10", NULL, NULL, 200);
@@ -116,8 +107,7 @@ START_TEST(main_flows_then_clean_exit)
     snprintf(body, sizeof body,
              "{\"phone\":\"%s\",\"display_name\":\"平台用户\",\"region_code\":\"350200\"}",
              dc_unique_phone(p_phone));
-    r = dc_partner_call(&p, "PUT", "/v1/partner/users/u-1", body);
-    dc_expect_status(r, 201, "partner link");
+    r = dc_partner_expect(&p, "PUT", "/v1/partner/users/u-1", body, 201, "partner link");
     dc_resp_free(r);
     json_t *item = video("平台作品");
     json_object_set_new(item, "external_id", json_string("v-1"));
@@ -136,26 +126,23 @@ START_TEST(main_flows_then_clean_exit)
              "{\"items\":[{\"external_user_id\":\"u-1\",\"content_type\":\"lesson\","
              "\"content_id\":\"%s\",\"from_second\":0,\"to_second\":600}]}",
              lesson);
-    r = dc_partner_call(&p, "POST", "/v1/partner/progress/batch", body);
-    dc_expect_status(r, 200, "partner progress");
+    r = dc_partner_expect(&p, "POST", "/v1/partner/progress/batch", body, 200, "partner progress");
     ck_assert_int_eq(dc_int(json_array_get(json_object_get(r->json, "results"), 0), "status"), 200);
     dc_resp_free(r);
     snprintf(body, sizeof body,
              "{\"items\":[{\"external_user_id\":\"u-1\",\"submission_id\":\"%s\","
              "\"action\":\"like\"}]}",
              sub);
-    r = dc_partner_call(&p, "POST", "/v1/partner/likes/batch", body);
-    dc_expect_status(r, 200, "partner likes");
+    r = dc_partner_expect(&p, "POST", "/v1/partner/likes/batch", body, 200, "partner likes");
     dc_resp_free(r);
-    r = dc_partner_call(&p, "GET", "/v1/partner/changes?limit=10", NULL);
-    dc_expect_status(r, 200, "changes");
+    r = dc_partner_expect(&p, "GET", "/v1/partner/changes?limit=10", NULL, 200, "changes");
     ck_assert_ptr_nonnull(dc_str(r->json, "next_cursor"));
     dc_resp_free(r);
 
     /* ops */
     expect_free("GET", "/v1/admin/stats?group_by=region&region_code=350000", admin, NULL, 200);
     expect_free("GET", "/v1/admin/stats.csv?group_by=audience", admin, NULL, 200);
-    r = expect("GET", "/v1/admin/certificates.csv", admin, NULL, 200);
+    r = dc_expect("GET", "/v1/admin/certificates.csv", admin, NULL, 200);
     ck_assert_ptr_nonnull(strstr(r->body, serial));
     dc_resp_free(r);
     expect_free("GET", "/v1/admin/audit?limit=5", admin, NULL, 200);
@@ -178,9 +165,6 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("session");
-    TCase *tc = tcase_create("flows");
-    tcase_set_timeout(tc, 900);
-    tcase_add_test(tc, main_flows_then_clean_exit);
-    suite_add_tcase(s, tc);
+    dc_add_tcase(s, "flows", 900, main_flows_then_clean_exit, NULL);
     return dc_run_suite(s);
 }

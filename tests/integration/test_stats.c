@@ -47,7 +47,6 @@
 #include "harness.h"
 
 #define PASSWORD "correct horse 1"
-#define DAY      (24 * 3600)
 #define CH       600 /* class_hour_seconds for the whole run */
 #define WAIT_S   15.0
 #define TOPIC    "逃生演练训练营"
@@ -57,34 +56,9 @@ static char *admin;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void nap(void)
 {
     usleep(150 * 1000);
-}
-
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static bool is_rfc3339(const char *s)
-{
-    return s && strlen(s) >= 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
-           s[16] == ':' && (s[strlen(s) - 1] == 'Z' || strchr(s + 19, '+'));
-}
-
-static bool all_digits(const char *s)
-{
-    return s && *s && strspn(s, "0123456789") == strlen(s);
 }
 
 static bool has_non_ascii(const char *s)
@@ -102,21 +76,10 @@ static bool has_non_ascii(const char *s)
  * same rules, so credited_hours never changes meaning during the run. */
 static void campaign_live(void)
 {
-    time_t now = time(NULL);
-    char w[32], l[32], e[32];
-    iso_time(now - 2 * DAY, w);
-    iso_time(now - DAY, l);
-    iso_time(now + 30 * DAY, e);
-    struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/admin/campaign", admin,
-                     json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f, s:i}}", "warmup_at", w,
-                               "launch_at", l, "ends_at", e, "topic", TOPIC, "rules",
-                               "class_hour_seconds", CH, "required_class_hours", 1,
-                               "require_checkin", 0, "max_playback_rate", 1000.0, "top_n", 100));
-    dc_expect_status(r, 200, "campaign PATCH");
-    ck_assert_str_eq(dc_str(r->json, "phase"), "live");
-    ck_assert_int_eq(dc_int(json_object_get(r->json, "rules"), "class_hour_seconds"), CH);
-    dc_resp_free(r);
+    dc_campaign_set(admin, DC_LIVE, TOPIC,
+                    json_pack("{s:i, s:i, s:b, s:f, s:i}", "class_hour_seconds", CH,
+                              "required_class_hours", 1, "require_checkin", 0, "max_playback_rate",
+                              1000.0, "top_n", 100));
 }
 
 static char *new_org(const char *name, const char *type, const char *region)
@@ -125,7 +88,7 @@ static char *new_org(const char *name, const char *type, const char *region)
         "POST", "/v1/admin/organizations", admin,
         json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "region_code", region));
     dc_expect_status(r, 201, "create organization");
-    ck_assert_msg(all_digits(dc_str(r->json, "id")), "organization id: %s", r->body);
+    ck_assert_msg(dc_all_digits(dc_str(r->json, "id")), "organization id: %s", r->body);
     char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     return id;
@@ -199,11 +162,7 @@ static void checkin(const char *token)
 /* Claims the certificate (201); returns it. */
 static json_t *claim(const char *token)
 {
-    struct dc_resp *r = dc_req("POST", "/v1/me/certificate", token, NULL);
-    dc_expect_status(r, 201, "certificate claim");
-    json_t *c = json_incref(r->json);
-    dc_resp_free(r);
-    return c;
+    return dc_expect_json("POST", "/v1/me/certificate", token, NULL, 201, "certificate claim");
 }
 
 static void revoke_cert(const char *serial)
@@ -218,38 +177,18 @@ static void revoke_cert(const char *serial)
 
 static char *submit(const char *token, const char *title)
 {
-    struct dc_resp *r = dc_send_json(
-        "POST", "/v1/submissions", token,
-        json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s], s:b}", "title", title, "description",
-                  "楼道起火时用湿毛巾捂住口鼻，弯腰低姿沿疏散指示撤离。", "category", "fire",
-                  "video_url", "https://video.example.com/v/escape.mp4", "duration_seconds", 95,
-                  "format", "mp4", "size_bytes", (json_int_t)52428800, "hashtags", TOPIC,
-                  "original", 1));
-    dc_expect_status(r, 201, "submit");
-    char *id = strdup(dc_str(r->json, "id"));
-    dc_resp_free(r);
-    return id;
+    return dc_submit(token, dc_video_json(title));
 }
 
+/* The admin's review; a rejection gives a reason. */
 static void review(const char *id, const char *decision)
 {
-    char path[96];
-    snprintf(path, sizeof path, "/v1/admin/submissions/%s/review", id);
-    json_t *b = strcmp(decision, "approve") == 0
-                    ? json_pack("{s:s}", "decision", decision)
-                    : json_pack("{s:s, s:s}", "decision", decision, "reason", "与主题无关");
-    struct dc_resp *r = dc_send_json("POST", path, admin, b);
-    dc_expect_status(r, 200, "review");
-    ck_assert_str_eq(dc_str(r->json, "status"),
-                     strcmp(decision, "approve") == 0 ? "approved" : "rejected");
-    dc_resp_free(r);
+    dc_review_ok(admin, id, decision, strcmp(decision, "approve") == 0 ? NULL : "与主题无关");
 }
 
 static char *submit_approved(const char *token, const char *title)
 {
-    char *id = submit(token, title);
-    review(id, "approve");
-    return id;
+    return dc_submit_approved(admin, token, dc_video_json(title));
 }
 
 static void remove_submission(const char *token, const char *id)
@@ -435,7 +374,7 @@ static void expect_stats(const char *query, const char *group_by, const char *re
                          const char *what)
 {
     char why[512] = "";
-    double t0 = now_s();
+    double t0 = dc_now_s();
     for (;;) {
         struct dc_resp *r = get_stats(query);
         dc_expect_status(r, 200, what);
@@ -444,8 +383,8 @@ static void expect_stats(const char *query, const char *group_by, const char *re
             dc_resp_free(r);
             return;
         }
-        ck_assert_msg(now_s() - t0 < WAIT_S, "%s (?%s) after %.0f s: %s; body %.3000s", what, query,
-                      WAIT_S, why, r->body);
+        ck_assert_msg(dc_now_s() - t0 < WAIT_S, "%s (?%s) after %.0f s: %s; body %.3000s", what,
+                      query, WAIT_S, why, r->body);
         dc_resp_free(r);
         nap();
     }
@@ -531,7 +470,7 @@ static bool oracle_match(const json_t *body, const json_t *orc, char *why, size_
 static void expect_oracle(const char *query, const char *group_sql, const char *what)
 {
     char why[512] = "";
-    double t0 = now_s();
+    double t0 = dc_now_s();
     for (;;) {
         json_t *orc = oracle(group_sql);
         struct dc_resp *r = get_stats(query);
@@ -544,8 +483,8 @@ static void expect_oracle(const char *query, const char *group_sql, const char *
             dc_resp_free(r);
             return;
         }
-        ck_assert_msg(now_s() - t0 < WAIT_S, "%s (?%s): %s; raw tables %.1500s; body %.3000s", what,
-                      query, why, o, r->body);
+        ck_assert_msg(dc_now_s() - t0 < WAIT_S, "%s (?%s): %s; raw tables %.1500s; body %.3000s",
+                      what, query, why, o, r->body);
         free(o);
         dc_resp_free(r);
         nap();
@@ -555,38 +494,16 @@ static void expect_oracle(const char *query, const char *group_sql, const char *
 /* Waits until every like is folded into like_count (the dataset's set-up). */
 static void wait_folded(void)
 {
-    double t0 = now_s();
+    double t0 = dc_now_s();
     while (dc_sql_ll("SELECT ((SELECT count(*) FROM likes) = (SELECT coalesce(sum(like_count), 0)"
                      " FROM submissions))::int") != 1) {
-        ck_assert_msg(now_s() - t0 < WAIT_S, "likes not folded into like_count after %.0f s",
+        ck_assert_msg(dc_now_s() - t0 < WAIT_S, "likes not folded into like_count after %.0f s",
                       WAIT_S);
         nap();
     }
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
-
-#define CSV_MAX_FIELDS 16
-
-struct csv_row {
-    int n;
-    char *f[CSV_MAX_FIELDS];
-};
-
-struct csv_doc {
-    int n;
-    struct csv_row *rows;
-};
-
-static void csv_free(struct csv_doc *d)
-{
-    for (int i = 0; i < d->n; i++)
-        for (int k = 0; k < d->rows[i].n; k++)
-            free(d->rows[i].f[k]);
-    free(d->rows);
-    d->rows = NULL;
-    d->n = 0;
-}
 
 struct buf {
     char *p;
@@ -602,83 +519,6 @@ static void buf_put(struct buf *b, char c)
     }
     b->p[b->len++] = c;
     b->p[b->len] = '\0';
-}
-
-/* RFC 4180: fields separated by commas, records ended by CRLF (also the
- * last); a quoted field may hold commas, CR, LF and doubled quotes; a quote
- * inside an unquoted field, text after a closing quote or a bare CR/LF
- * outside quotes is an error. */
-static bool csv_parse(const char *s, size_t len, struct csv_doc *d, char *why, size_t cap)
-{
-    memset(d, 0, sizeof *d);
-    size_t i = 0;
-    while (i < len) {
-        struct csv_row row;
-        memset(&row, 0, sizeof row);
-        for (;;) {
-            struct buf f = {calloc(1, 1), 0, 1};
-            if (s[i] == '"') {
-                for (i++;; i++) {
-                    if (i >= len) {
-                        snprintf(why, cap, "unterminated quoted field in record %d", d->n + 1);
-                        goto fail_field;
-                    }
-                    if (s[i] == '"') {
-                        if (i + 1 < len && s[i + 1] == '"')
-                            i++;
-                        else
-                            break;
-                    }
-                    buf_put(&f, s[i]);
-                }
-                i++;
-            } else {
-                for (; i < len && s[i] != ',' && s[i] != '\r' && s[i] != '\n'; i++) {
-                    if (s[i] == '"') {
-                        snprintf(why, cap, "a quote inside an unquoted field at byte %zu", i);
-                        goto fail_field;
-                    }
-                    buf_put(&f, s[i]);
-                }
-            }
-            if (row.n == CSV_MAX_FIELDS) {
-                snprintf(why, cap, "more than %d fields in record %d", CSV_MAX_FIELDS, d->n + 1);
-                goto fail_field;
-            }
-            row.f[row.n++] = f.p;
-            if (i < len && s[i] == ',') {
-                i++;
-                if (i == len) {
-                    snprintf(why, cap, "the text ends after a comma");
-                    goto fail_row;
-                }
-                continue;
-            }
-            if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n') {
-                i += 2;
-                break;
-            }
-            snprintf(why, cap, "record %d does not end with CRLF (byte %zu)", d->n + 1, i);
-            goto fail_row;
-        fail_field:
-            free(f.p);
-            goto fail_row;
-        }
-        d->rows = realloc(d->rows, (size_t)(d->n + 1) * sizeof *d->rows);
-        ck_assert_ptr_nonnull(d->rows);
-        d->rows[d->n++] = row;
-        continue;
-    fail_row:
-        for (int k = 0; k < row.n; k++)
-            free(row.f[k]);
-        csv_free(d);
-        return false;
-    }
-    if (len == 0) {
-        snprintf(why, cap, "empty");
-        return false;
-    }
-    return true;
 }
 
 static bool python3_present(void)
@@ -698,7 +538,8 @@ static const char PY_CSV[] = "import csv, io, json, sys\n"
 
 /* Parses the whole body (BOM included) with Python's csv module and
  * asserts it reads exactly what our parser read. Skipped without python3. */
-static void python_agrees(const char *body, size_t len, const struct csv_doc *d, const char *what)
+static void python_agrees(const char *body, size_t len, const struct dc_csv_doc *d,
+                          const char *what)
 {
     if (!python3_present())
         return;
@@ -878,12 +719,9 @@ static void build_dataset(void)
 
 /* ---- 1. region: Fujian ---------------------------------------------------- */
 
-/* Fujian's ten children in code order (Pingtan 350128 between Fuzhou and
- * Xiamen), zeros included, Chinese labels; an account registered at the
- * province itself counts in the totals only; rounding down */
-START_TEST(region_fujian)
+/* Fujian's ten children (w gets their rows), from the shared dataset. */
+static void expect_fujian_by_region(struct want_row w[10])
 {
-    struct want_row w[10];
     rows_init(w, FUJIAN_KEYS, FUJIAN_NAMES, 10);
     rows_set(w, 10, "350100", FUZHOU);
     rows_set(w, 10, "350128", PINGTAN);
@@ -891,6 +729,16 @@ START_TEST(region_fujian)
     struct nums tot = FUJIAN;
     expect_stats("group_by=region&region_code=350000", "region", "350000", w, 10, true, &tot,
                  "Fujian by region");
+}
+
+/* Fujian's ten children in code order (Pingtan 350128 between Fuzhou and
+ * Xiamen), zeros included, Chinese labels; an account registered at the
+ * province itself counts in the totals only; rounding down */
+START_TEST(region_fujian)
+{
+    struct want_row w[10];
+    struct nums tot = FUJIAN;
+    expect_fujian_by_region(w);
     /* group_by defaults to region */
     expect_stats("region_code=350000", "region", "350000", w, 10, true, &tot,
                  "Fujian, group_by omitted");
@@ -996,43 +844,66 @@ static void expect_same_labels(const char *q1, const char *q2, int n)
     dc_resp_free(b);
 }
 
+/* The rows of group_by (organization_type or audience) under region: zeros
+ * but for the keys that follow, each with its numbers (a const char * then
+ * a struct nums, up to a NULL key); tot the totals. */
+__attribute__((sentinel)) static void expect_view(const char *group_by, const char *region,
+                                                  struct nums tot, const char *what, ...)
+{
+    bool org = strcmp(group_by, "organization_type") == 0;
+    int n = org ? 10 : 5;
+    struct want_row w[10];
+    rows_init(w, org ? ORG_TYPES : AUDIENCES, NULL, n);
+    va_list ap;
+    va_start(ap, what);
+    for (const char *key; (key = va_arg(ap, const char *)) != NULL;)
+        rows_set(w, n, key, va_arg(ap, struct nums));
+    va_end(ap);
+    char q[128];
+    snprintf(q, sizeof q, "group_by=%s&region_code=%s", group_by, region);
+    expect_stats(q, group_by, region, w, n, true, &tot, what);
+}
+
+/* group_by without region_code: the n keys in order, with the numbers of
+ * the raw tables grouped by group_sql, and the labels of Fujian's view. */
+static void expect_everything(const char *group_by, const char *const *keys, int n,
+                              const char *group_sql)
+{
+    struct want_row w[10];
+    rows_init(w, keys, NULL, n);
+    for (int i = 0; i < n; i++)
+        w[i].any = true;
+    char query[64], fujian[96], what[96];
+    snprintf(query, sizeof query, "group_by=%s", group_by);
+    snprintf(fujian, sizeof fujian, "group_by=%s&region_code=350000", group_by);
+    snprintf(what, sizeof what, "all by %s", group_by);
+    expect_stats(query, group_by, NULL, w, n, true, NULL, what);
+    snprintf(what, sizeof what, "all by %s against the raw tables", group_by);
+    expect_oracle(query, group_sql, what);
+    expect_same_labels(query, fujian, n);
+}
+
 /* the nine types then none, zeros included, restricted to region_code's
  * subtree (with the province-level account), and everything without it */
 START_TEST(organization_types)
 {
-    struct want_row w[10];
-    rows_init(w, ORG_TYPES, NULL, 10);
-    rows_set(w, 10, "government", NUMS(1, 1, 5399, 1, 1, 2, 1, 2));
-    rows_set(w, 10, "enterprise_central", NUMS(1, 1, 700, 1, 1, 2, 1, 0));
-    rows_set(w, 10, "school", NUMS(1, 0, 0, 0, 1, 1, 1, 3));
-    rows_set(w, 10, "none", NUMS(3, 2, 1601, 0, 0, 1, 1, 1));
-    struct nums tot = FUJIAN;
-    expect_stats("group_by=organization_type&region_code=350000", "organization_type", "350000", w,
-                 10, true, &tot, "Fujian by organization type");
+    expect_view("organization_type", "350000", FUJIAN, "Fujian by organization type", "government",
+                NUMS(1, 1, 5399, 1, 1, 2, 1, 2), "enterprise_central",
+                NUMS(1, 1, 700, 1, 1, 2, 1, 0), "school", NUMS(1, 0, 0, 0, 1, 1, 1, 3), "none",
+                NUMS(3, 2, 1601, 0, 0, 1, 1, 1), NULL);
 
+    struct want_row w[10];
     rows_init(w, ORG_TYPES, NULL, 10);
     rows_set(w, 10, "university", BEIJING);
     struct nums beijing = BEIJING;
     expect_stats("region_code=110000&group_by=organization_type", "organization_type", "110000", w,
                  10, true, &beijing, "Beijing by organization type");
 
-    rows_init(w, ORG_TYPES, NULL, 10);
-    rows_set(w, 10, "school", NUMS(1, 0, 0, 0, 1, 1, 1, 3));
-    rows_set(w, 10, "none", NUMS(1, 0, 0, 0, 0, 0, 0, 0));
-    struct nums pingtan = PINGTAN;
-    expect_stats("group_by=organization_type&region_code=350128", "organization_type", "350128", w,
-                 10, true, &pingtan, "Pingtan by organization type");
+    expect_view("organization_type", "350128", PINGTAN, "Pingtan by organization type", "school",
+                NUMS(1, 0, 0, 0, 1, 1, 1, 3), "none", NUMS(1, 0, 0, 0, 0, 0, 0, 0), NULL);
 
     /* everything: the rows in order, equal to the raw tables */
-    rows_init(w, ORG_TYPES, NULL, 10);
-    for (int i = 0; i < 10; i++)
-        w[i].any = true;
-    expect_stats("group_by=organization_type", "organization_type", NULL, w, 10, true, NULL,
-                 "all by organization type");
-    expect_oracle("group_by=organization_type", "coalesce(o.type, 'none')",
-                  "organization types against the raw tables");
-    expect_same_labels("group_by=organization_type",
-                       "group_by=organization_type&region_code=350000", 10);
+    expect_everything("organization_type", ORG_TYPES, 10, "coalesce(o.type, 'none')");
 }
 END_TEST
 
@@ -1040,30 +911,14 @@ END_TEST
 
 START_TEST(audiences)
 {
-    struct want_row w[5];
-    rows_init(w, AUDIENCES, NULL, 5);
     /* 6099 s / 600 s = 10.165 -> 10.16; 601 s -> 1.00 */
-    rows_set(w, 5, "employee", NUMS(2, 2, 6099, 2, 2, 4, 2, 2));
-    rows_set(w, 5, "student", NUMS(1, 0, 0, 0, 0, 0, 0, 0));
-    rows_set(w, 5, "teacher", NUMS(1, 0, 0, 0, 1, 1, 1, 3));
-    rows_set(w, 5, "resident", NUMS(1, 1, 1000, 0, 0, 1, 1, 1));
-    rows_set(w, 5, "public", NUMS(1, 1, 601, 0, 0, 0, 0, 0));
-    struct nums tot = FUJIAN;
-    expect_stats("group_by=audience&region_code=350000", "audience", "350000", w, 5, true, &tot,
-                 "Fujian by audience");
+    expect_view("audience", "350000", FUJIAN, "Fujian by audience", "employee",
+                NUMS(2, 2, 6099, 2, 2, 4, 2, 2), "student", NUMS(1, 0, 0, 0, 0, 0, 0, 0), "teacher",
+                NUMS(1, 0, 0, 0, 1, 1, 1, 3), "resident", NUMS(1, 1, 1000, 0, 0, 1, 1, 1), "public",
+                NUMS(1, 1, 601, 0, 0, 0, 0, 0), NULL);
+    expect_view("audience", "110000", BEIJING, "Beijing by audience", "student", BEIJING, NULL);
 
-    rows_init(w, AUDIENCES, NULL, 5);
-    rows_set(w, 5, "student", BEIJING);
-    struct nums beijing = BEIJING;
-    expect_stats("group_by=audience&region_code=110000", "audience", "110000", w, 5, true, &beijing,
-                 "Beijing by audience");
-
-    rows_init(w, AUDIENCES, NULL, 5);
-    for (int i = 0; i < 5; i++)
-        w[i].any = true;
-    expect_stats("group_by=audience", "audience", NULL, w, 5, true, NULL, "all by audience");
-    expect_oracle("group_by=audience", "acc.audience", "audiences against the raw tables");
-    expect_same_labels("group_by=audience", "group_by=audience&region_code=350000", 5);
+    expect_everything("audience", AUDIENCES, 5, "acc.audience");
 }
 END_TEST
 
@@ -1079,22 +934,6 @@ static void expect_two_provinces(struct nums gd, struct nums zj, const char *wha
                  what);
     expect_stats("group_by=region&region_code=330000", "region", "330000", NULL, 0, true, &zj,
                  what);
-}
-
-static void expect_view(const char *group_by, const char *region, const char *k1, struct nums v1,
-                        const char *k2, struct nums v2, struct nums tot, const char *what)
-{
-    bool org = strcmp(group_by, "organization_type") == 0;
-    int n = org ? 10 : 5;
-    struct want_row w[10];
-    rows_init(w, org ? ORG_TYPES : AUDIENCES, NULL, n);
-    if (k1)
-        rows_set(w, n, k1, v1);
-    if (k2)
-        rows_set(w, n, k2, v2);
-    char q[128];
-    snprintf(q, sizeof q, "group_by=%s&region_code=%s", group_by, region);
-    expect_stats(q, group_by, region, w, n, true, &tot, what);
 }
 
 /* the rows follow the account's CURRENT region, organization and audience:
@@ -1116,33 +955,32 @@ START_TEST(moving_an_account)
     const struct nums mover = NUMS(1, 1, 900, 1, 1, 2, 1, 1), stayer = NUMS(1, 0, 0, 0, 0, 0, 0, 0);
     const struct nums both = NUMS(2, 1, 900, 1, 1, 2, 1, 1);
     expect_two_provinces(both, ZERO, "before the move");
-    expect_view("organization_type", "440000", "village", mover, "none", stayer, both,
-                "organization types before the move");
-    expect_view("audience", "440000", "resident", mover, "public", stayer, both,
-                "audiences before the move");
+    expect_view("organization_type", "440000", both, "organization types before the move",
+                "village", mover, "none", stayer, NULL);
+    expect_view("audience", "440000", both, "audiences before the move", "resident", mover,
+                "public", stayer, NULL);
 
     /* to Zhejiang: the organization (of Guangdong) and audience stay */
     patch_me(m.token, json_pack("{s:s}", "region_code", "330000"));
     expect_two_provinces(stayer, mover, "after the move");
-    expect_view("organization_type", "330000", "village", mover, NULL, ZERO, mover,
-                "Zhejiang by organization type after the move");
-    expect_view("organization_type", "440000", "none", stayer, NULL, ZERO, stayer,
-                "Guangdong by organization type after the move");
-    expect_view("audience", "330000", "resident", mover, NULL, ZERO, mover,
-                "Zhejiang by audience after the move");
+    expect_view("organization_type", "330000", mover,
+                "Zhejiang by organization type after the move", "village", mover, NULL);
+    expect_view("organization_type", "440000", stayer,
+                "Guangdong by organization type after the move", "none", stayer, NULL);
+    expect_view("audience", "330000", mover, "Zhejiang by audience after the move", "resident",
+                mover, NULL);
 
     /* a new organization and audience */
     patch_me(m.token, json_pack("{s:s, s:s}", "organization_id", community, "audience", "student"));
-    expect_view("organization_type", "330000", "community", mover, NULL, ZERO, mover,
-                "after changing the organization");
-    expect_view("audience", "330000", "student", mover, NULL, ZERO, mover,
-                "after changing the audience");
+    expect_view("organization_type", "330000", mover, "after changing the organization",
+                "community", mover, NULL);
+    expect_view("audience", "330000", mover, "after changing the audience", "student", mover, NULL);
     expect_two_provinces(stayer, mover, "after changing the organization");
 
     /* no organization any more */
     patch_me(m.token, json_pack("{s:n}", "organization_id"));
-    expect_view("organization_type", "330000", "none", mover, NULL, ZERO, mover,
-                "after leaving the organization");
+    expect_view("organization_type", "330000", mover, "after leaving the organization", "none",
+                mover, NULL);
 
     /* later activity counts in the new rows */
     review(m2, "approve");
@@ -1150,10 +988,10 @@ START_TEST(moving_an_account)
     earn(m.token, 300);
     const struct nums later = NUMS(1, 1, 1200, 1, 1, 2, 2, 2);
     expect_two_provinces(stayer, later, "after more activity");
-    expect_view("organization_type", "330000", "none", later, NULL, ZERO, later,
-                "organization types after more activity");
-    expect_view("audience", "330000", "student", later, NULL, ZERO, later,
-                "audiences after more activity");
+    expect_view("organization_type", "330000", later, "organization types after more activity",
+                "none", later, NULL);
+    expect_view("audience", "330000", later, "audiences after more activity", "student", later,
+                NULL);
     revoke_cert(dc_str(cert, "serial"));
     const struct nums revoked = NUMS(1, 1, 1200, 0, 1, 2, 2, 2);
     expect_two_provinces(stayer, revoked, "after the revocation");
@@ -1231,7 +1069,7 @@ static const char STATS_HEADER[] = "key,label,accounts,learners,credited_hours,c
                                    "submissions,approved_submissions,likes\r\n";
 
 /* One CSV line's 10 fields against a JSON row (or the totals). */
-static bool csv_line_matches(const struct csv_row *c, const char *key, const char *label,
+static bool csv_line_matches(const struct dc_csv_row *c, const char *key, const char *label,
                              const json_t *obj, char *why, size_t cap)
 {
     if (c->n != 10) {
@@ -1260,12 +1098,12 @@ static bool csv_line_matches(const struct csv_row *c, const char *key, const cha
 
 /* Fetches the JSON and the CSV of one query and compares them; on success
  * *out gets the CSV response and *doc its records. */
-static bool csv_equals_json(const char *query, struct dc_resp **out, struct csv_doc *doc, char *why,
-                            size_t cap)
+static bool csv_equals_json(const char *query, struct dc_resp **out, struct dc_csv_doc *doc,
+                            char *why, size_t cap)
 {
     struct dc_resp *j = get_stats(query);
     struct dc_resp *c = get_stats_at("/v1/admin/stats.csv", query, admin);
-    struct csv_doc d;
+    struct dc_csv_doc d;
     memset(&d, 0, sizeof d);
     bool ok = false;
     if (j->status != 200 || c->status != 200 || !j->json) {
@@ -1274,7 +1112,7 @@ static bool csv_equals_json(const char *query, struct dc_resp **out, struct csv_
     }
     if (!csv_envelope_ok(c, STATS_HEADER, why, cap))
         goto out;
-    if (!csv_parse(c->body + 3, c->body_len - 3, &d, why, cap))
+    if (!dc_csv_parse(c->body + 3, c->body_len - 3, &d, why, cap))
         goto out;
     json_t *rows = json_object_get(j->json, "rows");
     size_t n = json_array_size(rows);
@@ -1299,23 +1137,23 @@ out:
         *doc = d;
     } else {
         dc_resp_free(c);
-        csv_free(&d);
+        dc_csv_free(&d);
     }
     return ok;
 }
 
-static void expect_csv_equals_json(const char *query, struct dc_resp **out, struct csv_doc *doc)
+static void expect_csv_equals_json(const char *query, struct dc_resp **out, struct dc_csv_doc *doc)
 {
     char why[512] = "";
-    double t0 = now_s();
+    double t0 = dc_now_s();
     while (!csv_equals_json(query, out, doc, why, sizeof why)) {
-        ck_assert_msg(now_s() - t0 < WAIT_S, "stats.csv?%s: %s", query, why);
+        ck_assert_msg(dc_now_s() - t0 < WAIT_S, "stats.csv?%s: %s", query, why);
         nap();
     }
     python_agrees((*out)->body, (*out)->body_len, doc, query);
 }
 
-static void expect_csv_line(const struct csv_row *c, const char *const *want)
+static void expect_csv_line(const struct dc_csv_row *c, const char *const *want)
 {
     ck_assert_int_eq(c->n, 10);
     for (int k = 0; k < 10; k++)
@@ -1328,16 +1166,10 @@ static void expect_csv_line(const struct csv_row *c, const char *const *want)
 START_TEST(stats_csv)
 {
     struct want_row w[10];
-    rows_init(w, FUJIAN_KEYS, FUJIAN_NAMES, 10);
-    rows_set(w, 10, "350100", FUZHOU);
-    rows_set(w, 10, "350128", PINGTAN);
-    rows_set(w, 10, "350200", XIAMEN);
-    struct nums tot = FUJIAN;
-    expect_stats("group_by=region&region_code=350000", "region", "350000", w, 10, true, &tot,
-                 "Fujian by region");
+    expect_fujian_by_region(w);
 
     struct dc_resp *c;
-    struct csv_doc d;
+    struct dc_csv_doc d;
     expect_csv_equals_json("group_by=region&region_code=350000", &c, &d);
     ck_assert_int_eq(d.n, 12);
     const char *const fuzhou[] = {"350100", "福州市", "2", "2", "10.66", "1", "1", "3", "2", "3"};
@@ -1353,7 +1185,7 @@ START_TEST(stats_csv)
                   "the UTF-8 of 福州市 is not in the body");
     ck_assert_msg(c->body_len >= 2 && memcmp(c->body + c->body_len - 2, "\r\n", 2) == 0,
                   "the last line does not end with CRLF");
-    csv_free(&d);
+    dc_csv_free(&d);
     dc_resp_free(c);
 
     static const char *const queries[] = {
@@ -1367,7 +1199,7 @@ START_TEST(stats_csv)
     };
     for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
         expect_csv_equals_json(queries[i], &c, &d);
-        csv_free(&d);
+        dc_csv_free(&d);
         dc_resp_free(c);
     }
 }
@@ -1379,7 +1211,7 @@ static const char CERT_HEADER[] =
     "serial,account_id,holder_name,region_code,class_hours,credited_seconds,issued_at,status,"
     "revoked_at\r\n";
 
-static const struct csv_row *find_serial(const struct csv_doc *d, const char *serial)
+static const struct dc_csv_row *find_serial(const struct dc_csv_doc *d, const char *serial)
 {
     for (int i = 1; i < d->n; i++)
         if (d->rows[i].n > 0 && strcmp(d->rows[i].f[0], serial) == 0)
@@ -1387,7 +1219,7 @@ static const struct csv_row *find_serial(const struct csv_doc *d, const char *se
     return NULL;
 }
 
-static void expect_field(const struct csv_row *c, int k, const char *want, const char *serial)
+static void expect_field(const struct dc_csv_row *c, int k, const char *want, const char *serial)
 {
     static const char *const names[] = {"serial",      "account_id",  "holder_name",
                                         "region_code", "class_hours", "credited_seconds",
@@ -1416,37 +1248,37 @@ START_TEST(certificates_csv)
     ck_assert_msg(te && strcasestr(te, "chunked"), "certificates.csv is not chunked (%s)",
                   te ? te : "no Transfer-Encoding");
     free(te);
-    struct csv_doc d;
-    ck_assert_msg(csv_parse(r->body + 3, r->body_len - 3, &d, why, sizeof why),
+    struct dc_csv_doc d;
+    ck_assert_msg(dc_csv_parse(r->body + 3, r->body_len - 3, &d, why, sizeof why),
                   "certificates.csv is not RFC 4180 with CRLF: %s; body %.1500s", why, r->body);
     python_agrees(r->body, r->body_len, &d, "certificates.csv");
 
     /* the whole table, once each, in serial order */
     ck_assert_int_eq(d.n - 1, dc_sql_ll("SELECT count(*) FROM certificates"));
     for (int i = 1; i < d.n; i++) {
-        const struct csv_row *c = &d.rows[i];
+        const struct dc_csv_row *c = &d.rows[i];
         ck_assert_msg(c->n == 9, "record %d has %d fields", i, c->n);
         if (i > 1)
             ck_assert_msg(strcmp(d.rows[i - 1].f[0], c->f[0]) < 0, "serials out of order: %s, %s",
                           d.rows[i - 1].f[0], c->f[0]);
-        ck_assert_msg(all_digits(c->f[1]), "account_id [%s]", c->f[1]);
-        ck_assert_msg(strlen(c->f[3]) == 6 && all_digits(c->f[3]), "region_code [%s]", c->f[3]);
+        ck_assert_msg(dc_all_digits(c->f[1]), "account_id [%s]", c->f[1]);
+        ck_assert_msg(strlen(c->f[3]) == 6 && dc_all_digits(c->f[3]), "region_code [%s]", c->f[3]);
         const char *dot = strchr(c->f[4], '.');
         ck_assert_msg(dot && dot > c->f[4] && strlen(dot) == 3 && isdigit((unsigned char)dot[1]) &&
                           isdigit((unsigned char)dot[2]),
                       "class_hours [%s] has not 2 decimals", c->f[4]);
-        ck_assert_msg(all_digits(c->f[5]), "credited_seconds [%s]", c->f[5]);
-        ck_assert_msg(is_rfc3339(c->f[6]), "issued_at [%s]", c->f[6]);
+        ck_assert_msg(dc_all_digits(c->f[5]), "credited_seconds [%s]", c->f[5]);
+        ck_assert_msg(dc_is_rfc3339(c->f[6]), "issued_at [%s]", c->f[6]);
         bool valid = strcmp(c->f[7], "valid") == 0;
         ck_assert_msg(valid || strcmp(c->f[7], "revoked") == 0, "status [%s]", c->f[7]);
-        ck_assert_msg(valid ? c->f[8][0] == '\0' : is_rfc3339(c->f[8]), "%s revoked_at [%s]",
+        ck_assert_msg(valid ? c->f[8][0] == '\0' : dc_is_rfc3339(c->f[8]), "%s revoked_at [%s]",
                       c->f[7], c->f[8]);
     }
 
     /* the dataset's certificates */
     for (int i = 0; i < 4; i++) {
         const struct ds_cert *w = &certs[i];
-        const struct csv_row *c = find_serial(&d, w->serial);
+        const struct dc_csv_row *c = find_serial(&d, w->serial);
         ck_assert_msg(c != NULL, "certificate %s missing", w->serial);
         char secs[32];
         snprintf(secs, sizeof secs, "%lld", w->seconds);
@@ -1481,7 +1313,7 @@ START_TEST(certificates_csv)
     const char *ids[2] = {at.id, minus.id};
     for (int i = 0; i < 2; i++) {
         const char *serial = dc_str(mine[i], "serial");
-        const struct csv_row *c = find_serial(&d, serial);
+        const struct dc_csv_row *c = find_serial(&d, serial);
         ck_assert_msg(c != NULL, "certificate %s missing", serial);
         char secs[32], ch[32];
         snprintf(secs, sizeof secs, "%lld", (long long)dc_int(mine[i], "credited_seconds"));
@@ -1496,7 +1328,7 @@ START_TEST(certificates_csv)
         expect_field(c, 7, "valid", serial);
         expect_field(c, 8, "", serial);
     }
-    csv_free(&d);
+    dc_csv_free(&d);
     dc_resp_free(r);
     json_decref(ca);
     json_decref(cm);
@@ -1524,23 +1356,14 @@ int main(void)
         fprintf(stderr, "test_stats: could not make the admin: %s\n", out ? out : "");
     } else {
         Suite *s = suite_create("stats");
-        TCase *tc = tcase_create("stats");
-        tcase_set_timeout(tc, 300);
+        TCase *tc = dc_add_tcase(s, "stats", 300, region_fujian, region_provinces,
+                                 organization_types, audiences, moving_an_account, errors_and_roles,
+                                 stats_csv, certificates_csv, NULL);
         tcase_add_unchecked_fixture(tc, build_dataset, NULL);
-        tcase_add_test(tc, region_fujian);
-        tcase_add_test(tc, region_provinces);
-        tcase_add_test(tc, organization_types);
-        tcase_add_test(tc, audiences);
-        tcase_add_test(tc, moving_an_account);
-        tcase_add_test(tc, errors_and_roles);
-        tcase_add_test(tc, stats_csv);
-        tcase_add_test(tc, certificates_csv);
-        suite_add_tcase(s, tc);
         rc = dc_run_suite(s);
     }
     free(out);
-    int stop = dc_server_stop();
-
+    rc = dc_finish("test_stats", rc);
     free(admin);
-    return rc == 0 && stop == 0 ? 0 : 1;
+    return rc;
 }
