@@ -65,6 +65,12 @@ static char own_db[80];
 static char *cluster_url; /* DATABASE_URL as given: the database to create ours from */
 static pid_t own_db_creator;
 
+static void no_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static void drop_own_database(void)
 {
     if (getpid() != own_db_creator || !own_db[0])
@@ -96,6 +102,7 @@ static const char *database_url(void)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
             *c = '_';
     PGconn *pg = PQconnectdb(cluster_url);
+    PQsetNoticeProcessor(pg, no_notices, NULL);
     char sql[160];
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", own_db);
     PQclear(PQexec(pg, sql));
@@ -116,17 +123,37 @@ static const char *database_url(void)
     return getenv("DATABASE_URL");
 }
 
-static int free_port(void)
+/* Whether port is free on 127.0.0.1 (0: let the kernel pick); fills *out. */
+static bool try_port(int port, int *out)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              getsockname(fd, (struct sockaddr *)&a, &len) == 0;
+    if (ok)
+        *out = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/*
+ * A port for the next server. Programs run side by side (ctest -j), and a
+ * port found free here is bound by the server a moment later: each program
+ * takes its ports from a block of ten of its own, below the kernel's
+ * ephemeral range, so that two programs never pick the same one.
+ */
+static int free_port(void)
+{
+    static int next;
+    int port;
+    for (int i = 0; i < 10; i++)
+        if (try_port(20000 + (int)(getpid() % 1200) * 10 + next++ % 10, &port))
+            return port;
+    if (!try_port(0, &port))
         die("no free port");
-    int port = ntohs(a.sin_port);
-    close(fd);
     return port;
 }
 
