@@ -264,10 +264,11 @@ static const struct db_stmt PEOPLE_CHECKINS_SEED = {
 /* In one transaction, so that progress, learners and check-ins agree. */
 static enum dc_err seed_people(struct db_conn *c, const char *hash)
 {
-    const char *p[] = {hash};
     enum dc_err err = db_begin(c);
-    if (err == DC_OK)
+    if (err == DC_OK) {
+        const char *p[] = {hash};
         err = db_exec_void(c, &PEOPLE_SEED, p);
+    }
     if (err == DC_OK)
         err = db_exec_void(c, &PEOPLE_PROGRESS_SEED, NULL);
     if (err == DC_OK)
