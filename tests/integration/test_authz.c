@@ -23,9 +23,6 @@
  * tests fork; every resource a cell touches is made by that cell.
  */
 #include <ctype.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,9 +52,7 @@ struct account {
 };
 
 struct partner {
-    char id[24];
-    char key_id[64];
-    char secret[128];
+    struct dc_partner_cred cred;
     char ext_user[64]; /* a user this partner linked in main() */
     char *account_id;  /* that user's account */
 };
@@ -83,13 +78,6 @@ static struct partner *partner_of(enum who w)
 }
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* these three also run in main(), outside any test: no ck_assert there */
 static void *need(void *p)
@@ -130,55 +118,12 @@ static unsigned counter(void)
     return ++n;
 }
 
-/* ---- partner signing, from API.md section 7 ----------------------------- */
-
-static void to_hex(const unsigned char *raw, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[raw[i] >> 4];
-        out[2 * i + 1] = digits[raw[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-/* lowercase hex HMAC-SHA256(secret, METHOD \n TARGET \n TS \n hex SHA-256(body)) */
-static void sign(const char *secret, const char *method, const char *target, const char *ts,
-                 const char *body, size_t body_len, char out[65])
-{
-    unsigned char digest[SHA256_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    char body_hex[65];
-    SHA256((const unsigned char *)(body ? body : ""), body ? body_len : 0, digest);
-    to_hex(digest, sizeof digest, body_hex);
-    char *msg = fmt("%s\n%s\n%s\n%s", method, target, ts, body_hex);
-    need(HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, strlen(msg),
-              mac, &mac_len));
-    to_hex(mac, mac_len, out);
-    free(msg);
-}
-
-static struct dc_resp *partner_send(const struct partner *p, const char *method, const char *target,
-                                    const char *body)
-{
-    char ts[32], sig[65], key_line[128], ts_line[64], sig_line[128];
-    snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-    size_t len = body ? strlen(body) : 0;
-    sign(p->secret, method, target, ts, body, len, sig);
-    snprintf(key_line, sizeof key_line, "X-Partner-Key: %s", p->key_id);
-    snprintf(ts_line, sizeof ts_line, "X-Timestamp: %s", ts);
-    snprintf(sig_line, sizeof sig_line, "X-Signature: %s", sig);
-    const char *lines[] = {key_line, ts_line, sig_line,
-                           body ? "Content-Type: application/json" : NULL, NULL};
-    return dc_http_lines(method, target, lines, body, len);
-}
-
 /* Sends as `w` (token overrides the identity's own bearer token). */
 static struct dc_resp *send_as(enum who w, const char *token, const char *method, const char *path,
                                const char *body)
 {
     if (is_partner(w))
-        return partner_send(partner_of(w), method, path, body);
+        return dc_partner_call(&partner_of(w)->cred, method, path, body);
     if (!token && is_bearer(w))
         token = accts[w].token;
     return dc_req(method, path, token, body);
@@ -200,55 +145,37 @@ static char *id_of(struct dc_resp *r, long want, const char *what)
     return id;
 }
 
-/* The campaign live; 8 x 3600 s, no check-in needed, playback rate 1000. */
+/* The campaign's rules: 8 x 3600 s, no check-in needed, playback rate 1000. */
+static json_t *campaign_rules(void)
+{
+    return json_pack("{s:i, s:i, s:b, s:f, s:i}", "class_hour_seconds", 3600,
+                     "required_class_hours", 8, "require_checkin", false, "max_playback_rate",
+                     1000.0, "top_n", 100);
+}
+
+/* The campaign live with those rules (the body of the campaign PATCH cell). */
 static json_t *campaign_body(void)
 {
-    time_t now = time(NULL);
     char w[32], l[32], e[32];
-    iso_time(now - 2 * DAY, w);
-    iso_time(now - DAY, l);
-    iso_time(now + 30 * DAY, e);
-    return json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f, s:i}}", "warmup_at", w,
-                     "launch_at", l, "ends_at", e, "topic", TOPIC, "rules", "class_hour_seconds",
-                     3600, "required_class_hours", 8, "require_checkin", false, "max_playback_rate",
-                     1000.0, "top_n", 100);
+    dc_phase_times(DC_LIVE, w, l, e);
+    return json_pack("{s:s, s:s, s:s, s:s, s:o}", "warmup_at", w, "launch_at", l, "ends_at", e,
+                     "topic", TOPIC, "rules", campaign_rules());
 }
 
 static void campaign_live(void)
 {
-    struct dc_resp *r = admin_req("PATCH", "/v1/admin/campaign", campaign_body());
-    dc_expect_status(r, 200, "campaign live");
-    ck_assert_str_eq(dc_str(r->json, "phase"), "live");
-    dc_resp_free(r);
-}
-
-static json_t *submission_json(const char *title)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s], s:b}", "title", title,
-                     "description", "楼道起火时弯腰低姿撤离。", "category", "fire", "video_url",
-                     "https://video.example.com/v/authz.mp4", "cover_url",
-                     "https://img.example.com/c/authz.jpg", "duration_seconds", 60, "format", "mp4",
-                     "size_bytes", (json_int_t)1048576, "hashtags", TOPIC, "original", true);
+    dc_campaign_set(accts[ADMIN].token, DC_LIVE, TOPIC, campaign_rules());
 }
 
 /* A submission of the owner's in `status` (pending, approved, rejected). */
 static char *owner_submission(const char *status)
 {
-    char *id = id_of(dc_send_json("POST", "/v1/submissions", accts[OWNER].token,
-                                  submission_json("授权矩阵作品")),
-                     201, "owner submits");
-    if (strcmp(status, "pending") != 0) {
-        char *path = fmt("/v1/admin/submissions/%s/review", id);
-        bool approve = strcmp(status, "approved") == 0;
-        struct dc_resp *r =
-            admin_req("POST", path,
-                      approve ? json_pack("{s:s}", "decision", "approve")
-                              : json_pack("{s:s, s:s}", "decision", "reject", "reason", "不合规"));
-        dc_expect_status(r, 200, "review fixture");
-        ck_assert_str_eq(dc_str(r->json, "status"), status);
-        dc_resp_free(r);
-        free(path);
-    }
+    char *id = dc_submit(accts[OWNER].token, dc_video_json("授权矩阵作品"));
+    ck_assert_ptr_nonnull(id);
+    if (strcmp(status, "approved") == 0)
+        dc_review_ok(accts[ADMIN].token, id, "approve", NULL);
+    else if (strcmp(status, "pending") != 0)
+        dc_review_ok(accts[ADMIN].token, id, "reject", "不合规");
     return id;
 }
 
@@ -264,7 +191,7 @@ static char *new_lesson(void)
 static char *new_livestream(bool started)
 {
     char when[32];
-    iso_time(time(NULL) + 3600, when);
+    dc_iso_time(time(NULL) + 3600, when);
     char *id = id_of(admin_req("POST", "/v1/admin/livestreams",
                                json_pack("{s:s, s:s, s:s}", "title", "授权矩阵直播", "expert",
                                          "李教授", "scheduled_at", when)),
@@ -282,11 +209,10 @@ static char *new_livestream(bool started)
 /* The owner earns 8 class hours (once: the union keeps it at that). */
 static void owner_earn(void)
 {
-    char *sql = fmt("SELECT credited_seconds FROM learners WHERE account_id = %s", accts[OWNER].id);
-    char *v = dc_sql_value(sql);
+    char *v =
+        dc_sql_fmt("SELECT credited_seconds FROM learners WHERE account_id = %s", accts[OWNER].id);
     bool done = v && atoll(v) >= 8 * 3600;
     free(v);
-    free(sql);
     if (done)
         return;
     char *lesson = id_of(admin_req("POST", "/v1/admin/lessons",
@@ -331,7 +257,7 @@ static void reset_freeze(void)
 
 static char *partner_submission_body(const struct partner *p, const char *title)
 {
-    json_t *b = submission_json(title);
+    json_t *b = dc_video_json(title);
     json_object_set_new(b, "external_user_id", json_string(p->ext_user));
     return dumps(b);
 }
@@ -502,7 +428,7 @@ static void fx_livestream_create(enum who w, struct cell *c)
 {
     (void)w;
     char when[32];
-    iso_time(time(NULL) + 7200, when);
+    dc_iso_time(time(NULL) + 7200, when);
     c->path = xstrdup("/v1/admin/livestreams");
     c->body = dumps(
         json_pack("{s:s, s:s, s:s}", "title", "新直播", "expert", "张工", "scheduled_at", when));
@@ -600,7 +526,7 @@ static void fx_submission_create(enum who w, struct cell *c)
 {
     (void)w;
     c->path = xstrdup("/v1/submissions");
-    c->body = dumps(submission_json("新作品"));
+    c->body = dumps(dc_video_json("新作品"));
 }
 
 #define SUBMISSION_FX(name, status, suffix)                                                        \
@@ -707,7 +633,7 @@ static void fx_partner_submission_of_a(enum who w, struct cell *c)
 {
     char *path = fmt("/v1/partner/submissions/authz-a-%d-%u", run_id, counter());
     char *body = partner_submission_body(&partners[0], "甲平台原作");
-    struct dc_resp *r = partner_send(&partners[0], "PUT", path, body);
+    struct dc_resp *r = dc_partner_call(&partners[0].cred, "PUT", path, body);
     dc_expect_status(r, 201, "partner A's submission");
     c->aux = xstrdup(dc_str(r->json, "id"));
     dc_resp_free(r);
@@ -719,8 +645,7 @@ static void fx_partner_submission_of_a(enum who w, struct cell *c)
 static void ck_partner_submission_of_a(enum who w, const struct cell *c, const struct dc_resp *r,
                                        char *why, size_t cap)
 {
-    char *sql = fmt("SELECT title FROM submissions WHERE id = %s", c->aux);
-    char *title = dc_sql_value(sql);
+    char *title = dc_sql_fmt("SELECT title FROM submissions WHERE id = %s", c->aux);
     const char *want = w == PA ? "改写" : "甲平台原作";
     if (!title || strcmp(title, want) != 0)
         snprintf(why, cap, "partner A's submission is titled %s, want %s", title ? title : "(none)",
@@ -728,13 +653,12 @@ static void ck_partner_submission_of_a(enum who w, const struct cell *c, const s
     else if (w == PB && r->status == 201 && strcmp(dc_str(r->json, "id"), c->aux) == 0)
         snprintf(why, cap, "partner B was handed partner A's submission");
     free(title);
-    free(sql);
 }
 
 static void fx_partner_sub_batch(enum who w, struct cell *c)
 {
     const struct partner *p = is_partner(w) ? partner_of(w) : &partners[0];
-    json_t *item = submission_json("批量作品");
+    json_t *item = dc_video_json("批量作品");
     json_object_set_new(item, "external_user_id", json_string(p->ext_user));
     char ext[64];
     snprintf(ext, sizeof ext, "authz-b-%d-%u", run_id, counter());
@@ -786,16 +710,14 @@ static void ck_likes_a_user(enum who w, const struct cell *c, const struct dc_re
         return;
     long st = item_status(r);
     long want = w == PA ? 200 : 422;
-    char *sql = fmt("SELECT count(*) FROM likes WHERE submission_id = %s AND account_id = %s",
-                    c->aux, partners[0].account_id);
-    char *n = dc_sql_value(sql);
+    char *n = dc_sql_fmt("SELECT count(*) FROM likes WHERE submission_id = %s AND account_id = %s",
+                         c->aux, partners[0].account_id);
     const char *want_n = w == PA ? "1" : "0";
     if (st != want)
         snprintf(why, cap, "the item answered %ld, want %ld: %.300s", st, want, r->body);
     else if (!n || strcmp(n, want_n) != 0)
         snprintf(why, cap, "%s likes by partner A's user, want %s", n ? n : "?", want_n);
     free(n);
-    free(sql);
 }
 
 static void fx_partner_progress(enum who w, struct cell *c)
@@ -815,7 +737,7 @@ static void fx_partner_changes(enum who w, struct cell *c)
     (void)w;
     char *path = fmt("/v1/partner/submissions/authz-c-%d-%u", run_id, counter());
     char *body = partner_submission_body(&partners[0], "甲平台变更");
-    struct dc_resp *r = partner_send(&partners[0], "PUT", path, body);
+    struct dc_resp *r = dc_partner_call(&partners[0].cred, "PUT", path, body);
     dc_expect_status(r, 201, "partner A's submission");
     c->aux = xstrdup(dc_str(r->json, "id"));
     dc_resp_free(r);
@@ -1272,9 +1194,9 @@ static bool make_partner(struct partner *p, const char *name, const char *ext)
     free(req);
     bool ok = r->status == 201;
     if (ok) {
-        snprintf(p->id, sizeof p->id, "%s", dc_str(r->json, "id"));
-        snprintf(p->key_id, sizeof p->key_id, "%s", dc_str(r->json, "key_id"));
-        snprintf(p->secret, sizeof p->secret, "%s", dc_str(r->json, "secret"));
+        snprintf(p->cred.id, sizeof p->cred.id, "%s", dc_str(r->json, "id"));
+        snprintf(p->cred.key_id, sizeof p->cred.key_id, "%s", dc_str(r->json, "key_id"));
+        snprintf(p->cred.secret, sizeof p->cred.secret, "%s", dc_str(r->json, "secret"));
     }
     dc_resp_free(r);
     if (!ok)
@@ -1285,7 +1207,7 @@ static bool make_partner(struct partner *p, const char *name, const char *ext)
     snprintf(target, sizeof target, "/v1/partner/users/%s", p->ext_user);
     char *body = dumps(json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "平台作者",
                                  "region_code", "350100"));
-    r = partner_send(p, "PUT", target, body);
+    r = dc_partner_call(&p->cred, "PUT", target, body);
     free(body);
     ok = r->status == 201;
     if (ok)
@@ -1318,17 +1240,10 @@ int main(void)
         return 1;
     }
     Suite *s = suite_create("authz");
-    TCase *tables = tcase_create("route_table");
-    tcase_add_test(tables, route_table_covered);
-    suite_add_tcase(s, tables);
-    TCase *matrix = tcase_create("matrix");
-    tcase_set_timeout(matrix, 60);
+    dc_add_tcase(s, "route_table", 0, route_table_covered, NULL);
+    TCase *matrix = dc_add_tcase(s, "matrix", 60, NULL);
     tcase_add_loop_test(matrix, matrix_row, 0, NROWS);
-    suite_add_tcase(s, matrix);
-    int failed = dc_run_suite(s);
-    int stopped = dc_server_stop();
-    if (stopped != 0)
-        fprintf(stderr, "test_authz: the server stopped with %d\n", stopped);
+    int code = dc_finish("test_authz", dc_run_suite(s));
     printf("test_authz: %d rows x %d identities = %d cells\n", NROWS, NWHO, NROWS * NWHO);
-    return failed != 0 || stopped != 0 ? 1 : 0;
+    return code;
 }

@@ -32,9 +32,6 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -208,22 +205,6 @@ static struct dc_resp *req_lines(const char *method, const char *path, const cha
     return seen(dc_http_lines(method, path, lines, body, len), path);
 }
 
-static long long sql_ll(const char *q)
-{
-    char *v = dc_sql_value(q);
-    ck_assert_msg(v != NULL, "no value from %s", q);
-    long long n = atoll(v);
-    free(v);
-    return n;
-}
-
-static void iso_time(time_t t, char out[32])
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void expect_no_store(const struct dc_resp *r, const char *what)
 {
     char *cc = dc_resp_header(r, "Cache-Control");
@@ -361,31 +342,6 @@ struct partner {
     char *account_id;
 };
 
-static void to_hex(const unsigned char *raw, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[raw[i] >> 4];
-        out[2 * i + 1] = digits[raw[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static void sign(const char *secret, const char *method, const char *target, const char *ts,
-                 const char *body, size_t len, char out[65])
-{
-    unsigned char digest[SHA256_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    char body_hex[65];
-    SHA256((const unsigned char *)(body ? body : ""), body ? len : 0, digest);
-    to_hex(digest, sizeof digest, body_hex);
-    char *msg = fmt("%s\n%s\n%s\n%s", method, target, ts, body_hex);
-    need(HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, strlen(msg),
-              mac, &mac_len));
-    to_hex(mac, mac_len, out);
-    free(msg);
-}
-
 /* A signed request with the raw body bytes (len), content type ctype. */
 static struct dc_resp *partner_raw(const struct partner *p, const char *secret, const char *method,
                                    const char *target, const char *ctype, const char *body,
@@ -393,7 +349,7 @@ static struct dc_resp *partner_raw(const struct partner *p, const char *secret, 
 {
     char ts[32], sig[65], key_line[128], ts_line[64], sig_line[128], ct_line[128];
     snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-    sign(secret, method, target, ts, body, len, sig);
+    dc_partner_sign(secret, method, target, ts, body, sig); /* body: len == strlen(body) */
     snprintf(key_line, sizeof key_line, "X-Partner-Key: %s", p->key_id);
     snprintf(ts_line, sizeof ts_line, "X-Timestamp: %s", ts);
     snprintf(sig_line, sizeof sig_line, "X-Signature: %s", sig);
@@ -450,11 +406,8 @@ static void partner_make(struct partner *p, const char *name)
 
 static void campaign_live(void)
 {
-    time_t now = time(NULL);
     char w[32], l[32], e[32];
-    iso_time(now - 2 * DAY, w);
-    iso_time(now - DAY, l);
-    iso_time(now + 30 * DAY, e);
+    dc_phase_times(DC_LIVE, w, l, e);
     struct dc_resp *r =
         req_json("PATCH", "/v1/admin/campaign", admin,
                  json_pack("{s:s, s:s, s:s, s:s, s:{s:i, s:i, s:b, s:f, s:i}}", "warmup_at", w,
@@ -486,7 +439,7 @@ static char *make_lesson(int seconds)
 static char *make_livestream(bool start)
 {
     char when[32];
-    iso_time(time(NULL) + 3600, when);
+    dc_iso_time(time(NULL) + 3600, when);
     char *id = take_id(req_json("POST", "/v1/admin/livestreams", admin,
                                 json_pack("{s:s, s:s, s:s}", "title", "安全直播", "expert", "专家",
                                           "scheduled_at", when)),
@@ -501,26 +454,14 @@ static char *make_livestream(bool start)
     return id;
 }
 
-static json_t *submission_json(const char *title)
-{
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s, s], s:b}", "title", title,
-                     "description", "楼道起火时弯腰低姿撤离。", "category", "fire", "video_url",
-                     "https://video.example.com/v/sec.mp4", "cover_url",
-                     "https://img.example.com/c/sec.jpg", "duration_seconds", 60, "format", "mp4",
-                     "size_bytes", (json_int_t)1048576, "hashtags", TOPIC, "消防", "original",
-                     true);
-}
-
 static char *make_submission(const char *token, bool approve)
 {
-    char *id = take_id(req_json("POST", "/v1/submissions", token, submission_json("安全作品")), 201,
+    char *id = take_id(req_json("POST", "/v1/submissions", token, dc_video_json("安全作品")), 201,
                        "submit");
     if (approve) {
-        char *path = fmt("/v1/admin/submissions/%s/review", id);
-        struct dc_resp *r = req("POST", path, admin, "{\"decision\":\"approve\"}");
+        struct dc_resp *r = seen(dc_review_on(NULL, admin, id, "approve", NULL), "approve");
         dc_expect_status(r, 200, "approve");
         dc_resp_free(r);
-        free(path);
     }
     return id;
 }
@@ -584,8 +525,7 @@ START_TEST(limit_login_per_phone)
     struct user a, b;
     user_take(&a, S_LOGIN_A);
     user_take(&b, S_LOGIN_B);
-    char *q = fmt("SELECT count(*) FROM sessions WHERE account_id = %s", a.id);
-    long long sessions = sql_ll(q);
+    long long sessions = dc_sql_ll("SELECT count(*) FROM sessions WHERE account_id = %s", a.id);
     note_password("wrong password 1");
     struct dc_resp *r = login(a.phone, "wrong password 1");
     dc_expect_error(r, 401, "invalid_credentials", NULL, "wrong 1");
@@ -601,8 +541,8 @@ START_TEST(limit_login_per_phone)
     r = login(a.phone, a.password);
     expect_limited(r, "fourth login of one phone");
     dc_resp_free(r);
-    ck_assert_int_eq(sql_ll(q), sessions + 1);
-    free(q);
+    ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM sessions WHERE account_id = %s", a.id),
+                     sessions + 1);
     /* another phone still logs in, and then the first is still limited */
     r = login(b.phone, b.password);
     dc_expect_status(r, 201, "another phone");
@@ -697,9 +637,8 @@ START_TEST(limit_register_per_ip)
     expect_limited(r, "registration with X-Forwarded-For");
     dc_resp_free(r);
     for (int i = 3; i < 5; i++) {
-        char *q = fmt("SELECT count(*) FROM accounts WHERE phone = '%s'", phones[i]);
-        ck_assert_msg(sql_ll(q) == 0, "a limited registration stored an account");
-        free(q);
+        ck_assert_msg(dc_sql_ll("SELECT count(*) FROM accounts WHERE phone = '%s'", phones[i]) == 0,
+                      "a limited registration stored an account");
     }
     /* logging in is another limit */
     r = login(phones[0], "limit register pw");
@@ -738,10 +677,10 @@ START_TEST(limit_likes_per_account)
     expect_limited(r, "fourth like change of one account");
     dc_resp_free(r);
     /* the refused unlike did nothing */
-    char *q =
-        fmt("SELECT count(*) FROM likes WHERE submission_id = %s AND account_id = %s", sub, x.id);
-    ck_assert_int_eq(sql_ll(q), 1);
-    free(q);
+    ck_assert_int_eq(
+        dc_sql_ll("SELECT count(*) FROM likes WHERE submission_id = %s AND account_id = %s", sub,
+                  x.id),
+        1);
     r = like(y.token, sub, true);
     dc_expect_status(r, 200, "another account likes");
     ck_assert_int_eq(dc_int(r->json, "like_count"), 2);
@@ -862,9 +801,8 @@ START_TEST(limit_partner_per_key)
                                     "region_code", "350100"));
     expect_limited(r, "a limited key's write");
     dc_resp_free(r);
-    char *q = fmt("SELECT count(*) FROM accounts WHERE phone = '%s'", phone);
-    ck_assert_msg(sql_ll(q) == 0, "a limited partner request linked a user");
-    free(q);
+    ck_assert_msg(dc_sql_ll("SELECT count(*) FROM accounts WHERE phone = '%s'", phone) == 0,
+                  "a limited partner request linked a user");
     free(target);
     r = partner_call(&b, "GET", "/v1/partner/changes", NULL);
     dc_expect_status(r, 200, "another key");
@@ -909,8 +847,11 @@ struct endpoint {
     bool partner; /* signed by ctx->p, else Bearer ctx->token */
     bool batch;   /* answers {results:[...]}: item 0 is the verdict */
     void (*prepare)(struct ep_ctx *x);
-    /* a fresh path and a fresh valid base body for one mutation */
+    /* a fresh path and a fresh valid base body for one mutation; NULL:
+     * the path is the name's, its :param segment ctx->ids[0], and the body
+     * is base (JSON text) */
     void (*build)(struct ep_ctx *x, char **path, json_t **base);
+    const char *base;
     const struct fspec *fields;
     void (*finish)(struct ep_ctx *x);
 };
@@ -979,13 +920,6 @@ static const struct fspec FS_SESSIONS[] = {
     {NULL, 0, false, NULL},
 };
 
-static void b_me(struct ep_ctx *x, char **path, json_t **base)
-{
-    (void)x;
-    *path = xstrdup("/v1/me");
-    *base = json_pack("{s:s}", "display_name", "扫描改名");
-}
-
 static const struct fspec FS_ME[] = {
     {"display_name", F_TEXT, false, "display_name"},
     {"region_code", F_STR, false, NULL},
@@ -1015,13 +949,6 @@ static void fin_campaign(struct ep_ctx *x)
     dc_resp_free(r);
 }
 
-static void b_campaign(struct ep_ctx *x, char **path, json_t **base)
-{
-    (void)x;
-    *path = xstrdup("/v1/admin/campaign");
-    *base = json_pack("{s:{s:i}}", "rules", "top_n", 100);
-}
-
 static const struct fspec FS_CAMPAIGN[] = {
     {"name", F_TEXT, false, "name"},
     {"topic", F_TEXT, false, "topic"},
@@ -1036,29 +963,12 @@ static const struct fspec FS_CAMPAIGN[] = {
     {NULL, 0, false, NULL},
 };
 
-static void b_orgs(struct ep_ctx *x, char **path, json_t **base)
-{
-    (void)x;
-    *path = xstrdup("/v1/admin/organizations");
-    *base = json_pack("{s:s, s:s, s:s}", "name", "扫描单位", "type", "community", "region_code",
-                      "350100");
-}
-
 static const struct fspec FS_ORGS[] = {
     {"name", F_TEXT, true, "name"},
     {"type", F_STR, true, NULL},
     {"region_code", F_STR, true, NULL},
     {NULL, 0, false, NULL},
 };
-
-static void b_lesson_create(struct ep_ctx *x, char **path, json_t **base)
-{
-    (void)x;
-    *path = xstrdup("/v1/admin/lessons");
-    *base = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "title", "扫描课程", "category", "flood",
-                      "duration_seconds", 300, "video_url", "https://video.example.cn/s.mp4",
-                      "cover_url", "https://img.example.cn/s.jpg", "description", "防汛知识");
-}
 
 static const struct fspec FS_LESSON[] = {
     {"title", F_TEXT, true, "title"},
@@ -1086,17 +996,11 @@ static void prep_lesson_patch(struct ep_ctx *x)
     x->ids[0] = make_lesson(300);
 }
 
-static void b_lesson_patch(struct ep_ctx *x, char **path, json_t **base)
-{
-    *path = fmt("/v1/admin/lessons/%s", x->ids[0]);
-    *base = json_pack("{s:s}", "title", "扫描改课");
-}
-
 static void b_livestream_create(struct ep_ctx *x, char **path, json_t **base)
 {
     (void)x;
     char when[32];
-    iso_time(time(NULL) + 7200, when);
+    dc_iso_time(time(NULL) + 7200, when);
     *path = xstrdup("/v1/admin/livestreams");
     *base = json_pack("{s:s, s:s, s:s, s:s}", "title", "扫描直播", "expert", "扫描专家",
                       "scheduled_at", when, "description", "直播简介");
@@ -1114,13 +1018,6 @@ static void prep_livestream_end(struct ep_ctx *x)
 {
     x->token = xstrdup(admin);
     x->ids[0] = make_livestream(true);
-}
-
-static void b_livestream_end(struct ep_ctx *x, char **path, json_t **base)
-{
-    *path = fmt("/v1/admin/livestreams/%s/end", x->ids[0]);
-    *base = json_pack("{s:s, s:i}", "replay_url", "https://video.example.cn/r.m3u8",
-                      "duration_seconds", 1800);
 }
 
 static const struct fspec FS_LIVESTREAM_END[] = {
@@ -1156,7 +1053,7 @@ static void b_submission(struct ep_ctx *x, char **path, json_t **base)
 {
     (void)x;
     *path = xstrdup("/v1/submissions");
-    *base = submission_json("扫描作品");
+    *base = dc_video_json("扫描作品");
 }
 
 #define SUBMISSION_FIELDS(pre, echo_title, echo_desc, echo_tag)                                    \
@@ -1180,12 +1077,6 @@ static void prep_submission_patch(struct ep_ctx *x)
     x->ids[0] = make_submission(x->token, false);
 }
 
-static void b_submission_patch(struct ep_ctx *x, char **path, json_t **base)
-{
-    *path = fmt("/v1/submissions/%s", x->ids[0]);
-    *base = json_pack("{s:s}", "title", "扫描改名作品");
-}
-
 static const struct fspec FS_SUBMISSION_PATCH[] = {
     {"title", F_TEXT, false, "title"},
     {"description", F_TEXT, false, "description"},
@@ -1193,18 +1084,18 @@ static const struct fspec FS_SUBMISSION_PATCH[] = {
     {NULL, 0, false, NULL},
 };
 
-static void prep_review(struct ep_ctx *x)
+/* The admin acts on a submission of the slot's user (approved or not). */
+static void prep_admin_submission(struct ep_ctx *x, bool approved)
 {
     campaign_live();
     x->token = xstrdup(admin);
     user_take(&x->u, x->slot);
-    x->ids[0] = make_submission(x->u.token, false);
+    x->ids[0] = make_submission(x->u.token, approved);
 }
 
-static void b_review(struct ep_ctx *x, char **path, json_t **base)
+static void prep_review(struct ep_ctx *x)
 {
-    *path = fmt("/v1/admin/submissions/%s/review", x->ids[0]);
-    *base = json_pack("{s:s, s:s}", "decision", "reject", "reason", "内容不符");
+    prep_admin_submission(x, false);
 }
 
 static const struct fspec FS_REVIEW[] = {
@@ -1215,16 +1106,7 @@ static const struct fspec FS_REVIEW[] = {
 
 static void prep_recommend(struct ep_ctx *x)
 {
-    campaign_live();
-    x->token = xstrdup(admin);
-    user_take(&x->u, x->slot);
-    x->ids[0] = make_submission(x->u.token, true);
-}
-
-static void b_recommend(struct ep_ctx *x, char **path, json_t **base)
-{
-    *path = fmt("/v1/admin/submissions/%s/recommend", x->ids[0]);
-    *base = json_pack("{s:[s]}", "channels", "央视新闻");
+    prep_admin_submission(x, true);
 }
 
 static const struct fspec FS_RECOMMEND[] = {
@@ -1237,25 +1119,13 @@ static void prep_role(struct ep_ctx *x)
 {
     x->token = xstrdup(admin);
     user_take(&x->u, x->slot);
-}
-
-static void b_role(struct ep_ctx *x, char **path, json_t **base)
-{
-    *path = fmt("/v1/admin/accounts/%s/role", x->u.id);
-    *base = json_pack("{s:s}", "role", "user");
+    x->ids[0] = xstrdup(x->u.id);
 }
 
 static const struct fspec FS_ROLE[] = {
     {"role", F_STR, true, NULL},
     {NULL, 0, false, NULL},
 };
-
-static void b_partners(struct ep_ctx *x, char **path, json_t **base)
-{
-    (void)x;
-    *path = xstrdup("/v1/admin/partners");
-    *base = json_pack("{s:s}", "name", "扫描新平台");
-}
 
 static const struct fspec FS_PARTNERS[] = {
     {"name", F_TEXT, true, "name"},
@@ -1276,12 +1146,6 @@ static void prep_revoke(struct ep_ctx *x)
     ck_assert_msg(r->status == 201 || r->status == 200, "certificate: %ld", r->status);
     x->ids[0] = xstrdup(dc_str(r->json, "serial"));
     dc_resp_free(r);
-}
-
-static void b_revoke(struct ep_ctx *x, char **path, json_t **base)
-{
-    *path = fmt("/v1/admin/certificates/%s/revoke", x->ids[0]);
-    *base = json_pack("{s:s}", "reason", "扫描撤销");
 }
 
 static const struct fspec FS_REVOKE[] = {
@@ -1310,7 +1174,7 @@ static const struct fspec FS_PARTNER_USER[] = {
 static void b_partner_submission(struct ep_ctx *x, char **path, json_t **base)
 {
     *path = fmt("/v1/partner/submissions/sweep-%d-%u", (int)getpid(), counter());
-    *base = submission_json("扫描平台作品");
+    *base = dc_video_json("扫描平台作品");
     json_object_set_new(*base, "external_user_id", json_string(x->p.ext_user));
 }
 
@@ -1322,7 +1186,7 @@ static const struct fspec FS_PARTNER_SUBMISSION[] = {
 
 static void b_partner_sub_batch(struct ep_ctx *x, char **path, json_t **base)
 {
-    json_t *item = submission_json("扫描批量作品");
+    json_t *item = dc_video_json("扫描批量作品");
     json_object_set_new(item, "external_user_id", json_string(x->p.ext_user));
     char ext[64];
     snprintf(ext, sizeof ext, "sweep-b-%d-%u", (int)getpid(), counter());
@@ -1391,44 +1255,69 @@ static const struct fspec FS_PARTNER_PROGRESS[] = {
 };
 
 static const struct endpoint ENDPOINTS[] = {
-    {"POST /v1/accounts", "POST", false, false, prep_none, b_accounts, FS_ACCOUNTS, NULL},
-    {"POST /v1/sessions", "POST", false, false, prep_sessions, b_sessions, FS_SESSIONS, NULL},
-    {"PATCH /v1/me", "PATCH", false, false, prep_user, b_me, FS_ME, NULL},
-    {"PATCH /v1/admin/campaign", "PATCH", false, false, prep_campaign, b_campaign, FS_CAMPAIGN,
-     fin_campaign},
-    {"POST /v1/admin/organizations", "POST", false, false, prep_admin, b_orgs, FS_ORGS, NULL},
-    {"POST /v1/admin/lessons", "POST", false, false, prep_admin, b_lesson_create, FS_LESSON, NULL},
-    {"PATCH /v1/admin/lessons/:id", "PATCH", false, false, prep_lesson_patch, b_lesson_patch,
-     FS_LESSON_PATCH, NULL},
-    {"POST /v1/admin/livestreams", "POST", false, false, prep_admin, b_livestream_create,
+    {"POST /v1/accounts", "POST", false, false, prep_none, b_accounts, NULL, FS_ACCOUNTS, NULL},
+    {"POST /v1/sessions", "POST", false, false, prep_sessions, b_sessions, NULL, FS_SESSIONS, NULL},
+    {"PATCH /v1/me", "PATCH", false, false, prep_user, NULL, "{\"display_name\":\"扫描改名\"}",
+     FS_ME, NULL},
+    {"PATCH /v1/admin/campaign", "PATCH", false, false, prep_campaign, NULL,
+     "{\"rules\":{\"top_n\":100}}", FS_CAMPAIGN, fin_campaign},
+    {"POST /v1/admin/organizations", "POST", false, false, prep_admin, NULL,
+     "{\"name\":\"扫描单位\",\"type\":\"community\",\"region_code\":\"350100\"}", FS_ORGS, NULL},
+    {"POST /v1/admin/lessons", "POST", false, false, prep_admin, NULL,
+     "{\"title\":\"扫描课程\",\"category\":\"flood\",\"duration_seconds\":300,\"video_url\":"
+     "\"https://video.example.cn/s.mp4\",\"cover_url\":\"https://img.example.cn/"
+     "s.jpg\",\"description\":\"防汛知识\"}",
+     FS_LESSON, NULL},
+    {"PATCH /v1/admin/lessons/:id", "PATCH", false, false, prep_lesson_patch, NULL,
+     "{\"title\":\"扫描改课\"}", FS_LESSON_PATCH, NULL},
+    {"POST /v1/admin/livestreams", "POST", false, false, prep_admin, b_livestream_create, NULL,
      FS_LIVESTREAM, NULL},
-    {"POST /v1/admin/livestreams/:id/end", "POST", false, false, prep_livestream_end,
-     b_livestream_end, FS_LIVESTREAM_END, NULL},
-    {"POST /v1/progress", "POST", false, false, prep_progress, b_progress, FS_PROGRESS, NULL},
-    {"POST /v1/submissions", "POST", false, false, prep_user, b_submission, FS_SUBMISSION, NULL},
-    {"PATCH /v1/submissions/:id", "PATCH", false, false, prep_submission_patch, b_submission_patch,
-     FS_SUBMISSION_PATCH, NULL},
-    {"POST /v1/admin/submissions/:id/review", "POST", false, false, prep_review, b_review,
-     FS_REVIEW, NULL},
-    {"POST /v1/admin/submissions/:id/recommend", "POST", false, false, prep_recommend, b_recommend,
-     FS_RECOMMEND, NULL},
-    {"PUT /v1/admin/accounts/:id/role", "PUT", false, false, prep_role, b_role, FS_ROLE, NULL},
-    {"POST /v1/admin/partners", "POST", false, false, prep_admin, b_partners, FS_PARTNERS, NULL},
-    {"POST /v1/admin/certificates/:serial/revoke", "POST", false, false, prep_revoke, b_revoke,
-     FS_REVOKE, NULL},
+    {"POST /v1/admin/livestreams/:id/end", "POST", false, false, prep_livestream_end, NULL,
+     "{\"replay_url\":\"https://video.example.cn/r.m3u8\",\"duration_seconds\":1800}",
+     FS_LIVESTREAM_END, NULL},
+    {"POST /v1/progress", "POST", false, false, prep_progress, b_progress, NULL, FS_PROGRESS, NULL},
+    {"POST /v1/submissions", "POST", false, false, prep_user, b_submission, NULL, FS_SUBMISSION,
+     NULL},
+    {"PATCH /v1/submissions/:id", "PATCH", false, false, prep_submission_patch, NULL,
+     "{\"title\":\"扫描改名作品\"}", FS_SUBMISSION_PATCH, NULL},
+    {"POST /v1/admin/submissions/:id/review", "POST", false, false, prep_review, NULL,
+     "{\"decision\":\"reject\",\"reason\":\"内容不符\"}", FS_REVIEW, NULL},
+    {"POST /v1/admin/submissions/:id/recommend", "POST", false, false, prep_recommend, NULL,
+     "{\"channels\":[\"央视新闻\"]}", FS_RECOMMEND, NULL},
+    {"PUT /v1/admin/accounts/:id/role", "PUT", false, false, prep_role, NULL, "{\"role\":\"user\"}",
+     FS_ROLE, NULL},
+    {"POST /v1/admin/partners", "POST", false, false, prep_admin, NULL, "{\"name\":\"扫描新平台\"}",
+     FS_PARTNERS, NULL},
+    {"POST /v1/admin/certificates/:serial/revoke", "POST", false, false, prep_revoke, NULL,
+     "{\"reason\":\"扫描撤销\"}", FS_REVOKE, NULL},
     {"PUT /v1/partner/users/:external_user_id", "PUT", true, false, prep_partner, b_partner_user,
-     FS_PARTNER_USER, NULL},
+     NULL, FS_PARTNER_USER, NULL},
     {"PUT /v1/partner/submissions/:external_id", "PUT", true, false, prep_partner,
-     b_partner_submission, FS_PARTNER_SUBMISSION, NULL},
+     b_partner_submission, NULL, FS_PARTNER_SUBMISSION, NULL},
     {"POST /v1/partner/submissions/batch", "POST", true, true, prep_partner, b_partner_sub_batch,
-     FS_PARTNER_SUB_BATCH, NULL},
-    {"POST /v1/partner/likes/batch", "POST", true, true, prep_partner_likes, b_partner_likes,
+     NULL, FS_PARTNER_SUB_BATCH, NULL},
+    {"POST /v1/partner/likes/batch", "POST", true, true, prep_partner_likes, b_partner_likes, NULL,
      FS_PARTNER_LIKES, NULL},
     {"POST /v1/partner/progress/batch", "POST", true, true, prep_partner_progress,
-     b_partner_progress, FS_PARTNER_PROGRESS, NULL},
+     b_partner_progress, NULL, FS_PARTNER_PROGRESS, NULL},
 };
 
 #define NENDPOINTS ((int)(sizeof ENDPOINTS / sizeof ENDPOINTS[0]))
+
+/* A fresh path and base body of the endpoint (see struct endpoint). */
+static void ep_build(const struct endpoint *ep, struct ep_ctx *x, char **path, json_t **base)
+{
+    if (ep->build) {
+        ep->build(x, path, base);
+        return;
+    }
+    const char *p = strchr(ep->name, ' ') + 1, *param = strchr(p, ':');
+    const char *rest = param ? param + strcspn(param, "/") : "";
+    *path = param ? fmt("%.*s%s%s", (int)(param - p), p, x->ids[0], rest) : xstrdup(p);
+    json_error_t err;
+    *base = json_loads(ep->base, 0, &err);
+    ck_assert_msg(*base != NULL, "%s: base body: %s", ep->name, err.text);
+}
 
 /* -- the database fingerprint: what a rejected request must not change -- */
 
@@ -1977,26 +1866,34 @@ static void sweep_one(struct sweep *s, const char *what, const char *path, const
     dc_resp_free(r);
 }
 
+/* Endpoint i prepared into x, and a sweep of it. */
+static struct sweep *sweep_start(int i, struct ep_ctx *x)
+{
+    *x = (struct ep_ctx){.slot = S_SWEEP0 + i};
+    ENDPOINTS[i].prepare(x);
+    struct sweep *s = need(calloc(1, sizeof *s));
+    s->ep = &ENDPOINTS[i];
+    s->x = x;
+    return s;
+}
+
 START_TEST(bad_input_sweep)
 {
     const struct endpoint *ep = &ENDPOINTS[_i];
-    struct ep_ctx x = {.slot = S_SWEEP0 + _i};
-    ep->prepare(&x);
-    struct sweep *s = need(calloc(1, sizeof *s));
-    s->ep = ep;
-    s->x = &x;
+    struct ep_ctx x;
+    struct sweep *s = sweep_start(_i, &x);
     char *path;
     json_t *base;
 
     /* whole bodies */
-    ep->build(&x, &path, &base);
+    ep_build(ep, &x, &path, &base);
     char *base_text = dumps(json_incref(base));
     json_decref(base);
     free(path);
     struct body_mut bodies[32];
     int nb = body_mutations(base_text, ep->batch, bodies);
     for (int i = 0; i < nb; i++) {
-        ep->build(&x, &path, &base);
+        ep_build(ep, &x, &path, &base);
         json_decref(base);
         char what[128];
         snprintf(what, sizeof what, "body: %s", bodies[i].name);
@@ -2012,7 +1909,7 @@ START_TEST(bad_input_sweep)
         struct mutation m[48];
         int nm = field_mutations(f, m);
         for (int i = 0; i < nm; i++) {
-            ep->build(&x, &path, &base);
+            ep_build(ep, &x, &path, &base);
             char *body = with_raw(base, f->path, m[i].raw);
             char what[160];
             snprintf(what, sizeof what, "%s = %s", f->path, m[i].name);
@@ -2042,14 +1939,11 @@ END_TEST
 START_TEST(oversize_bodies_answered_413)
 {
     const struct endpoint *ep = &ENDPOINTS[_i];
-    struct ep_ctx x = {.slot = S_SWEEP0 + _i};
-    ep->prepare(&x);
-    struct sweep *s = need(calloc(1, sizeof *s));
-    s->ep = ep;
-    s->x = &x;
+    struct ep_ctx x;
+    struct sweep *s = sweep_start(_i, &x);
     char *path;
     json_t *base;
-    ep->build(&x, &path, &base);
+    ep_build(ep, &x, &path, &base);
     char *base_text = dumps(base);
     char *pad = big_string(ep->batch ? 9 * MIB : 2 * MIB);
     char *body = fmt("{\"zz\":%s,%s", pad, base_text + 1);
@@ -2119,7 +2013,7 @@ START_TEST(odd_strings_round_trip)
         dc_resp_free(r);
 
         /* a submission's title, description and a hashtag, then GET */
-        json_t *b = submission_json(s);
+        json_t *b = dc_video_json(s);
         json_object_set_new(b, "description", json_string(s));
         json_object_set_new(b, "hashtags", json_pack("[s, s]", TOPIC, s));
         r = req_json("POST", "/v1/submissions", u.token, b);
@@ -2161,7 +2055,7 @@ START_TEST(odd_strings_round_trip)
         free(path);
         free(id);
         char when[32];
-        iso_time(time(NULL) + 3600, when);
+        dc_iso_time(time(NULL) + 3600, when);
         r = req_json("POST", "/v1/admin/livestreams", admin,
                      json_pack("{s:s, s:s, s:s}", "title", s, "expert", s, "scheduled_at", when));
         dc_expect_status(r, 201, "livestream with odd title");
@@ -2196,8 +2090,8 @@ START_TEST(odd_strings_round_trip)
     free(path);
     free(sub);
     /* the tables the injection names are all still there */
-    ck_assert_int_ge(sql_ll("SELECT count(*) FROM accounts"), 1);
-    ck_assert_int_ge(sql_ll("SELECT count(*) FROM submissions"), 1);
+    ck_assert_int_ge(dc_sql_ll("SELECT count(*) FROM accounts"), 1);
+    ck_assert_int_ge(dc_sql_ll("SELECT count(*) FROM submissions"), 1);
     user_free(&u);
 }
 END_TEST
@@ -2286,11 +2180,9 @@ START_TEST(register_cannot_set_protected_fields)
     ck_assert_str_ne(dc_str(r->json, "id"), "987654321");
     ck_assert_str_ne(dc_str(r->json, "created_at"), "2000-01-01T00:00:00Z");
     ck_assert_ptr_null(json_object_get(r->json, "like_count"));
-    char *q = fmt("SELECT role FROM accounts WHERE phone = '%s'", phone);
-    char *role = dc_sql_value(q);
+    char *role = dc_sql_fmt("SELECT role FROM accounts WHERE phone = '%s'", phone);
     ck_assert_str_eq(role, "user");
     free(role);
-    free(q);
     dc_resp_free(r);
 }
 END_TEST
@@ -2301,7 +2193,7 @@ START_TEST(submission_cannot_set_server_fields)
     struct user u, other;
     user_take(&u, S_PROP_SUB);
     user_take(&other, S_PROP_OTHER);
-    json_t *b = submission_json("想自己通过");
+    json_t *b = dc_video_json("想自己通过");
     json_object_set_new(b, "status", json_string("approved"));
     json_object_set_new(b, "like_count", json_integer(100000));
     json_object_set_new(b, "recommended", json_true());
@@ -2337,8 +2229,8 @@ START_TEST(submission_cannot_set_server_fields)
     ck_assert_str_eq(dc_str(r->json, "title"), "只改标题");
     ck_assert_str_eq(dc_str(r->json, "status"), "pending");
     ck_assert_str_eq(dc_str(r->json, "category"), "fire");
-    ck_assert_str_eq(dc_str(r->json, "video_url"), "https://video.example.com/v/sec.mp4");
-    ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 60);
+    ck_assert_str_eq(dc_str(r->json, "video_url"), "https://video.example.com/v/escape.mp4");
+    ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 95);
     ck_assert_str_eq(dc_str(r->json, "format"), "mp4");
     ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
     ck_assert_str_eq(dc_str(json_object_get(r->json, "author"), "id"), u.id);
@@ -2347,7 +2239,7 @@ START_TEST(submission_cannot_set_server_fields)
                   " source, hashtags::text) FROM submissions WHERE id = %s",
                   id);
     char *row = dc_sql_value(q);
-    char *want = fmt("pending,0,f,%s,fire,direct,{%s,消防}", u.id, TOPIC);
+    char *want = fmt("pending,0,f,%s,fire,direct,{%s,消防安全}", u.id, TOPIC);
     ck_assert_str_eq(row, want);
     free(want);
     free(row);
@@ -2708,12 +2600,10 @@ static char *make_admin(void)
         return NULL;
     char *tok = dc_login(phone, pw);
     note('T', tok);
-    char *q = fmt("SELECT id FROM accounts WHERE phone = '%s'", phone);
-    char *id = dc_sql_value(q);
+    char *id = dc_sql_fmt("SELECT id FROM accounts WHERE phone = '%s'", phone);
     if (id)
         forbid_account(id);
     free(id);
-    free(q);
     return tok;
 }
 
