@@ -1151,3 +1151,35 @@ int dc_finish(const char *prog, int failed)
         fprintf(stderr, "%s: the server stopped with %d\n", prog, stopped);
     return failed != 0 || stopped != 0 ? 1 : 0;
 }
+
+void *dc_need(void *p)
+{
+    if (!p) {
+        fprintf(stderr, "harness: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
+char *dc_strdup(const char *s)
+{
+    return dc_need(strdup(s ? s : ""));
+}
+
+char *dc_fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    char *s = NULL;
+    if (vasprintf(&s, f, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return dc_need(s);
+}
+
+char *dc_dumps(json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(j);
+    return dc_need(s);
+}

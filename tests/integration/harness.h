@@ -237,6 +237,14 @@ TCase *dc_add_tcase(Suite *s, const char *name, int timeout, ...) __attribute__(
 /* Adds the tests that follow (START_TEST names, NULL-terminated) to tc. */
 void dc_add_tests(TCase *tc, ...) __attribute__((sentinel));
 
+/* Small allocation helpers that abort on out-of-memory: p itself; a copy
+ * of s ("" for NULL); a printf-formatted string; the compact JSON text of
+ * j (stolen). Results belong to the caller. */
+void *dc_need(void *p);
+char *dc_strdup(const char *s);
+char *dc_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+char *dc_dumps(json_t *j);
+
 /* Runs a Check suite; returns the process exit code. */
 int dc_run_suite(Suite *s);
 

@@ -80,38 +80,6 @@ static struct partner *partner_of(enum who w)
 /* ---- small helpers ------------------------------------------------------ */
 
 /* these three also run in main(), outside any test: no ck_assert there */
-static void *need(void *p)
-{
-    if (!p) {
-        fprintf(stderr, "test_authz: out of memory\n");
-        abort();
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    return need(strdup(s ? s : ""));
-}
-
-__attribute__((format(printf, 1, 2))) static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = NULL;
-    if (vasprintf(&s, f, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return need(s);
-}
-
-static char *dumps(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    return need(s);
-}
-
 static unsigned counter(void)
 {
     static unsigned n;
@@ -140,7 +108,7 @@ static struct dc_resp *admin_req(const char *method, const char *path, json_t *b
 static char *id_of(struct dc_resp *r, long want, const char *what)
 {
     dc_expect_status(r, want, what);
-    char *id = xstrdup(dc_str(r->json, "id"));
+    char *id = dc_strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     return id;
 }
@@ -197,7 +165,7 @@ static char *new_livestream(bool started)
                                          "李教授", "scheduled_at", when)),
                      201, "livestream");
     if (started) {
-        char *path = fmt("/v1/admin/livestreams/%s/start", id);
+        char *path = dc_fmt("/v1/admin/livestreams/%s/start", id);
         struct dc_resp *r = admin_req("POST", path, NULL);
         dc_expect_status(r, 200, "livestream start");
         dc_resp_free(r);
@@ -236,7 +204,7 @@ static char *owner_certificate(void)
     struct dc_resp *r = dc_req("POST", "/v1/me/certificate", accts[OWNER].token, NULL);
     ck_assert_msg(r->status == 200 || r->status == 201, "owner certificate: %ld %s", r->status,
                   r->body);
-    char *serial = xstrdup(dc_str(r->json, "serial"));
+    char *serial = dc_strdup(dc_str(r->json, "serial"));
     dc_resp_free(r);
     return serial;
 }
@@ -259,7 +227,7 @@ static char *partner_submission_body(const struct partner *p, const char *title)
 {
     json_t *b = dc_video_json(title);
     json_object_set_new(b, "external_user_id", json_string(p->ext_user));
-    return dumps(b);
+    return dc_dumps(b);
 }
 
 /* ---- one cell ----------------------------------------------------------- */
@@ -288,7 +256,7 @@ static void cell_free(struct cell *c)
     static void name(enum who w, struct cell *c)                                                   \
     {                                                                                              \
         (void)w;                                                                                   \
-        c->path = xstrdup(p);                                                                      \
+        c->path = dc_strdup(p);                                                                    \
     }
 
 FIXED(fx_healthz, "/healthz")
@@ -321,23 +289,23 @@ static void fx_register(enum who w, struct cell *c)
     (void)w;
     char phone[12];
     dc_unique_phone(phone);
-    c->path = xstrdup("/v1/accounts");
-    c->body =
-        dumps(json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", "authz register 1",
-                        "display_name", "矩阵注册", "kind", "individual", "region_code", "350100"));
+    c->path = dc_strdup("/v1/accounts");
+    c->body = dc_dumps(json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password",
+                                 "authz register 1", "display_name", "矩阵注册", "kind",
+                                 "individual", "region_code", "350100"));
 }
 
 static void fx_login(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/sessions");
-    c->body = dumps(
+    c->path = dc_strdup("/v1/sessions");
+    c->body = dc_dumps(
         json_pack("{s:s, s:s}", "phone", accts[OTHER].phone, "password", accts[OTHER].password));
 }
 
 static void fx_logout(enum who w, struct cell *c)
 {
-    c->path = xstrdup("/v1/sessions/current");
+    c->path = dc_strdup("/v1/sessions/current");
     if (is_bearer(w))
         c->token = fresh_token(w);
 }
@@ -358,69 +326,69 @@ static void ck_logout(enum who w, const struct cell *c, const struct dc_resp *r,
 static void fx_me_patch(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/me");
-    c->body = xstrdup("{\"audience\":\"public\"}");
+    c->path = dc_strdup("/v1/me");
+    c->body = dc_strdup("{\"audience\":\"public\"}");
 }
 
 static void fx_role(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = fmt("/v1/admin/accounts/%s/role", accts[OWNER].id);
-    c->body = xstrdup("{\"role\":\"user\"}");
+    c->path = dc_fmt("/v1/admin/accounts/%s/role", accts[OWNER].id);
+    c->body = dc_strdup("{\"role\":\"user\"}");
 }
 
 static void fx_role_unknown(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/admin/accounts/9199999999999999/role");
-    c->body = xstrdup("{\"role\":\"user\"}");
+    c->path = dc_strdup("/v1/admin/accounts/9199999999999999/role");
+    c->body = dc_strdup("{\"role\":\"user\"}");
 }
 
 static void fx_org_create(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/admin/organizations");
-    c->body = dumps(json_pack("{s:s, s:s, s:s}", "name", "授权矩阵单位", "type", "other",
-                              "region_code", "350100"));
+    c->path = dc_strdup("/v1/admin/organizations");
+    c->body = dc_dumps(json_pack("{s:s, s:s, s:s}", "name", "授权矩阵单位", "type", "other",
+                                 "region_code", "350100"));
 }
 
 static void fx_campaign_patch(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/admin/campaign");
-    c->body = dumps(campaign_body());
+    c->path = dc_strdup("/v1/admin/campaign");
+    c->body = dc_dumps(campaign_body());
 }
 
 static void fx_lesson_create(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/admin/lessons");
-    c->body =
-        dumps(json_pack("{s:s, s:s, s:i, s:s}", "title", "新课程", "category", "flood",
-                        "duration_seconds", 300, "video_url", "https://video.example.cn/new.mp4"));
+    c->path = dc_strdup("/v1/admin/lessons");
+    c->body = dc_dumps(json_pack("{s:s, s:s, s:i, s:s}", "title", "新课程", "category", "flood",
+                                 "duration_seconds", 300, "video_url",
+                                 "https://video.example.cn/new.mp4"));
 }
 
 static void fx_lesson_patch(enum who w, struct cell *c)
 {
     (void)w;
     char *id = new_lesson();
-    c->path = fmt("/v1/admin/lessons/%s", id);
-    c->body = xstrdup("{\"title\":\"改过的课程\"}");
+    c->path = dc_fmt("/v1/admin/lessons/%s", id);
+    c->body = dc_strdup("{\"title\":\"改过的课程\"}");
     free(id);
 }
 
 static void fx_lesson_patch_unknown(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/admin/lessons/9199999999999999");
-    c->body = xstrdup("{\"title\":\"改过的课程\"}");
+    c->path = dc_strdup("/v1/admin/lessons/9199999999999999");
+    c->body = dc_strdup("{\"title\":\"改过的课程\"}");
 }
 
 static void fx_lesson_get(enum who w, struct cell *c)
 {
     (void)w;
     char *id = new_lesson();
-    c->path = fmt("/v1/lessons/%s", id);
+    c->path = dc_fmt("/v1/lessons/%s", id);
     free(id);
 }
 
@@ -429,8 +397,8 @@ static void fx_livestream_create(enum who w, struct cell *c)
     (void)w;
     char when[32];
     dc_iso_time(time(NULL) + 7200, when);
-    c->path = xstrdup("/v1/admin/livestreams");
-    c->body = dumps(
+    c->path = dc_strdup("/v1/admin/livestreams");
+    c->body = dc_dumps(
         json_pack("{s:s, s:s, s:s}", "title", "新直播", "expert", "张工", "scheduled_at", when));
 }
 
@@ -438,7 +406,7 @@ static void fx_livestream_start(enum who w, struct cell *c)
 {
     (void)w;
     char *id = new_livestream(false);
-    c->path = fmt("/v1/admin/livestreams/%s/start", id);
+    c->path = dc_fmt("/v1/admin/livestreams/%s/start", id);
     free(id);
 }
 
@@ -446,9 +414,9 @@ static void fx_livestream_end(enum who w, struct cell *c)
 {
     (void)w;
     char *id = new_livestream(true);
-    c->path = fmt("/v1/admin/livestreams/%s/end", id);
-    c->body = xstrdup("{\"replay_url\":\"https://video.example.cn/replay.m3u8\","
-                      "\"duration_seconds\":1800}");
+    c->path = dc_fmt("/v1/admin/livestreams/%s/end", id);
+    c->body = dc_strdup("{\"replay_url\":\"https://video.example.cn/replay.m3u8\","
+                        "\"duration_seconds\":1800}");
     free(id);
 }
 
@@ -456,7 +424,7 @@ static void fx_livestream_get(enum who w, struct cell *c)
 {
     (void)w;
     char *id = new_livestream(false);
-    c->path = fmt("/v1/livestreams/%s", id);
+    c->path = dc_fmt("/v1/livestreams/%s", id);
     free(id);
 }
 
@@ -464,7 +432,7 @@ static void fx_reservation(enum who w, struct cell *c)
 {
     (void)w;
     char *id = new_livestream(false);
-    c->path = fmt("/v1/livestreams/%s/reservation", id);
+    c->path = dc_fmt("/v1/livestreams/%s/reservation", id);
     free(id);
 }
 
@@ -472,9 +440,9 @@ static void fx_progress(enum who w, struct cell *c)
 {
     (void)w;
     char *id = new_lesson();
-    c->path = xstrdup("/v1/progress");
-    c->body = dumps(json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
-                              "content_id", id, "from_second", 0, "to_second", 30));
+    c->path = dc_strdup("/v1/progress");
+    c->body = dc_dumps(json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
+                                 "content_id", id, "from_second", 0, "to_second", 30));
     free(id);
 }
 
@@ -482,14 +450,14 @@ static void fx_certificate_claim(enum who w, struct cell *c)
 {
     (void)w;
     owner_earn();
-    c->path = xstrdup("/v1/me/certificate");
+    c->path = dc_strdup("/v1/me/certificate");
 }
 
 static void fx_certificate_get(enum who w, struct cell *c)
 {
     (void)w;
     char *serial = owner_certificate();
-    c->path = fmt("/v1/certificates/%s", serial);
+    c->path = dc_fmt("/v1/certificates/%s", serial);
     free(serial);
 }
 
@@ -497,36 +465,36 @@ static void fx_certificate_svg(enum who w, struct cell *c)
 {
     (void)w;
     char *serial = owner_certificate();
-    c->path = fmt("/v1/certificates/%s.svg", serial);
+    c->path = dc_fmt("/v1/certificates/%s.svg", serial);
     free(serial);
 }
 
 static void fx_certificate_unknown(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/certificates/ZZZZZZZZZZZZZZZZ");
+    c->path = dc_strdup("/v1/certificates/ZZZZZZZZZZZZZZZZ");
 }
 
 static void fx_certificate_svg_unknown(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/certificates/ZZZZZZZZZZZZZZZZ.svg");
+    c->path = dc_strdup("/v1/certificates/ZZZZZZZZZZZZZZZZ.svg");
 }
 
 static void fx_certificate_revoke(enum who w, struct cell *c)
 {
     (void)w;
     char *serial = owner_certificate();
-    c->path = fmt("/v1/admin/certificates/%s/revoke", serial);
-    c->body = xstrdup("{\"reason\":\"授权矩阵测试\"}");
+    c->path = dc_fmt("/v1/admin/certificates/%s/revoke", serial);
+    c->body = dc_strdup("{\"reason\":\"授权矩阵测试\"}");
     free(serial);
 }
 
 static void fx_submission_create(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/submissions");
-    c->body = dumps(dc_video_json("新作品"));
+    c->path = dc_strdup("/v1/submissions");
+    c->body = dc_dumps(dc_video_json("新作品"));
 }
 
 #define SUBMISSION_FX(name, status, suffix)                                                        \
@@ -534,7 +502,7 @@ static void fx_submission_create(enum who w, struct cell *c)
     {                                                                                              \
         (void)w;                                                                                   \
         c->aux = owner_submission(status);                                                         \
-        c->path = fmt("/v1/submissions/%s%s", c->aux, suffix);                                     \
+        c->path = dc_fmt("/v1/submissions/%s%s", c->aux, suffix);                                  \
     }
 
 SUBMISSION_FX(fx_sub_get_pending, "pending", "")
@@ -548,27 +516,27 @@ SUBMISSION_FX(fx_like_pending, "pending", "/like")
 static void fx_sub_patch_pending(enum who w, struct cell *c)
 {
     fx_sub_get_pending(w, c);
-    c->body = xstrdup("{\"title\":\"改名\"}");
+    c->body = dc_strdup("{\"title\":\"改名\"}");
 }
 
 static void fx_sub_patch_approved(enum who w, struct cell *c)
 {
     fx_sub_get_approved(w, c);
-    c->body = xstrdup("{\"title\":\"改名\"}");
+    c->body = dc_strdup("{\"title\":\"改名\"}");
 }
 
 static void fx_sub_get_unknown(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/submissions/9199999999999999");
+    c->path = dc_strdup("/v1/submissions/9199999999999999");
 }
 
 static void fx_review(enum who w, struct cell *c)
 {
     (void)w;
     char *id = owner_submission("pending");
-    c->path = fmt("/v1/admin/submissions/%s/review", id);
-    c->body = xstrdup("{\"decision\":\"approve\"}");
+    c->path = dc_fmt("/v1/admin/submissions/%s/review", id);
+    c->body = dc_strdup("{\"decision\":\"approve\"}");
     free(id);
 }
 
@@ -576,8 +544,8 @@ static void fx_recommend(enum who w, struct cell *c)
 {
     (void)w;
     char *id = owner_submission("approved");
-    c->path = fmt("/v1/admin/submissions/%s/recommend", id);
-    c->body = xstrdup("{\"channels\":[\"央视新闻\"]}");
+    c->path = dc_fmt("/v1/admin/submissions/%s/recommend", id);
+    c->body = dc_strdup("{\"channels\":[\"央视新闻\"]}");
     free(id);
 }
 
@@ -585,8 +553,8 @@ static void fx_recommend_pending(enum who w, struct cell *c)
 {
     (void)w;
     char *id = owner_submission("pending");
-    c->path = fmt("/v1/admin/submissions/%s/recommend", id);
-    c->body = xstrdup("{\"channels\":[\"央视新闻\"]}");
+    c->path = dc_fmt("/v1/admin/submissions/%s/recommend", id);
+    c->body = dc_strdup("{\"channels\":[\"央视新闻\"]}");
     free(id);
 }
 
@@ -594,21 +562,21 @@ static void fx_freeze(enum who w, struct cell *c)
 {
     (void)w;
     reset_freeze();
-    c->path = xstrdup("/v1/admin/leaderboard/freeze");
+    c->path = dc_strdup("/v1/admin/leaderboard/freeze");
 }
 
 static void fx_winners(enum who w, struct cell *c)
 {
     (void)w;
     reset_freeze();
-    c->path = xstrdup("/v1/admin/winners.csv");
+    c->path = dc_strdup("/v1/admin/winners.csv");
 }
 
 static void fx_partner_create(enum who w, struct cell *c)
 {
     (void)w;
-    c->path = xstrdup("/v1/admin/partners");
-    c->body = xstrdup("{\"name\":\"矩阵平台\"}");
+    c->path = dc_strdup("/v1/admin/partners");
+    c->body = dc_strdup("{\"name\":\"矩阵平台\"}");
 }
 
 static void fx_partner_user(enum who w, struct cell *c)
@@ -616,14 +584,14 @@ static void fx_partner_user(enum who w, struct cell *c)
     (void)w;
     char phone[12];
     dc_unique_phone(phone);
-    c->path = fmt("/v1/partner/users/authz-%d-%u", run_id, counter());
-    c->body = dumps(json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "平台用户",
-                              "region_code", "350100"));
+    c->path = dc_fmt("/v1/partner/users/authz-%d-%u", run_id, counter());
+    c->body = dc_dumps(json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "平台用户",
+                                 "region_code", "350100"));
 }
 
 static void fx_partner_submission(enum who w, struct cell *c)
 {
-    c->path = fmt("/v1/partner/submissions/authz-%d-%u", run_id, counter());
+    c->path = dc_fmt("/v1/partner/submissions/authz-%d-%u", run_id, counter());
     c->body = partner_submission_body(is_partner(w) ? partner_of(w) : &partners[0], "平台作品");
 }
 
@@ -631,11 +599,11 @@ static void fx_partner_submission(enum who w, struct cell *c)
  * same external id is B's own new one (201), A's is untouched */
 static void fx_partner_submission_of_a(enum who w, struct cell *c)
 {
-    char *path = fmt("/v1/partner/submissions/authz-a-%d-%u", run_id, counter());
+    char *path = dc_fmt("/v1/partner/submissions/authz-a-%d-%u", run_id, counter());
     char *body = partner_submission_body(&partners[0], "甲平台原作");
     struct dc_resp *r = dc_partner_call(&partners[0].cred, "PUT", path, body);
     dc_expect_status(r, 201, "partner A's submission");
-    c->aux = xstrdup(dc_str(r->json, "id"));
+    c->aux = dc_strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     free(body);
     c->path = path;
@@ -663,17 +631,17 @@ static void fx_partner_sub_batch(enum who w, struct cell *c)
     char ext[64];
     snprintf(ext, sizeof ext, "authz-b-%d-%u", run_id, counter());
     json_object_set_new(item, "external_id", json_string(ext));
-    c->path = xstrdup("/v1/partner/submissions/batch");
-    c->body = dumps(json_pack("{s:[o]}", "items", item));
+    c->path = dc_strdup("/v1/partner/submissions/batch");
+    c->body = dc_dumps(json_pack("{s:[o]}", "items", item));
 }
 
 static void fx_partner_likes(enum who w, struct cell *c)
 {
     const struct partner *p = is_partner(w) ? partner_of(w) : &partners[0];
     c->aux = owner_submission("approved");
-    c->path = xstrdup("/v1/partner/likes/batch");
-    c->body = dumps(json_pack("{s:[{s:s, s:s, s:s}]}", "items", "external_user_id", p->ext_user,
-                              "submission_id", c->aux, "action", "like"));
+    c->path = dc_strdup("/v1/partner/likes/batch");
+    c->body = dc_dumps(json_pack("{s:[{s:s, s:s, s:s}]}", "items", "external_user_id", p->ext_user,
+                                 "submission_id", c->aux, "action", "like"));
 }
 
 /* an item naming partner A's user: A's item applies, B's is refused (422) */
@@ -681,9 +649,9 @@ static void fx_partner_likes_a_user(enum who w, struct cell *c)
 {
     (void)w;
     c->aux = owner_submission("approved");
-    c->path = xstrdup("/v1/partner/likes/batch");
-    c->body = dumps(json_pack("{s:[{s:s, s:s, s:s}]}", "items", "external_user_id",
-                              partners[0].ext_user, "submission_id", c->aux, "action", "like"));
+    c->path = dc_strdup("/v1/partner/likes/batch");
+    c->body = dc_dumps(json_pack("{s:[{s:s, s:s, s:s}]}", "items", "external_user_id",
+                                 partners[0].ext_user, "submission_id", c->aux, "action", "like"));
 }
 
 static long item_status(const struct dc_resp *r)
@@ -724,10 +692,10 @@ static void fx_partner_progress(enum who w, struct cell *c)
 {
     const struct partner *p = is_partner(w) ? partner_of(w) : &partners[0];
     char *id = new_lesson();
-    c->path = xstrdup("/v1/partner/progress/batch");
-    c->body = dumps(json_pack("{s:[{s:s, s:s, s:s, s:i, s:i}]}", "items", "external_user_id",
-                              p->ext_user, "content_type", "lesson", "content_id", id,
-                              "from_second", 0, "to_second", 60));
+    c->path = dc_strdup("/v1/partner/progress/batch");
+    c->body = dc_dumps(json_pack("{s:[{s:s, s:s, s:s, s:i, s:i}]}", "items", "external_user_id",
+                                 p->ext_user, "content_type", "lesson", "content_id", id,
+                                 "from_second", 0, "to_second", 60));
     free(id);
 }
 
@@ -735,15 +703,15 @@ static void fx_partner_progress(enum who w, struct cell *c)
 static void fx_partner_changes(enum who w, struct cell *c)
 {
     (void)w;
-    char *path = fmt("/v1/partner/submissions/authz-c-%d-%u", run_id, counter());
+    char *path = dc_fmt("/v1/partner/submissions/authz-c-%d-%u", run_id, counter());
     char *body = partner_submission_body(&partners[0], "甲平台变更");
     struct dc_resp *r = dc_partner_call(&partners[0].cred, "PUT", path, body);
     dc_expect_status(r, 201, "partner A's submission");
-    c->aux = xstrdup(dc_str(r->json, "id"));
+    c->aux = dc_strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     free(body);
     free(path);
-    c->path = xstrdup("/v1/partner/changes?limit=100");
+    c->path = dc_strdup("/v1/partner/changes?limit=100");
 }
 
 static void ck_partner_changes(enum who w, const struct cell *c, const struct dc_resp *r, char *why,
@@ -1189,7 +1157,7 @@ static bool make_admin(void)
 
 static bool make_partner(struct partner *p, const char *name, const char *ext)
 {
-    char *req = dumps(json_pack("{s:s}", "name", name));
+    char *req = dc_dumps(json_pack("{s:s}", "name", name));
     struct dc_resp *r = dc_req("POST", "/v1/admin/partners", accts[ADMIN].token, req);
     free(req);
     bool ok = r->status == 201;
@@ -1205,8 +1173,8 @@ static bool make_partner(struct partner *p, const char *name, const char *ext)
     char phone[12], target[128];
     dc_unique_phone(phone);
     snprintf(target, sizeof target, "/v1/partner/users/%s", p->ext_user);
-    char *body = dumps(json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "平台作者",
-                                 "region_code", "350100"));
+    char *body = dc_dumps(json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "平台作者",
+                                    "region_code", "350100"));
     r = dc_partner_call(&p->cred, "PUT", target, body);
     free(body);
     ok = r->status == 201;
@@ -1221,7 +1189,7 @@ static bool make_identities(void)
     if (!make_admin() || !make_account(USER, "矩阵用户") || !make_account(OWNER, "矩阵作者") ||
         !make_account(OTHER, "矩阵路人") || !make_account(MOD, "矩阵审核"))
         return false;
-    char *path = fmt("/v1/admin/accounts/%s/role", accts[MOD].id);
+    char *path = dc_fmt("/v1/admin/accounts/%s/role", accts[MOD].id);
     struct dc_resp *r = dc_req("PUT", path, accts[ADMIN].token, "{\"role\":\"moderator\"}");
     bool ok = r->status == 200;
     dc_resp_free(r);

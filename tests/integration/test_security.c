@@ -58,38 +58,6 @@ static char *admin;            /* made in main() before the tests fork */
 static int run_id;             /* main()'s pid */
 static char secrets_path[700]; /* what the log must never hold, and which logs */
 
-static void *need(void *p)
-{
-    if (!p) {
-        fprintf(stderr, "test_security: out of memory\n");
-        abort();
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    return need(strdup(s ? s : ""));
-}
-
-__attribute__((format(printf, 1, 2))) static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = NULL;
-    if (vasprintf(&s, f, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return need(s);
-}
-
-static char *dumps(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(j);
-    return need(s);
-}
-
 /* Records a value the server log must never hold (kind P password, T
  * token, K partner secret, N phone) or a log file to search (L). */
 static void note(char kind, const char *value)
@@ -99,7 +67,7 @@ static void note(char kind, const char *value)
     int fd = open(secrets_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd < 0)
         return;
-    char *line = fmt("%c %s\n", kind, value);
+    char *line = dc_fmt("%c %s\n", kind, value);
     ssize_t w = write(fd, line, strlen(line));
     (void)w;
     free(line);
@@ -120,7 +88,7 @@ static void note_password(const char *pw)
 {
     note('P', pw);
     if (npasswords < 256)
-        passwords[npasswords++] = xstrdup(pw);
+        passwords[npasswords++] = dc_strdup(pw);
 }
 
 static const char *const NEVER_IN_RESPONSES[] = {"password_hash", "token_hash", "secret_enc",
@@ -139,7 +107,7 @@ static void forbid_stored(const char *query)
         PGresult *res = PQexec(c, query);
         for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++)
             if (nstored < 512 && !PQgetisnull(res, i, 0) && strlen(PQgetvalue(res, i, 0)) >= 16)
-                stored_secrets[nstored++] = xstrdup(PQgetvalue(res, i, 0));
+                stored_secrets[nstored++] = dc_strdup(PQgetvalue(res, i, 0));
         PQclear(res);
     }
     PQfinish(c);
@@ -147,9 +115,9 @@ static void forbid_stored(const char *query)
 
 static void forbid_account(const char *id)
 {
-    char *q = fmt("SELECT password_hash FROM accounts WHERE id = %s UNION ALL"
-                  " SELECT token_hash FROM sessions WHERE account_id = %s",
-                  id, id);
+    char *q = dc_fmt("SELECT password_hash FROM accounts WHERE id = %s UNION ALL"
+                     " SELECT token_hash FROM sessions WHERE account_id = %s",
+                     id, id);
     forbid_stored(q);
     free(q);
 }
@@ -193,7 +161,7 @@ static struct dc_resp *req(const char *method, const char *path, const char *tok
 
 static struct dc_resp *req_json(const char *method, const char *path, const char *token, json_t *b)
 {
-    char *text = dumps(b);
+    char *text = dc_dumps(b);
     struct dc_resp *r = req(method, path, token, text);
     free(text);
     return r;
@@ -246,13 +214,13 @@ static void user_make(struct user *u, const char *name, bool login)
                  json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", u->phone, "password", u->password,
                            "display_name", name, "kind", "individual", "region_code", "350100"));
     dc_expect_status(r, 201, "register");
-    u->id = xstrdup(dc_str(r->json, "id"));
+    u->id = dc_strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     if (login) {
         r = req_json("POST", "/v1/sessions", NULL,
                      json_pack("{s:s, s:s}", "phone", u->phone, "password", u->password));
         dc_expect_status(r, 201, "login");
-        u->token = xstrdup(dc_str(r->json, "token"));
+        u->token = dc_strdup(dc_str(r->json, "token"));
         dc_resp_free(r);
     }
     forbid_account(u->id);
@@ -307,8 +275,8 @@ static void user_take(struct user *u, int slot)
     ck_assert_int_lt(slot, POOL_MAX);
     ck_assert_msg(pool[slot].token != NULL, "no pool user in slot %d", slot);
     *u = pool[slot];
-    u->id = xstrdup(pool[slot].id);
-    u->token = xstrdup(pool[slot].token);
+    u->id = dc_strdup(pool[slot].id);
+    u->token = dc_strdup(pool[slot].token);
 }
 
 /* Registers and logs in without Check (runs in main()'s threads). */
@@ -319,12 +287,12 @@ static bool pool_make_one(struct user *u, int slot)
     char name[32];
     snprintf(name, sizeof name, "安全测试%02d", slot);
     char *body =
-        dumps(json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", u->phone, "password", u->password,
-                        "display_name", name, "kind", "individual", "region_code", "350100"));
+        dc_dumps(json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", u->phone, "password", u->password,
+                           "display_name", name, "kind", "individual", "region_code", "350100"));
     struct dc_resp *r = dc_req("POST", "/v1/accounts", NULL, body);
     free(body);
     const char *id = r->status == 201 ? dc_str(r->json, "id") : NULL;
-    u->id = id ? xstrdup(id) : NULL;
+    u->id = id ? dc_strdup(id) : NULL;
     dc_resp_free(r);
     if (!u->id)
         return false;
@@ -367,7 +335,7 @@ static struct dc_resp *partner_call(const struct partner *p, const char *method,
 static struct dc_resp *partner_call_json(const struct partner *p, const char *method,
                                          const char *target, json_t *body)
 {
-    char *text = dumps(body);
+    char *text = dc_dumps(body);
     struct dc_resp *r = partner_call(p, method, target, text);
     free(text);
     return r;
@@ -386,18 +354,18 @@ static void partner_make(struct partner *p, const char *name)
     snprintf(p->secret, sizeof p->secret, "%s", dc_str(r->json, "secret"));
     note('K', p->secret);
     dc_resp_free(r);
-    char *q = fmt("SELECT secret_enc FROM partners WHERE id = %s", p->id);
+    char *q = dc_fmt("SELECT secret_enc FROM partners WHERE id = %s", p->id);
     forbid_stored(q);
     free(q);
     snprintf(p->ext_user, sizeof p->ext_user, "sec-user-%d-%u", (int)getpid(), counter());
     char phone[12];
     fresh_phone(phone);
-    char *target = fmt("/v1/partner/users/%s", p->ext_user);
+    char *target = dc_fmt("/v1/partner/users/%s", p->ext_user);
     r = partner_call_json(p, "PUT", target,
                           json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "平台作者",
                                     "region_code", "350100"));
     dc_expect_status(r, 201, "link partner user");
-    p->account_id = xstrdup(dc_str(json_object_get(r->json, "account"), "id"));
+    p->account_id = dc_strdup(dc_str(json_object_get(r->json, "account"), "id"));
     dc_resp_free(r);
     free(target);
 }
@@ -422,7 +390,7 @@ static void campaign_live(void)
 static char *take_id(struct dc_resp *r, long want, const char *what)
 {
     dc_expect_status(r, want, what);
-    char *id = xstrdup(dc_str(r->json, "id"));
+    char *id = dc_strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
     return id;
 }
@@ -445,7 +413,7 @@ static char *make_livestream(bool start)
                                           "scheduled_at", when)),
                        201, "livestream");
     if (start) {
-        char *path = fmt("/v1/admin/livestreams/%s/start", id);
+        char *path = dc_fmt("/v1/admin/livestreams/%s/start", id);
         struct dc_resp *r = req("POST", path, admin, NULL);
         dc_expect_status(r, 200, "livestream start");
         dc_resp_free(r);
@@ -581,7 +549,7 @@ START_TEST(limit_login_per_ip)
     expect_limited(r, "fourth login from one address");
     dc_resp_free(r);
     /* forwarding headers do not make another address */
-    char *body = dumps(json_pack("{s:s, s:s}", "phone", a.phone, "password", a.password));
+    char *body = dc_dumps(json_pack("{s:s, s:s}", "phone", a.phone, "password", a.password));
     const char *spoof[] = {"Content-Type: application/json", "X-Forwarded-For: 203.0.113.77",
                            "X-Real-IP: 203.0.113.78", "Forwarded: for=203.0.113.79", NULL};
     r = req_lines("POST", "/v1/sessions", spoof, body, strlen(body));
@@ -602,9 +570,9 @@ END_TEST
 
 static struct dc_resp *register_raw(const char *phone, const char *const *extra)
 {
-    char *body = dumps(json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password",
-                                 "limit register pw", "display_name", "注册限流", "kind",
-                                 "individual", "region_code", "350100"));
+    char *body = dc_dumps(json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password",
+                                    "limit register pw", "display_name", "注册限流", "kind",
+                                    "individual", "region_code", "350100"));
     const char *lines[6] = {"Content-Type: application/json"};
     int n = 1;
     for (const char *const *e = extra; e && *e && n < 5; e++)
@@ -651,7 +619,7 @@ END_TEST
 
 static struct dc_resp *like(const char *token, const char *id, bool on)
 {
-    char *path = fmt("/v1/submissions/%s/like", id);
+    char *path = dc_fmt("/v1/submissions/%s/like", id);
     struct dc_resp *r = req(on ? "PUT" : "DELETE", path, token, NULL);
     free(path);
     return r;
@@ -795,7 +763,7 @@ START_TEST(limit_partner_per_key)
     dc_resp_free(r);
     char phone[12];
     fresh_phone(phone);
-    char *target = fmt("/v1/partner/users/limited-%d", (int)getpid());
+    char *target = dc_fmt("/v1/partner/users/limited-%d", (int)getpid());
     r = partner_call_json(&a, "PUT", target,
                           json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "限流",
                                     "region_code", "350100"));
@@ -865,14 +833,14 @@ static void prep_none(struct ep_ctx *x)
 
 static void prep_admin(struct ep_ctx *x)
 {
-    x->token = xstrdup(admin);
+    x->token = dc_strdup(admin);
 }
 
 static void prep_user(struct ep_ctx *x)
 {
     campaign_live();
     user_take(&x->u, x->slot);
-    x->token = xstrdup(x->u.token);
+    x->token = dc_strdup(x->u.token);
 }
 
 static void prep_partner(struct ep_ctx *x)
@@ -886,7 +854,7 @@ static void b_accounts(struct ep_ctx *x, char **path, json_t **base)
     (void)x;
     char phone[12];
     fresh_phone(phone);
-    *path = xstrdup("/v1/accounts");
+    *path = dc_strdup("/v1/accounts");
     *base = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password",
                       "sweep pass 123", "display_name", "扫描注册", "kind", "individual",
                       "region_code", "350100", "audience", "public");
@@ -910,7 +878,7 @@ static void prep_sessions(struct ep_ctx *x)
 
 static void b_sessions(struct ep_ctx *x, char **path, json_t **base)
 {
-    *path = xstrdup("/v1/sessions");
+    *path = dc_strdup("/v1/sessions");
     *base = json_pack("{s:s, s:s}", "phone", x->u.phone, "password", x->u.password);
 }
 
@@ -931,12 +899,12 @@ static const struct fspec FS_ME[] = {
 
 static void prep_campaign(struct ep_ctx *x)
 {
-    x->token = xstrdup(admin);
+    x->token = dc_strdup(admin);
     campaign_live();
     struct dc_resp *r = req("GET", "/v1/campaign", NULL, NULL);
     dc_expect_status(r, 200, "campaign");
-    x->saved_name = xstrdup(dc_str(r->json, "name"));
-    x->saved_topic = xstrdup(dc_str(r->json, "topic"));
+    x->saved_name = dc_strdup(dc_str(r->json, "name"));
+    x->saved_topic = dc_strdup(dc_str(r->json, "topic"));
     dc_resp_free(r);
 }
 
@@ -992,7 +960,7 @@ static const struct fspec FS_LESSON_PATCH[] = {
 
 static void prep_lesson_patch(struct ep_ctx *x)
 {
-    x->token = xstrdup(admin);
+    x->token = dc_strdup(admin);
     x->ids[0] = make_lesson(300);
 }
 
@@ -1001,7 +969,7 @@ static void b_livestream_create(struct ep_ctx *x, char **path, json_t **base)
     (void)x;
     char when[32];
     dc_iso_time(time(NULL) + 7200, when);
-    *path = xstrdup("/v1/admin/livestreams");
+    *path = dc_strdup("/v1/admin/livestreams");
     *base = json_pack("{s:s, s:s, s:s, s:s}", "title", "扫描直播", "expert", "扫描专家",
                       "scheduled_at", when, "description", "直播简介");
 }
@@ -1016,7 +984,7 @@ static const struct fspec FS_LIVESTREAM[] = {
 
 static void prep_livestream_end(struct ep_ctx *x)
 {
-    x->token = xstrdup(admin);
+    x->token = dc_strdup(admin);
     x->ids[0] = make_livestream(true);
 }
 
@@ -1034,7 +1002,7 @@ static void prep_progress(struct ep_ctx *x)
 
 static void b_progress(struct ep_ctx *x, char **path, json_t **base)
 {
-    *path = xstrdup("/v1/progress");
+    *path = dc_strdup("/v1/progress");
     *base = json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson", "content_id",
                       x->ids[0], "from_second", 0, "to_second", 10);
 }
@@ -1052,7 +1020,7 @@ static const struct fspec FS_PROGRESS[] = {
 static void b_submission(struct ep_ctx *x, char **path, json_t **base)
 {
     (void)x;
-    *path = xstrdup("/v1/submissions");
+    *path = dc_strdup("/v1/submissions");
     *base = dc_video_json("扫描作品");
 }
 
@@ -1088,7 +1056,7 @@ static const struct fspec FS_SUBMISSION_PATCH[] = {
 static void prep_admin_submission(struct ep_ctx *x, bool approved)
 {
     campaign_live();
-    x->token = xstrdup(admin);
+    x->token = dc_strdup(admin);
     user_take(&x->u, x->slot);
     x->ids[0] = make_submission(x->u.token, approved);
 }
@@ -1117,9 +1085,9 @@ static const struct fspec FS_RECOMMEND[] = {
 
 static void prep_role(struct ep_ctx *x)
 {
-    x->token = xstrdup(admin);
+    x->token = dc_strdup(admin);
     user_take(&x->u, x->slot);
-    x->ids[0] = xstrdup(x->u.id);
+    x->ids[0] = dc_strdup(x->u.id);
 }
 
 static const struct fspec FS_ROLE[] = {
@@ -1135,7 +1103,7 @@ static const struct fspec FS_PARTNERS[] = {
 static void prep_revoke(struct ep_ctx *x)
 {
     campaign_live();
-    x->token = xstrdup(admin);
+    x->token = dc_strdup(admin);
     user_take(&x->u, x->slot);
     char *lesson = make_lesson(8 * 3600);
     struct dc_resp *r = progress(x->u.token, lesson, 0, 8 * 3600);
@@ -1144,7 +1112,7 @@ static void prep_revoke(struct ep_ctx *x)
     free(lesson);
     r = req("POST", "/v1/me/certificate", x->u.token, NULL);
     ck_assert_msg(r->status == 201 || r->status == 200, "certificate: %ld", r->status);
-    x->ids[0] = xstrdup(dc_str(r->json, "serial"));
+    x->ids[0] = dc_strdup(dc_str(r->json, "serial"));
     dc_resp_free(r);
 }
 
@@ -1158,7 +1126,7 @@ static void b_partner_user(struct ep_ctx *x, char **path, json_t **base)
     (void)x;
     char phone[12];
     fresh_phone(phone);
-    *path = fmt("/v1/partner/users/sweep-%d-%u", (int)getpid(), counter());
+    *path = dc_fmt("/v1/partner/users/sweep-%d-%u", (int)getpid(), counter());
     *base = json_pack("{s:s, s:s, s:s, s:s}", "phone", phone, "display_name", "扫描平台用户",
                       "region_code", "350100", "audience", "student");
 }
@@ -1173,7 +1141,7 @@ static const struct fspec FS_PARTNER_USER[] = {
 
 static void b_partner_submission(struct ep_ctx *x, char **path, json_t **base)
 {
-    *path = fmt("/v1/partner/submissions/sweep-%d-%u", (int)getpid(), counter());
+    *path = dc_fmt("/v1/partner/submissions/sweep-%d-%u", (int)getpid(), counter());
     *base = dc_video_json("扫描平台作品");
     json_object_set_new(*base, "external_user_id", json_string(x->p.ext_user));
 }
@@ -1191,7 +1159,7 @@ static void b_partner_sub_batch(struct ep_ctx *x, char **path, json_t **base)
     char ext[64];
     snprintf(ext, sizeof ext, "sweep-b-%d-%u", (int)getpid(), counter());
     json_object_set_new(item, "external_id", json_string(ext));
-    *path = xstrdup("/v1/partner/submissions/batch");
+    *path = dc_strdup("/v1/partner/submissions/batch");
     *base = json_pack("{s:[o]}", "items", item);
 }
 
@@ -1215,7 +1183,7 @@ static void prep_partner_likes(struct ep_ctx *x)
 
 static void b_partner_likes(struct ep_ctx *x, char **path, json_t **base)
 {
-    *path = xstrdup("/v1/partner/likes/batch");
+    *path = dc_strdup("/v1/partner/likes/batch");
     *base = json_pack("{s:[{s:s, s:s, s:s}]}", "items", "external_user_id", x->p.ext_user,
                       "submission_id", x->ids[0], "action", "like");
 }
@@ -1237,7 +1205,7 @@ static void prep_partner_progress(struct ep_ctx *x)
 
 static void b_partner_progress(struct ep_ctx *x, char **path, json_t **base)
 {
-    *path = xstrdup("/v1/partner/progress/batch");
+    *path = dc_strdup("/v1/partner/progress/batch");
     *base = json_pack("{s:[{s:s, s:s, s:s, s:i, s:i}]}", "items", "external_user_id", x->p.ext_user,
                       "content_type", "lesson", "content_id", x->ids[0], "from_second", 0,
                       "to_second", 10);
@@ -1313,7 +1281,7 @@ static void ep_build(const struct endpoint *ep, struct ep_ctx *x, char **path, j
     }
     const char *p = strchr(ep->name, ' ') + 1, *param = strchr(p, ':');
     const char *rest = param ? param + strcspn(param, "/") : "";
-    *path = param ? fmt("%.*s%s%s", (int)(param - p), p, x->ids[0], rest) : xstrdup(p);
+    *path = param ? dc_fmt("%.*s%s%s", (int)(param - p), p, x->ids[0], rest) : dc_strdup(p);
     json_error_t err;
     *base = json_loads(ep->base, 0, &err);
     ck_assert_msg(*base != NULL, "%s: base body: %s", ep->name, err.text);
@@ -1389,7 +1357,7 @@ static char *fingerprint(void)
         size_t cap = 64;
         for (size_t i = 0; i < NPARTS; i++)
             cap += strlen(FINGERPRINT_PARTS[2 * i + 1]) + 4;
-        query = need(malloc(cap));
+        query = dc_need(malloc(cap));
         strcpy(query, "SELECT ");
         for (size_t i = 0; i < NPARTS; i++) {
             if (i)
@@ -1403,7 +1371,7 @@ static char *fingerprint(void)
     size_t cap = 64;
     for (size_t i = 0; i < NPARTS; i++)
         cap += strlen(FINGERPRINT_PARTS[2 * i]) + strlen(PQgetvalue(res, 0, (int)i)) + 3;
-    char *out = need(malloc(cap));
+    char *out = dc_need(malloc(cap));
     out[0] = '\0';
     for (size_t i = 0; i < NPARTS; i++) {
         strcat(out, FINGERPRINT_PARTS[2 * i]);
@@ -1424,7 +1392,7 @@ static char *next_xid(void)
         free(fingerprint());
     PGresult *res = PQexec(pg, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text");
     ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "xid: %s", PQresultErrorMessage(res));
-    char *v = xstrdup(PQgetvalue(res, 0, 0));
+    char *v = dc_strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     return v;
 }
@@ -1465,7 +1433,7 @@ struct mutation {
 static char *deep(int levels, bool objects)
 {
     size_t n = objects ? (size_t)levels * 6 + 8 : (size_t)levels * 2 + 1;
-    char *s = need(malloc(n + 8));
+    char *s = dc_need(malloc(n + 8));
     char *p = s;
     for (int i = 0; i < levels; i++) {
         if (objects) {
@@ -1487,7 +1455,7 @@ static char *deep(int levels, bool objects)
 
 static char *big_string(size_t n)
 {
-    char *s = need(malloc(n + 3));
+    char *s = dc_need(malloc(n + 3));
     s[0] = '"';
     memset(s + 1, 'x', n);
     s[n + 1] = '"';
@@ -1497,7 +1465,7 @@ static char *big_string(size_t n)
 
 static char *json_text(const char *s)
 {
-    return dumps(json_string(s));
+    return dc_dumps(json_string(s));
 }
 
 static void add(struct mutation *m, int *n, const char *name, char *raw, enum mclass cls,
@@ -1507,7 +1475,7 @@ static void add(struct mutation *m, int *n, const char *name, char *raw, enum mc
     snprintf(m[*n].name, sizeof m[*n].name, "%s", name);
     m[*n].raw = raw;
     m[*n].cls = cls;
-    m[*n].expected = expected ? xstrdup(expected) : NULL;
+    m[*n].expected = expected ? dc_strdup(expected) : NULL;
     (*n)++;
 }
 
@@ -1517,62 +1485,62 @@ static int field_mutations(const struct fspec *f, struct mutation *m)
     int n = 0;
     bool text = f->type == F_TEXT || f->type == F_SECRET || f->type == F_KEY;
     bool stringy = text || f->type == F_STR || f->type == F_ID;
-    add(m, &n, "null", xstrdup("null"), f->required ? M_REJECT : M_MAYBE, NULL);
-    add(m, &n, "1e400", xstrdup("1e400"), M_REJECT, NULL);
-    add(m, &n, "huge integer", xstrdup("99999999999999999999999"), M_REJECT, NULL);
-    add(m, &n, "huge negative", xstrdup("-99999999999999999999999"), M_REJECT, NULL);
+    add(m, &n, "null", dc_strdup("null"), f->required ? M_REJECT : M_MAYBE, NULL);
+    add(m, &n, "1e400", dc_strdup("1e400"), M_REJECT, NULL);
+    add(m, &n, "huge integer", dc_strdup("99999999999999999999999"), M_REJECT, NULL);
+    add(m, &n, "huge negative", dc_strdup("-99999999999999999999999"), M_REJECT, NULL);
     add(m, &n, "10000-deep array", deep(10000, false), M_REJECT, NULL);
     add(m, &n, "10000-deep object", deep(10000, true), M_REJECT, NULL);
     if (f->type != F_LIST)
-        add(m, &n, "object", xstrdup("{\"a\":1}"), M_REJECT, NULL);
+        add(m, &n, "object", dc_strdup("{\"a\":1}"), M_REJECT, NULL);
     if (f->type != F_BOOL)
-        add(m, &n, "boolean", xstrdup("true"), M_REJECT, NULL);
+        add(m, &n, "boolean", dc_strdup("true"), M_REJECT, NULL);
     if (f->type == F_INT || f->type == F_NUM) {
-        add(m, &n, "-1", xstrdup("-1"), M_REJECT, NULL);
-        add(m, &n, "string number", xstrdup("\"10\""), M_REJECT, NULL);
-        add(m, &n, "1e300", xstrdup("1e300"), M_REJECT, NULL);
-        add(m, &n, "-1e300", xstrdup("-1e300"), M_REJECT, NULL);
+        add(m, &n, "-1", dc_strdup("-1"), M_REJECT, NULL);
+        add(m, &n, "string number", dc_strdup("\"10\""), M_REJECT, NULL);
+        add(m, &n, "1e300", dc_strdup("1e300"), M_REJECT, NULL);
+        add(m, &n, "-1e300", dc_strdup("-1e300"), M_REJECT, NULL);
     }
     if (f->type == F_INT) {
-        add(m, &n, "1.5", xstrdup("1.5"), M_REJECT, NULL);
-        add(m, &n, "0.5", xstrdup("0.5"), M_REJECT, NULL);
-        add(m, &n, "10.0", xstrdup("10.0"), M_MAYBE, NULL);
-        add(m, &n, "int64 max", xstrdup("9223372036854775807"), M_REJECT, NULL);
-        add(m, &n, "int64 min", xstrdup("-9223372036854775808"), M_REJECT, NULL);
+        add(m, &n, "1.5", dc_strdup("1.5"), M_REJECT, NULL);
+        add(m, &n, "0.5", dc_strdup("0.5"), M_REJECT, NULL);
+        add(m, &n, "10.0", dc_strdup("10.0"), M_MAYBE, NULL);
+        add(m, &n, "int64 max", dc_strdup("9223372036854775807"), M_REJECT, NULL);
+        add(m, &n, "int64 min", dc_strdup("-9223372036854775808"), M_REJECT, NULL);
     }
     if (f->type == F_NUM)
-        add(m, &n, "0", xstrdup("0"), M_REJECT, NULL);
+        add(m, &n, "0", dc_strdup("0"), M_REJECT, NULL);
     if (f->type == F_ID) {
-        add(m, &n, "id -1", xstrdup("\"-1\""), M_REJECT, NULL);
-        add(m, &n, "id 1.5", xstrdup("\"1.5\""), M_REJECT, NULL);
-        add(m, &n, "id 0", xstrdup("\"0\""), M_REJECT, NULL);
-        add(m, &n, "id 23 digits", xstrdup("\"99999999999999999999999\""), M_REJECT, NULL);
-        add(m, &n, "id int64 overflow", xstrdup("\"9223372036854775808\""), M_REJECT, NULL);
-        add(m, &n, "number -1", xstrdup("-1"), M_REJECT, NULL);
-        add(m, &n, "number 1.5", xstrdup("1.5"), M_REJECT, NULL);
+        add(m, &n, "id -1", dc_strdup("\"-1\""), M_REJECT, NULL);
+        add(m, &n, "id 1.5", dc_strdup("\"1.5\""), M_REJECT, NULL);
+        add(m, &n, "id 0", dc_strdup("\"0\""), M_REJECT, NULL);
+        add(m, &n, "id 23 digits", dc_strdup("\"99999999999999999999999\""), M_REJECT, NULL);
+        add(m, &n, "id int64 overflow", dc_strdup("\"9223372036854775808\""), M_REJECT, NULL);
+        add(m, &n, "number -1", dc_strdup("-1"), M_REJECT, NULL);
+        add(m, &n, "number 1.5", dc_strdup("1.5"), M_REJECT, NULL);
         add(m, &n, "id SQL", json_text("1 OR 1=1"), M_REJECT, NULL);
     }
     if (f->type == F_BOOL) {
-        add(m, &n, "string true", xstrdup("\"true\""), M_REJECT, NULL);
-        add(m, &n, "number 1", xstrdup("1"), M_REJECT, NULL);
+        add(m, &n, "string true", dc_strdup("\"true\""), M_REJECT, NULL);
+        add(m, &n, "number 1", dc_strdup("1"), M_REJECT, NULL);
     }
     if (f->type == F_LIST) {
-        add(m, &n, "string", xstrdup("\"x\""), M_REJECT, NULL);
-        add(m, &n, "empty array", xstrdup("[]"), M_REJECT, NULL);
-        add(m, &n, "[1]", xstrdup("[1]"), M_REJECT, NULL);
-        add(m, &n, "[null]", xstrdup("[null]"), M_REJECT, NULL);
-        add(m, &n, "number", xstrdup("7"), M_REJECT, NULL);
+        add(m, &n, "string", dc_strdup("\"x\""), M_REJECT, NULL);
+        add(m, &n, "empty array", dc_strdup("[]"), M_REJECT, NULL);
+        add(m, &n, "[1]", dc_strdup("[1]"), M_REJECT, NULL);
+        add(m, &n, "[null]", dc_strdup("[null]"), M_REJECT, NULL);
+        add(m, &n, "number", dc_strdup("7"), M_REJECT, NULL);
     }
     if (stringy) {
         if (f->type != F_ID) /* ids may also be given as JSON numbers */
-            add(m, &n, "number", xstrdup("123"), M_REJECT, NULL);
+            add(m, &n, "number", dc_strdup("123"), M_REJECT, NULL);
         add(m, &n, "1 MB string", big_string(1000000), M_REJECT, NULL);
-        add(m, &n, "raw 0xFF 0xFE", xstrdup("\"ab\xff\xfe\""), M_REJECT, NULL);
-        add(m, &n, "overlong '/'", xstrdup("\"a\xc0\xaf\""), M_REJECT, NULL);
-        add(m, &n, "encoded surrogate", xstrdup("\"a\xed\xa0\x80\""), M_REJECT, NULL);
-        add(m, &n, "truncated sequence", xstrdup("\"a\xe4\xb8\""), M_REJECT, NULL);
-        add(m, &n, "lone surrogate escape", xstrdup("\"a\\ud800b\""), M_REJECT, NULL);
-        add(m, &n, "NUL escape", xstrdup("\"a\\u0000b\""), M_REJECT, NULL);
+        add(m, &n, "raw 0xFF 0xFE", dc_strdup("\"ab\xff\xfe\""), M_REJECT, NULL);
+        add(m, &n, "overlong '/'", dc_strdup("\"a\xc0\xaf\""), M_REJECT, NULL);
+        add(m, &n, "encoded surrogate", dc_strdup("\"a\xed\xa0\x80\""), M_REJECT, NULL);
+        add(m, &n, "truncated sequence", dc_strdup("\"a\xe4\xb8\""), M_REJECT, NULL);
+        add(m, &n, "lone surrogate escape", dc_strdup("\"a\\ud800b\""), M_REJECT, NULL);
+        add(m, &n, "NUL escape", dc_strdup("\"a\\u0000b\""), M_REJECT, NULL);
         enum mclass probe = f->type == F_TEXT                     ? M_ECHO
                             : f->type == F_STR || f->type == F_ID ? M_REJECT
                                                                   : M_MAYBE;
@@ -1581,7 +1549,7 @@ static int field_mutations(const struct fspec *f, struct mutation *m)
         add(m, &n, "SQL quote", json_text("x' OR '1'='1"), probe, "x' OR '1'='1");
     }
     if (f->type == F_STR)
-        add(m, &n, "empty string", xstrdup("\"\""), M_REJECT, NULL);
+        add(m, &n, "empty string", dc_strdup("\"\""), M_REJECT, NULL);
     return n;
 }
 
@@ -1605,31 +1573,31 @@ static int body_mutations(const char *base, bool batch, struct body_mut *b)
         b[n].ctype = NULL;                                                                         \
         n++;                                                                                       \
     } while (0)
-    BODY("truncated JSON", need(strndup(base, len / 2)));
-    BODY("cut before the last brace", need(strndup(base, len - 1)));
-    BODY("empty body", xstrdup(""));
-    BODY("null", xstrdup("null"));
-    BODY("array", xstrdup("[]"));
-    BODY("string", xstrdup("\"x\""));
-    BODY("number", xstrdup("123"));
-    BODY("1e400", xstrdup("1e400"));
+    BODY("truncated JSON", dc_need(strndup(base, len / 2)));
+    BODY("cut before the last brace", dc_need(strndup(base, len - 1)));
+    BODY("empty body", dc_strdup(""));
+    BODY("null", dc_strdup("null"));
+    BODY("array", dc_strdup("[]"));
+    BODY("string", dc_strdup("\"x\""));
+    BODY("number", dc_strdup("123"));
+    BODY("1e400", dc_strdup("1e400"));
     BODY("10000-deep arrays", deep(10000, false));
     BODY("10000-deep objects", deep(10000, true));
-    BODY("trailing garbage", fmt("%s x", base));
-    BODY("two documents", fmt("%s%s", base, base));
-    BODY("duplicate key", fmt("{\"zz\":1,\"zz\":2,%s", base + 1));
-    BODY("unknown field 10000 deep", fmt("{\"zz\":%s,%s", deep(10000, false), base + 1));
-    BODY("unknown field raw 0xFF", fmt("{\"zz\":\"\xff\",%s", base + 1));
-    BODY("unknown field overlong", fmt("{\"zz\":\"\xc0\xaf\",%s", base + 1));
-    BODY("unknown field surrogate escape", fmt("{\"zz\":\"\\udfff\",%s", base + 1));
-    BODY("unknown field NUL escape", fmt("{\"zz\":\"\\u0000\",%s", base + 1));
-    BODY("unknown field 1e400", fmt("{\"zz\":1e400,%s", base + 1));
-    BODY("key raw 0xFF", fmt("{\"\xff\":1,%s", base + 1));
-    BODY("single quotes", xstrdup("{'a':1}"));
-    BODY("NaN", fmt("{\"zz\":NaN,%s", base + 1));
-    BODY("comment", fmt("/* x */%s", base));
+    BODY("trailing garbage", dc_fmt("%s x", base));
+    BODY("two documents", dc_fmt("%s%s", base, base));
+    BODY("duplicate key", dc_fmt("{\"zz\":1,\"zz\":2,%s", base + 1));
+    BODY("unknown field 10000 deep", dc_fmt("{\"zz\":%s,%s", deep(10000, false), base + 1));
+    BODY("unknown field raw 0xFF", dc_fmt("{\"zz\":\"\xff\",%s", base + 1));
+    BODY("unknown field overlong", dc_fmt("{\"zz\":\"\xc0\xaf\",%s", base + 1));
+    BODY("unknown field surrogate escape", dc_fmt("{\"zz\":\"\\udfff\",%s", base + 1));
+    BODY("unknown field NUL escape", dc_fmt("{\"zz\":\"\\u0000\",%s", base + 1));
+    BODY("unknown field 1e400", dc_fmt("{\"zz\":1e400,%s", base + 1));
+    BODY("key raw 0xFF", dc_fmt("{\"\xff\":1,%s", base + 1));
+    BODY("single quotes", dc_strdup("{'a':1}"));
+    BODY("NaN", dc_fmt("{\"zz\":NaN,%s", base + 1));
+    BODY("comment", dc_fmt("/* x */%s", base));
     (void)batch; /* bodies over the limit: oversize_bodies_answered_413 */
-    BODY("text/plain", xstrdup(base));
+    BODY("text/plain", dc_strdup(base));
     b[n - 1].ctype = "text/plain";
 #undef BODY
     return n;
@@ -1681,11 +1649,11 @@ static char *with_raw(json_t *base, const char *path, const char *raw)
                          0);
     else
         json_object_set_new(parent, last, json_string(PLACEHOLDER));
-    char *text = dumps(json_incref(base));
+    char *text = dc_dumps(json_incref(base));
     char *at = strstr(text, "\"" PLACEHOLDER "\"");
     ck_assert_ptr_nonnull(at);
     size_t pre = (size_t)(at - text), plen = strlen(PLACEHOLDER) + 2;
-    char *out = need(malloc(strlen(text) - plen + strlen(raw) + 1));
+    char *out = dc_need(malloc(strlen(text) - plen + strlen(raw) + 1));
     memcpy(out, text, pre);
     strcpy(out + pre, raw);
     strcat(out, at + plen);
@@ -1779,14 +1747,14 @@ static char *echoed(const char *echo, const json_t *verdict, const struct dc_res
         /* the template's one %s is the id */
         const char *tmpl = echo + 4, *at = strstr(tmpl, "%s");
         ck_assert_ptr_nonnull(at);
-        char *q = fmt("%.*s%s%s", (int)(at - tmpl), tmpl, id, at + 2);
+        char *q = dc_fmt("%.*s%s%s", (int)(at - tmpl), tmpl, id, at + 2);
         char *v = dc_sql_value(q);
         free(q);
         return v;
     }
     (void)verdict;
     const char *v = json_string_value(path_get(r->json, echo));
-    return v ? xstrdup(v) : NULL;
+    return v ? dc_strdup(v) : NULL;
 }
 
 static void sweep_one(struct sweep *s, const char *what, const char *path, const char *body,
@@ -1805,7 +1773,7 @@ static void sweep_one(struct sweep *s, const char *what, const char *path, const
         if (strcmp(s->before_xid, xid_before) != 0) {
             /* something wrote meanwhile: take both again */
             free(xid_before);
-            xid_before = xstrdup(s->before_xid);
+            xid_before = dc_strdup(s->before_xid);
         }
     }
     struct dc_resp *r = sweep_send(s, path, body, len, ctype);
@@ -1871,7 +1839,7 @@ static struct sweep *sweep_start(int i, struct ep_ctx *x)
 {
     *x = (struct ep_ctx){.slot = S_SWEEP0 + i};
     ENDPOINTS[i].prepare(x);
-    struct sweep *s = need(calloc(1, sizeof *s));
+    struct sweep *s = dc_need(calloc(1, sizeof *s));
     s->ep = &ENDPOINTS[i];
     s->x = x;
     return s;
@@ -1887,7 +1855,7 @@ START_TEST(bad_input_sweep)
 
     /* whole bodies */
     ep_build(ep, &x, &path, &base);
-    char *base_text = dumps(json_incref(base));
+    char *base_text = dc_dumps(json_incref(base));
     json_decref(base);
     free(path);
     struct body_mut bodies[32];
@@ -1944,9 +1912,9 @@ START_TEST(oversize_bodies_answered_413)
     char *path;
     json_t *base;
     ep_build(ep, &x, &path, &base);
-    char *base_text = dumps(base);
+    char *base_text = dc_dumps(base);
     char *pad = big_string(ep->batch ? 9 * MIB : 2 * MIB);
-    char *body = fmt("{\"zz\":%s,%s", pad, base_text + 1);
+    char *body = dc_fmt("{\"zz\":%s,%s", pad, base_text + 1);
     free(pad);
     int resets = 0;
     for (int i = 0; i < 5; i++) {
@@ -2018,9 +1986,9 @@ START_TEST(odd_strings_round_trip)
         json_object_set_new(b, "hashtags", json_pack("[s, s]", TOPIC, s));
         r = req_json("POST", "/v1/submissions", u.token, b);
         dc_expect_status(r, 201, "submission with odd strings");
-        char *id = xstrdup(dc_str(r->json, "id"));
+        char *id = dc_strdup(dc_str(r->json, "id"));
         dc_resp_free(r);
-        char *path = fmt("/v1/submissions/%s", id);
+        char *path = dc_fmt("/v1/submissions/%s", id);
         r = req("GET", path, u.token, NULL);
         dc_expect_status(r, 200, "GET own submission");
         expect_same(dc_str(r->json, "title"), s, "submission title");
@@ -2029,7 +1997,7 @@ START_TEST(odd_strings_round_trip)
                     "submission hashtag");
         dc_resp_free(r);
         /* rejected with that reason, and the reason comes back */
-        char *rpath = fmt("/v1/admin/submissions/%s/review", id);
+        char *rpath = dc_fmt("/v1/admin/submissions/%s/review", id);
         r = req_json("POST", rpath, admin,
                      json_pack("{s:s, s:s}", "decision", "reject", "reason", s));
         dc_expect_status(r, 200, "reject with odd reason");
@@ -2045,9 +2013,9 @@ START_TEST(odd_strings_round_trip)
                                "duration_seconds", 60, "video_url", "https://v.example.cn/x.mp4",
                                "description", s));
         dc_expect_status(r, 201, "lesson with odd title");
-        id = xstrdup(dc_str(r->json, "id"));
+        id = dc_strdup(dc_str(r->json, "id"));
         dc_resp_free(r);
-        path = fmt("/v1/lessons/%s", id);
+        path = dc_fmt("/v1/lessons/%s", id);
         r = req("GET", path, NULL, NULL);
         expect_same(dc_str(r->json, "title"), s, "lesson title");
         expect_same(dc_str(r->json, "description"), s, "lesson description");
@@ -2059,9 +2027,9 @@ START_TEST(odd_strings_round_trip)
         r = req_json("POST", "/v1/admin/livestreams", admin,
                      json_pack("{s:s, s:s, s:s}", "title", s, "expert", s, "scheduled_at", when));
         dc_expect_status(r, 201, "livestream with odd title");
-        id = xstrdup(dc_str(r->json, "id"));
+        id = dc_strdup(dc_str(r->json, "id"));
         dc_resp_free(r);
-        path = fmt("/v1/livestreams/%s", id);
+        path = dc_fmt("/v1/livestreams/%s", id);
         r = req("GET", path, NULL, NULL);
         expect_same(dc_str(r->json, "title"), s, "livestream title");
         expect_same(dc_str(r->json, "expert"), s, "livestream expert");
@@ -2079,7 +2047,7 @@ START_TEST(odd_strings_round_trip)
     }
     /* a recommendation channel without quotes, commas or braces */
     char *sub = make_submission(u.token, true);
-    char *path = fmt("/v1/admin/submissions/%s/recommend", sub);
+    char *path = dc_fmt("/v1/admin/submissions/%s/recommend", sub);
     struct dc_resp *r =
         req_json("POST", path, admin, json_pack("{s:[s, s]}", "channels", SQLI, XSS));
     dc_expect_status(r, 200, "recommend with odd channels");
@@ -2112,9 +2080,10 @@ START_TEST(patch_me_cannot_set_protected_fields)
     struct user u;
     user_take(&u, S_PROP_ME);
     json_t *before = get_me(u.token);
-    char *q = fmt("SELECT password_hash || role || phone || kind || created_at::text FROM accounts"
-                  " WHERE id = %s",
-                  u.id);
+    char *q =
+        dc_fmt("SELECT password_hash || role || phone || kind || created_at::text FROM accounts"
+               " WHERE id = %s",
+               u.id);
     char *db_before = dc_sql_value(q);
     char other_phone[12];
     fresh_phone(other_phone);
@@ -2213,12 +2182,12 @@ START_TEST(submission_cannot_set_server_fields)
     ck_assert_str_eq(dc_str(r->json, "source"), "direct");
     ck_assert_str_eq(dc_str(json_object_get(r->json, "author"), "id"), u.id);
     ck_assert(json_is_null(json_object_get(r->json, "reject_reason")));
-    char *id = xstrdup(dc_str(r->json, "id"));
+    char *id = dc_strdup(dc_str(r->json, "id"));
     ck_assert_str_ne(id, "987654321");
     dc_resp_free(r);
 
     /* PATCH: only title, description and cover_url */
-    char *path = fmt("/v1/submissions/%s", id);
+    char *path = dc_fmt("/v1/submissions/%s", id);
     json_t *p = json_pack("{s:s, s:s, s:i, s:b, s:s, s:s, s:s, s:[s], s:i, s:s, s:s}", "title",
                           "只改标题", "status", "approved", "like_count", 5000, "recommended", true,
                           "author_id", other.id, "category", "flood", "video_url",
@@ -2235,11 +2204,11 @@ START_TEST(submission_cannot_set_server_fields)
     ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
     ck_assert_str_eq(dc_str(json_object_get(r->json, "author"), "id"), u.id);
     dc_resp_free(r);
-    char *q = fmt("SELECT concat_ws(',', status, like_count, recommended, author_id, category,"
-                  " source, hashtags::text) FROM submissions WHERE id = %s",
-                  id);
+    char *q = dc_fmt("SELECT concat_ws(',', status, like_count, recommended, author_id, category,"
+                     " source, hashtags::text) FROM submissions WHERE id = %s",
+                     id);
     char *row = dc_sql_value(q);
-    char *want = fmt("pending,0,f,%s,fire,direct,{%s,消防安全}", u.id, TOPIC);
+    char *want = dc_fmt("pending,0,f,%s,fire,direct,{%s,消防安全}", u.id, TOPIC);
     ck_assert_str_eq(row, want);
     free(want);
     free(row);
@@ -2257,7 +2226,7 @@ START_TEST(partner_link_cannot_set_role)
     partner_make(&p, "属性平台");
     char phone[12];
     fresh_phone(phone);
-    char *target = fmt("/v1/partner/users/prop-%d", (int)getpid());
+    char *target = dc_fmt("/v1/partner/users/prop-%d", (int)getpid());
     struct dc_resp *r =
         partner_call_json(&p, "PUT", target,
                           json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "phone", phone,
@@ -2287,9 +2256,9 @@ static char **all_phones(size_t *n)
     PGresult *res = PQexec(c, "SELECT phone FROM accounts");
     ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
     *n = (size_t)PQntuples(res);
-    char **out = need(calloc(*n + 1, sizeof *out));
+    char **out = dc_need(calloc(*n + 1, sizeof *out));
     for (size_t i = 0; i < *n; i++)
-        out[i] = xstrdup(PQgetvalue(res, (int)i, 0));
+        out[i] = dc_strdup(PQgetvalue(res, (int)i, 0));
     PQclear(res);
     PQfinish(c);
     return out;
@@ -2324,7 +2293,7 @@ START_TEST(public_views_never_show_phones)
     user_take(&author, S_PRIV_AUTHOR);
     user_take(&viewer, S_PRIV_VIEWER);
     user_take(&mod, S_PRIV_MOD);
-    char *path = fmt("/v1/admin/accounts/%s/role", mod.id);
+    char *path = dc_fmt("/v1/admin/accounts/%s/role", mod.id);
     struct dc_resp *r = req("PUT", path, admin, "{\"role\":\"moderator\"}");
     dc_expect_status(r, 200, "make moderator");
     dc_resp_free(r);
@@ -2335,7 +2304,7 @@ START_TEST(public_views_never_show_phones)
     dc_resp_free(r);
     size_t n;
     char **phones = all_phones(&n);
-    path = fmt("/v1/submissions/%s", sub);
+    path = dc_fmt("/v1/submissions/%s", sub);
     const char *tokens[] = {NULL, viewer.token, author.token, mod.token};
     for (size_t t = 0; t < 4; t++) {
         r = req("GET", path, tokens[t], NULL);
@@ -2384,7 +2353,7 @@ START_TEST(own_account_shows_full_phone)
     expect_no_store(r, "POST /v1/sessions");
     const char *token = dc_str(r->json, "token");
     note('T', token);
-    char *tok = xstrdup(token);
+    char *tok = dc_strdup(token);
     ck_assert_str_eq(dc_str(json_object_get(r->json, "account"), "phone"), u.phone);
     dc_resp_free(r);
     r = req("GET", "/v1/me", tok, NULL);
@@ -2415,7 +2384,7 @@ START_TEST(own_account_shows_full_phone)
     dc_resp_free(r);
     /* another user's view of this account's submission has no phone: see
      * public_views_never_show_phones; an admin may see it */
-    char *path = fmt("/v1/admin/accounts/%s/role", u.id);
+    char *path = dc_fmt("/v1/admin/accounts/%s/role", u.id);
     r = req("PUT", path, admin, "{\"role\":\"user\"}");
     dc_expect_status(r, 200, "admin view");
     expect_no_store(r, "admin view");
@@ -2435,7 +2404,7 @@ START_TEST(partner_answers_are_private)
     partner_make(&p, "隐私平台");
     char phone[12];
     fresh_phone(phone);
-    char *target = fmt("/v1/partner/users/priv-%d", (int)getpid());
+    char *target = dc_fmt("/v1/partner/users/priv-%d", (int)getpid());
     struct dc_resp *r =
         partner_call_json(&p, "PUT", target,
                           json_pack("{s:s, s:s, s:s}", "phone", phone, "display_name", "平台隐私",
@@ -2450,9 +2419,9 @@ START_TEST(partner_answers_are_private)
     expect_no_store(r, "partner changes");
     dc_resp_free(r);
     char *lesson = make_lesson(100);
-    char *body = dumps(json_pack("{s:[{s:s, s:s, s:s, s:i, s:i}]}", "items", "external_user_id",
-                                 p.ext_user, "content_type", "lesson", "content_id", lesson,
-                                 "from_second", 0, "to_second", 10));
+    char *body = dc_dumps(json_pack("{s:[{s:s, s:s, s:s, s:i, s:i}]}", "items", "external_user_id",
+                                    p.ext_user, "content_type", "lesson", "content_id", lesson,
+                                    "from_second", 0, "to_second", 10));
     r = partner_call(&p, "POST", "/v1/partner/progress/batch", body);
     dc_expect_status(r, 200, "progress batch");
     expect_no_store(r, "partner batch");
@@ -2482,14 +2451,14 @@ static char *read_file(const char *path, size_t *len)
     while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
         if (b.n + k + 1 > b.cap) {
             b.cap = (b.n + k + 1) * 2;
-            b.p = need(realloc(b.p, b.cap));
+            b.p = dc_need(realloc(b.p, b.cap));
         }
         memcpy(b.p + b.n, chunk, k);
         b.n += k;
     }
     fclose(f);
     if (!b.p)
-        b.p = need(calloc(1, 1));
+        b.p = dc_need(calloc(1, 1));
     b.p[b.n] = '\0';
     *len = b.n;
     return b.p;
@@ -2535,7 +2504,7 @@ START_TEST(logs_hold_no_secrets)
     snprintf(main_log, sizeof main_log, "%s/server-%d.log", dir, run_id);
     char *logs[256];
     int nlogs = 0;
-    logs[nlogs++] = xstrdup(main_log);
+    logs[nlogs++] = dc_strdup(main_log);
     int nsecrets = 0;
     for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n"))
         if (line[0] == 'L' && nlogs < 256) {
@@ -2543,7 +2512,7 @@ START_TEST(logs_hold_no_secrets)
             for (int i = 0; i < nlogs; i++)
                 dup = dup || strcmp(logs[i], line + 2) == 0;
             if (!dup)
-                logs[nlogs++] = xstrdup(line + 2);
+                logs[nlogs++] = dc_strdup(line + 2);
         }
     free(list);
     list = read_file(secrets_path, &len);
@@ -2555,7 +2524,7 @@ START_TEST(logs_hold_no_secrets)
         ck_assert_msg(text != NULL, "no server log at %s", logs[i]);
         ck_assert_msg(strstr(text, "/v1/") != NULL, "%s has no access lines", logs[i]);
         scanned += n;
-        char *copy = xstrdup(list);
+        char *copy = dc_strdup(list);
         nsecrets = 0;
         for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
             if (line[0] == 'L' || strlen(line) < 3)
