@@ -9,6 +9,7 @@
 
 #include "drillcamp/accounts.h"
 #include "drillcamp/api.h"
+#include "drillcamp/arena.h"
 #include "drillcamp/config.h"
 #include "drillcamp/contest.h"
 #include "drillcamp/db.h"
@@ -101,7 +102,7 @@ static int cmd_serve(int argc, char **argv)
                     "(make one: openssl genpkey -algorithm ed25519 -out key.pem)");
     if (certificates_api_init(dc_config.signing_key_path) != DC_OK)
         return fail("DRILLCAMP_SIGNING_KEY is not a readable Ed25519 private key (PEM)");
-    if (partners_api_init(dc_config.partner_key_hex) != DC_OK)
+    if (auth_init_partner_key(dc_config.partner_key_hex) != DC_OK)
         return fail("DRILLCAMP_PARTNER_KEY must be 64 hex digits (32 random bytes) that seal "
                     "partner secrets (make one: openssl rand -hex 32)");
     if (db_pool_init(dc_config.database_url, dc_config.database_read_url,
@@ -158,22 +159,27 @@ static int read_password(char *buf, size_t cap)
     return 0;
 }
 
-/* Runs fn with one pooled connection (the tools reuse the server's SQL). */
+/* Runs fn with one pooled connection (the tools reuse the server's SQL),
+ * its rows in an arena of the tool's. */
 static int with_conn(int (*fn)(struct db_conn *, void *), void *arg)
 {
     if (check_schema())
         return 1;
-    if (db_pool_init(dc_config.database_url, NULL, 1) != DC_OK)
+    struct dc_arena *a = arena_new();
+    if (!a || db_pool_init(dc_config.database_url, NULL, 1) != DC_OK) {
+        arena_free(a);
         return fail("out of memory");
+    }
     struct db_conn *c;
     int rc;
-    if (db_acquire(&c) != DC_OK) {
+    if (db_acquire(&c, a) != DC_OK) {
         rc = fail("cannot connect to the database (check DATABASE_URL)");
     } else {
         rc = fn(c, arg);
         db_release(c);
     }
     db_pool_shutdown();
+    arena_free(a);
     return rc;
 }
 

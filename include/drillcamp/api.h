@@ -1,6 +1,11 @@
 /*
- * api.h - the request handlers (src/api/, one file per resource) and the
- * helpers they share. Every handler has the dc_handler signature.
+ * api.h - the request handlers (src/api/, one file per resource), the
+ * business rules that users and partners share, and the helpers handlers
+ * share.
+ *
+ * Every handler has the dc_handler signature (http.h): the dispatcher has
+ * provided what its route declares (src/http/routes.c), the handler does
+ * its own work and returns DC_OK after answering, or the error.
  */
 #ifndef DRILLCAMP_API_H
 #define DRILLCAMP_API_H
@@ -9,160 +14,246 @@
 
 #include "drillcamp/accounts.h"
 #include "drillcamp/campaign.h"
+#include "drillcamp/contest.h"
 #include "drillcamp/db.h"
 #include "drillcamp/http.h"
-#include "drillcamp/ratelimit.h"
+#include "drillcamp/profile.h"
+#include "drillcamp/progress.h"
+
+/* ---- handlers, by file ---- */
 
 /* health_api.c */
-void health_api_healthz(struct dc_req *req);
-void health_api_readyz(struct dc_req *req);
-void health_api_metrics(struct dc_req *req);
+enum dc_err health_api_healthz(struct dc_req *req);
+enum dc_err health_api_readyz(struct dc_req *req);
+enum dc_err health_api_metrics(struct dc_req *req);
 
 /* accounts_api.c */
-void accounts_api_register(struct dc_req *req);
-void accounts_api_set_role(struct dc_req *req);
+enum dc_err accounts_api_register(struct dc_req *req);
+enum dc_err accounts_api_set_role(struct dc_req *req);
 
 /* sessions_api.c */
-void sessions_api_login(struct dc_req *req);
-void sessions_api_logout(struct dc_req *req);
+enum dc_err sessions_api_login(struct dc_req *req);
+enum dc_err sessions_api_logout(struct dc_req *req);
 
 /* me_api.c */
-void me_api_get(struct dc_req *req);
-void me_api_patch(struct dc_req *req);
+enum dc_err me_api_get(struct dc_req *req);
+enum dc_err me_api_patch(struct dc_req *req);
 
-/* campaign_api.c */
-void campaign_api_get(struct dc_req *req);
-void campaign_api_patch(struct dc_req *req);
-void categories_api_list(struct dc_req *req);
-/* The campaign object at `now`. */
-json_t *api_campaign_json(const struct dc_campaign *c, double now);
-/* Loads the campaign; answers 409 campaign_closed when activity is not
- * allowed in the current phase. */
-bool api_campaign_gate_or_respond(struct dc_req *req, struct db_conn *conn,
-                                  enum dc_activity activity, struct dc_campaign *out);
+/* regions_api.c, organizations_api.c */
+enum dc_err regions_api_list(struct dc_req *req);
+enum dc_err organizations_api_create(struct dc_req *req);
+enum dc_err organizations_api_list(struct dc_req *req);
+
+/* campaign_api.c, categories_api.c */
+enum dc_err campaign_api_get(struct dc_req *req);
+enum dc_err campaign_api_patch(struct dc_req *req);
+enum dc_err categories_api_list(struct dc_req *req);
 
 /* lessons_api.c */
-void lessons_api_create(struct dc_req *req);
-void lessons_api_patch(struct dc_req *req);
-void lessons_api_get(struct dc_req *req);
-void lessons_api_list(struct dc_req *req);
+enum dc_err lessons_api_create(struct dc_req *req);
+enum dc_err lessons_api_patch(struct dc_req *req);
+enum dc_err lessons_api_get(struct dc_req *req);
+enum dc_err lessons_api_list(struct dc_req *req);
 
-/* livestreams_api.c */
-void livestreams_api_create(struct dc_req *req);
-void livestreams_api_start(struct dc_req *req);
-void livestreams_api_end(struct dc_req *req);
-void livestreams_api_get(struct dc_req *req);
-void livestreams_api_list(struct dc_req *req);
-void reservations_api_put(struct dc_req *req);
-void reservations_api_delete(struct dc_req *req);
-void reservations_api_list(struct dc_req *req);
+/* livestreams_api.c, reservations_api.c */
+enum dc_err livestreams_api_create(struct dc_req *req);
+enum dc_err livestreams_api_start(struct dc_req *req);
+enum dc_err livestreams_api_end(struct dc_req *req);
+enum dc_err livestreams_api_get(struct dc_req *req);
+enum dc_err livestreams_api_list(struct dc_req *req);
+enum dc_err reservations_api_put(struct dc_req *req);
+enum dc_err reservations_api_delete(struct dc_req *req);
+enum dc_err reservations_api_list(struct dc_req *req);
 
-/* progress_api.c */
-void progress_api_post(struct dc_req *req);
-void progress_api_mine(struct dc_req *req);
-void checkins_api_post(struct dc_req *req);
-void checkins_api_mine(struct dc_req *req);
+/* progress_api.c, checkins_api.c */
+enum dc_err progress_api_post(struct dc_req *req);
+enum dc_err progress_api_mine(struct dc_req *req);
+enum dc_err checkins_api_post(struct dc_req *req);
+enum dc_err checkins_api_mine(struct dc_req *req);
 
 /* certificates_api.c */
-void certificates_api_claim(struct dc_req *req);
-void certificates_api_get(struct dc_req *req);
-void certificates_api_svg(struct dc_req *req);
-void certificates_api_public_key(struct dc_req *req);
-void certificates_api_revoke(struct dc_req *req);
+enum dc_err certificates_api_claim(struct dc_req *req);
+enum dc_err certificates_api_get(struct dc_req *req);
+enum dc_err certificates_api_svg(struct dc_req *req);
+enum dc_err certificates_api_public_key(struct dc_req *req);
+enum dc_err certificates_api_revoke(struct dc_req *req);
 /* Loads the Ed25519 signing key (PEM) used for every certificate. */
 enum dc_err certificates_api_init(const char *key_path);
 
 /* submissions_api.c */
-void submissions_api_create(struct dc_req *req);
-void submissions_api_list(struct dc_req *req);
-void submissions_api_get(struct dc_req *req);
-void submissions_api_patch(struct dc_req *req);
-void submissions_api_delete(struct dc_req *req);
-void submissions_api_queue(struct dc_req *req);
-void submissions_api_review(struct dc_req *req);
-void submissions_api_recommend(struct dc_req *req);
-/* The submission object of API.md section 6 (item: struct dc_submission). */
-json_t *api_submission_json(const void *item);
+enum dc_err submissions_api_create(struct dc_req *req);
+enum dc_err submissions_api_list(struct dc_req *req);
+enum dc_err submissions_api_get(struct dc_req *req);
+enum dc_err submissions_api_patch(struct dc_req *req);
+enum dc_err submissions_api_delete(struct dc_req *req);
+enum dc_err submissions_api_queue(struct dc_req *req);
+enum dc_err submissions_api_review(struct dc_req *req);
+enum dc_err submissions_api_recommend(struct dc_req *req);
 
 /* likes_api.c */
-void likes_api_put(struct dc_req *req);
-void likes_api_delete(struct dc_req *req);
+enum dc_err likes_api_put(struct dc_req *req);
+enum dc_err likes_api_delete(struct dc_req *req);
 
 /* leaderboard_api.c */
-void leaderboard_api_get(struct dc_req *req);
-void leaderboard_api_freeze(struct dc_req *req);
-void leaderboard_api_winners_csv(struct dc_req *req);
+enum dc_err leaderboard_api_get(struct dc_req *req);
+enum dc_err leaderboard_api_freeze(struct dc_req *req);
+enum dc_err leaderboard_api_winners_csv(struct dc_req *req);
 
-/* partners_api.c */
-void partners_api_create(struct dc_req *req);
-void partner_users_api_put(struct dc_req *req);
-void partner_submissions_api_put(struct dc_req *req);
-void audit_api_list(struct dc_req *req);
-/* Parses the 64-hex-digit key that seals partner secrets. */
-enum dc_err partners_api_init(const char *key_hex);
-/* The account linked to obj's external_user_id by this partner;
- * DC_ERR_VALIDATION when it is missing, malformed or never linked. */
-enum dc_err api_partner_author(struct db_conn *conn, const struct dc_partner *partner,
-                               const json_t *obj, int64_t *account);
-#define API_PARTNER_AUTHOR_MSG "external_user_id must name a user this partner linked"
-/* Verifies X-Partner-Key, X-Timestamp and X-Signature over the request;
- * answers 401 stale_request / invalid_signature itself. */
-bool api_partner_or_respond(struct dc_req *req, struct db_conn *conn, struct dc_partner *out);
+/* partners_api.c, partner_users_api.c, partner_submissions_api.c, partner_sync_api.c */
+enum dc_err partners_api_create(struct dc_req *req);
+enum dc_err partner_users_api_put(struct dc_req *req);
+enum dc_err partner_submissions_api_put(struct dc_req *req);
+enum dc_err partner_sync_api_submissions(struct dc_req *req);
+enum dc_err partner_sync_api_likes(struct dc_req *req);
+enum dc_err partner_sync_api_progress(struct dc_req *req);
+enum dc_err partner_sync_api_changes(struct dc_req *req);
 
-/* partner_sync_api.c */
-void partner_sync_api_submissions(struct dc_req *req);
-void partner_sync_api_likes(struct dc_req *req);
-void partner_sync_api_progress(struct dc_req *req);
-void partner_sync_api_changes(struct dc_req *req);
+/* audit_api.c */
+enum dc_err audit_api_list(struct dc_req *req);
 
 /* reports_api.c */
-void reports_api_stats(struct dc_req *req);
-void reports_api_stats_csv(struct dc_req *req);
-void reports_api_certificates_csv(struct dc_req *req);
+enum dc_err reports_api_stats(struct dc_req *req);
+enum dc_err reports_api_stats_csv(struct dc_req *req);
+enum dc_err reports_api_certificates_csv(struct dc_req *req);
 
-/* regions_api.c */
-void regions_api_list(struct dc_req *req);
-void organizations_api_create(struct dc_req *req);
-void organizations_api_list(struct dc_req *req);
+/* ---- authentication (auth_api.c), run by the dispatcher ---- */
 
-/* common.c: each *_or_respond answers the client itself on failure. */
+/* Parses the 64-hex-digit key that seals partner secrets. */
+enum dc_err auth_init_partner_key(const char *key_hex);
+/* Resolves the bearer token into req->auth (401 unauthorized). */
+enum dc_err auth_bearer(struct dc_req *req);
+/* Verifies X-Partner-Key, X-Timestamp and X-Signature over the request
+ * into req->partner (401 stale_request / invalid_signature). */
+enum dc_err auth_partner(struct dc_req *req);
+/* A new partner secret sealed for storage (AES-256-GCM under the partner
+ * key); *sealed in the arena. */
+enum dc_err auth_seal_partner_secret(struct dc_arena *a, const char *secret, const char **sealed);
 
-/* Checks out a connection or answers 503. */
-bool api_db_acquire_or_respond(struct dc_req *req, struct db_conn **conn);
-/* The same for read-only work that may be served by DATABASE_READ_URL. */
-bool api_db_read_or_respond(struct dc_req *req, struct db_conn **conn);
-/* Resolves the bearer token into req->auth or answers 401. */
-bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn);
-/* Anonymous when no Authorization header is sent; a bad token is 401. */
-bool api_auth_optional_or_respond(struct dc_req *req, struct db_conn *conn);
-/* As api_auth_or_respond, then 403 unless the caller has one of the roles
- * (a NULL-terminated list). */
-bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn, const char *const *roles);
-/* ?limit= (default 20, 1..100) and ?cursor=; answers 422 when out of range. */
-bool api_page_or_respond(struct dc_req *req, int *limit, int64_t *after_a, int64_t *after_b);
+/* ---- business rules shared by the user and partner paths ---- */
+
+/* The campaign, loaded; 409 campaign_closed when its current phase does
+ * not allow the activity (campaign_api.c). */
+enum dc_err api_campaign_gate(struct db_conn *c, enum dc_activity activity,
+                              struct dc_campaign *out);
+
+/* The region and organization a profile names must exist: 422 naming the
+ * field otherwise (accounts_api.c). */
+enum dc_err profile_check_refs(struct db_conn *c, const struct dc_profile *pr,
+                               struct dc_problem *p);
+
+/*
+ * Likes or unlikes (likes_api.c), whoever asks: only approved submissions
+ * (404 to likers otherwise), never one's own (403 self_like), only while
+ * camp allows likes (409 campaign_closed); idempotent, in its own
+ * transaction. *count includes this call.
+ */
+enum dc_err likes_apply(struct db_conn *c, const struct dc_campaign *camp, int64_t account_id,
+                        int64_t submission_id, bool like, int64_t *count);
+
+/* One content's credit after a progress_credit call. */
+struct progress_content {
+    const char *type;
+    int64_t id;
+    int64_t credited_seconds; /* the content's total credit now */
+};
+struct progress_outcome {
+    struct progress_content *contents; /* distinct contents, in first-seen order (arena) */
+    int ncontents;
+    bool capped;               /* new seconds beyond the allowance were dropped */
+    struct dc_learner learner; /* the account's totals after the call */
+    int bad_item;              /* on a failure naming an item: its index */
+};
+/*
+ * Credits watch reports of one account in one transaction (progress_api.c),
+ * whoever sends them: a content's credit is the union of its reported
+ * intervals, never past its length (422 naming to_second), unknown content
+ * 422 and a scheduled livestream 409 (naming content_id). With the
+ * allowance (users' heartbeats) the account's total grows no faster than
+ * the campaign's playback-rate bucket; without it (partners watched the
+ * clock) only the union and length rules apply. Applied whole or not at
+ * all: on a failure naming an item, out->bad_item is its index and p->field
+ * the member within it. The campaign must allow learning (checked by the
+ * caller).
+ */
+enum dc_err progress_credit(struct db_conn *c, const struct dc_campaign *camp, int64_t account_id,
+                            const struct progress_report *reports, int n, bool allowance,
+                            struct progress_outcome *out, struct dc_problem *p);
+
+/* Who uploads a submission: an account directly, or a partner on its
+ * linked user's behalf under its own external id. */
+struct submission_origin {
+    int64_t author_id;
+    int64_t partner_id; /* 0: a direct upload */
+    const char *external_id;
+};
+/*
+ * Validates and stores a submission (submissions_api.c), whoever uploads
+ * it: camp must allow submissions (409), every field valid (422, the first
+ * bad one named) and the category known. A direct upload makes a new one
+ * (*created true); a partner's creates or updates its external id,
+ * retried once when a concurrent upload of the same id wins the race (so
+ * call it outside a transaction).
+ */
+enum dc_err submissions_save(struct db_conn *c, const struct dc_campaign *camp,
+                             const struct submission_origin *o, const json_t *body,
+                             struct dc_submission *out, bool *created, struct dc_problem *p);
+
+/* The account a partner linked as obj's external_user_id: 422 naming
+ * external_user_id when it is missing, malformed or never linked
+ * (partner_users_api.c). */
+enum dc_err api_partner_author(struct db_conn *c, const struct dc_partner *partner,
+                               const json_t *obj, int64_t *account, struct dc_problem *p);
+
+/* ---- helpers (common.c) ---- */
+
+/* ?limit= (default 20, 1..100) and ?cursor=: 422 when out of range. */
+struct api_page {
+    int limit;
+    int64_t after_a, after_b;
+};
+enum dc_err api_page_parse(struct dc_req *req, struct api_page *page);
 /* {"items": items, "next_cursor": ...}; items stolen. */
 json_t *api_page_json(json_t *items, bool more, int64_t last_a, int64_t last_b);
 typedef json_t *(*api_item_json_fn)(const void *item);
 typedef int64_t (*api_item_key_fn)(const void *item);
-/* Answers 200 with one page: items holds up to limit + 1 rows (the extra
- * one only says that another page exists), keyed for the cursor by key. */
-void api_reply_page(struct dc_req *req, const void *items, size_t n, int limit, size_t size,
-                    api_item_json_fn to_json, api_item_key_fn key);
-/* Records the caller's admin or moderator action on target ("kind:key");
- * details (may be NULL) is stolen. */
-enum dc_err api_audit(struct db_conn *conn, const struct dc_req *req, const char *action,
-                      const char *target, json_t *details);
+/* n items of size bytes each as a JSON array (a new reference). */
+json_t *api_json_array(const void *items, size_t n, size_t size, api_item_json_fn to_json);
+/* A list's query: one page's rows - up to page->limit + 1, the extra one
+ * only saying that another page exists - into *items (an array pointer,
+ * e.g. struct dc_lesson **, in the connection's arena) and *n. */
+typedef enum dc_err (*api_list_fn)(struct dc_req *req, const struct api_page *page, void *items,
+                                   size_t *n);
+/* A keyset-paged GET: parses ?limit= and ?cursor=, runs query and answers
+ * {"items": [...], "next_cursor"} with items of size bytes as to_json
+ * makes them, the cursor keyed by key. */
+enum dc_err api_list(struct dc_req *req, api_list_fn query, size_t size, api_item_json_fn to_json,
+                     api_item_key_fn key);
+/* Answers 200 {"items": [...]} with every item (no paging). */
+enum dc_err api_reply_items(struct dc_req *req, const void *items, size_t n, size_t size,
+                            api_item_json_fn to_json);
+/* "items.N" or "items.N.field" (field relative to item N; "" or NULL for
+ * the item itself), in the arena; a static "items" when out of memory. */
+const char *api_item_field(struct dc_arena *a, size_t index, const char *field);
+/* The :id path parameter as an id; 404 when it is not one. */
+enum dc_err api_path_id(struct dc_req *req, const char *name, int64_t *id);
+/* Records the caller's admin or moderator action on target ("kind:key"),
+ * in the request's transaction; details (may be NULL) is stolen. */
+enum dc_err api_audit(struct dc_req *req, const char *action, const char *target, json_t *details);
 /* The same with the target "kind:id". */
-enum dc_err api_audit_id(struct db_conn *conn, const struct dc_req *req, const char *action,
-                         const char *kind, int64_t id, json_t *details);
-/* One request against the kind's limit for key; 429 rate_limited with
- * Retry-After when it is spent. */
-bool api_rate_or_respond(struct dc_req *req, enum rl_kind kind, const char *key);
-/* The same keyed by the authenticated account. */
-bool api_rate_account_or_respond(struct dc_req *req, enum rl_kind kind);
+enum dc_err api_audit_id(struct dc_req *req, const char *action, const char *kind, int64_t id,
+                         json_t *details);
 /* The account object of API.md section 2; phone only when with_phone. */
 json_t *api_account_json(const struct dc_account *a, bool with_phone);
+/* The submission object of API.md section 6 (item: struct dc_submission;
+ * submissions_api.c). */
+json_t *api_submission_json(const void *item);
+/* The livestream object of API.md section 4 (item: struct dc_livestream)
+ * and its list key (livestreams_api.c). */
+json_t *api_livestream_json(const void *item);
+int64_t api_livestream_key(const void *item);
 /* Decimal string of an id, as the API writes ids. */
 json_t *api_id_json(int64_t id);
+/* A string or null. */
+json_t *api_string_or_null(const char *s);
 
 #endif

@@ -1,7 +1,10 @@
 /*
  * contest.h - the contest half in the database: submissions, moderation,
  * likes with sharded counters, the leaderboard and its frozen snapshot,
- * and Idempotency-Key records.
+ * the partner change feed and Idempotency-Key records.
+ *
+ * Strings and arrays returned live in the connection's arena (db.h):
+ * nothing returned here is freed by the caller.
  */
 #ifndef DRILLCAMP_CONTEST_H
 #define DRILLCAMP_CONTEST_H
@@ -14,44 +17,45 @@
 #include "drillcamp/learning.h"
 #include "drillcamp/submission.h"
 
+/* submissions_repo.c */
 struct dc_submission {
     int64_t id;
     int64_t author_id;
-    char author_name[DC_NAME_MAX];
-    char author_kind[16];
-    char author_region[8];
-    char title[DC_NAME_MAX];
-    char description[DC_TEXT_MAX];
-    char category[40];
-    char video_url[DC_URL_MAX];
-    char cover_url[DC_URL_MAX];
-    bool has_cover;
+    const char *author_name;
+    const char *author_kind;
+    const char *author_region;
+    const char *title;
+    const char *description;
+    const char *category;
+    const char *video_url;
+    const char *cover_url; /* NULL: none */
     int duration_seconds;
-    char format[8];
+    const char *format;
     int64_t size_bytes;
-    char hashtags_json[4096]; /* 20 tags of 50 characters */
-    char status[16];
-    char reject_reason[DC_TEXT_MAX];
-    bool has_reject_reason;
+    const char *hashtags_json; /* a JSON array's text */
+    const char *status;
+    const char *reject_reason; /* NULL: none */
     bool recommended;
-    char channels_json[4096]; /* 20 names of 50 characters */
-    int64_t like_count;       /* exact */
-    int64_t folded_likes;     /* as last folded: what sort=likes orders by */
+    const char *channels_json; /* a JSON array's text */
+    int64_t like_count;        /* exact */
+    int64_t folded_likes;      /* as last folded: what sort=likes orders by */
     bool liked;
-    char source[16];
-    char created_at[DC_TS_LEN];
-    char updated_at[DC_TS_LEN];
+    const char *source;
+    const char *created_at;
+    const char *updated_at;
 };
 
-/* viewer 0: anonymous (liked false). */
 enum dc_err submissions_repo_insert(struct db_conn *c, int64_t author_id,
                                     const struct dc_submission_input *in,
                                     struct dc_submission *out);
-/* A partner's submission by its external id: created or updated. */
+/* A partner's submission by its external id: created or updated (or left
+ * alone when the content is the same). DC_ERR_CONFLICT when a concurrent
+ * upload made it just now: retry. */
 enum dc_err submissions_repo_upsert_partner(struct db_conn *c, int64_t partner_id,
                                             const char *external_id, int64_t author_id,
                                             const struct dc_submission_input *in,
                                             struct dc_submission *out, bool *created);
+/* viewer 0: anonymous (liked false). */
 enum dc_err submissions_repo_get(struct db_conn *c, int64_t id, int64_t viewer,
                                  struct dc_submission *out);
 
@@ -79,17 +83,17 @@ enum dc_err submissions_repo_set_status(struct db_conn *c, int64_t id, const cha
 enum dc_err submissions_repo_recommend(struct db_conn *c, int64_t id, const char *channels_pg,
                                        struct dc_submission *out);
 
-/* A partner's submission as it was right after one change (the feed). */
+/* partner_changes_repo.c: a partner's submission as it was right after one
+ * change (the feed). */
 struct dc_partner_change {
     int64_t tx, seq; /* the feed's order and cursor */
     int64_t submission_id;
-    char external_id[4 * 128 + 1];
-    char status[16];
-    char reject_reason[DC_TEXT_MAX];
-    bool has_reject_reason;
+    const char *external_id;
+    const char *status;
+    const char *reject_reason; /* NULL: none */
     bool recommended;
     int64_t like_count;
-    char changed_at[DC_TS_LEN];
+    const char *changed_at;
 };
 /* The partner's changes after (after_tx, after_seq), oldest first, only
  * those whose transactions are older than every transaction still running,
@@ -98,9 +102,9 @@ enum dc_err partner_changes_repo_page(struct db_conn *c, int64_t partner_id, int
                                       int64_t after_seq, int limit, struct dc_partner_change **out,
                                       size_t *n);
 
-/* likes_repo.c: status, author and the exact like count of a submission. */
+/* likes_repo.c: status and author of a submission, for the like rules. */
 struct dc_like_target {
-    char status[16];
+    const char *status;
     int64_t author_id;
 };
 enum dc_err likes_repo_target(struct db_conn *c, int64_t submission_id, struct dc_like_target *out);
@@ -117,38 +121,37 @@ enum dc_err likes_repo_fold(struct db_conn *c, int *moved);
 enum dc_err like_folder_start(void);
 void like_folder_stop(void);
 
+/* leaderboard_repo.c */
 struct dc_rank_row {
     int64_t submission_id;
     int64_t account_id;
-    char display_name[DC_NAME_MAX];
-    char kind[16];
-    char region_code[8];
-    char title[DC_NAME_MAX];
-    char cover_url[DC_URL_MAX];
-    bool has_cover;
+    const char *display_name;
+    const char *kind;
+    const char *region_code;
+    const char *title;
+    const char *cover_url; /* NULL: none */
     int64_t like_count;
-    char phone[16];
 };
 /* Approved submissions in ranking order from offset; the caller keeps each
  * account's first. */
 enum dc_err leaderboard_repo_page(struct db_conn *c, int offset, int limit,
                                   struct dc_rank_row **out, size_t *n);
-/* The frozen snapshot's JSON text (malloc'ed) or DC_ERR_NOT_FOUND. */
-enum dc_err leaderboard_repo_snapshot(struct db_conn *c, int64_t campaign_id, char **body);
+/* The frozen snapshot's JSON text or DC_ERR_NOT_FOUND. */
+enum dc_err leaderboard_repo_snapshot(struct db_conn *c, int64_t campaign_id, const char **body);
 /* Stores a snapshot unless one exists; *body receives the stored one. */
 enum dc_err leaderboard_repo_freeze(struct db_conn *c, int64_t campaign_id, const char *json,
-                                    double frozen_at, char **body);
+                                    double frozen_at, const char **body);
 /* Full phones of the given accounts, in the same order (for winners.csv). */
-enum dc_err leaderboard_repo_phones(struct db_conn *c, const char *ids_pg, char (**out)[16],
+enum dc_err leaderboard_repo_phones(struct db_conn *c, const char *ids_pg, const char ***out,
                                     size_t *n);
 
-/* idempotency: the stored reply of (account, key), if any, after waiting for
- * a concurrent holder of the same key. */
+/* idempotency_repo.c: the stored reply of (account, key), if any, after
+ * waiting for a concurrent holder of the same key. */
 struct dc_idem {
-    bool fresh;     /* true: this request owns the key now */
-    char hash[65];  /* the stored request hash */
-    int status;     /* the stored reply, when !fresh */
-    char *response; /* malloc'ed, when !fresh */
+    bool fresh;           /* true: this request owns the key now */
+    const char *hash;     /* the stored request hash, when !fresh */
+    int status;           /* the stored reply, when !fresh (0: none yet) */
+    const char *response; /* when !fresh */
 };
 enum dc_err idempotency_repo_claim(struct db_conn *c, int64_t account_id, const char *key,
                                    const char *request_hash, struct dc_idem *out);

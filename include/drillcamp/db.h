@@ -1,5 +1,6 @@
 /*
- * db.h - the PostgreSQL pool, prepared statements and transactions.
+ * db.h - the PostgreSQL pool, prepared statements, transactions, and the
+ * one way repositories read rows.
  *
  * A fixed pool of libpq connections shared by the worker threads. A
  * connection found dead on checkout (PostgreSQL restarted) is reconnected;
@@ -7,17 +8,27 @@
  * DC_ERR_UNAVAILABLE so that the HTTP layer answers 503 with Retry-After.
  * Statements are declared once as static struct db_stmt and prepared lazily
  * on each connection the first time they run there.
+ *
+ * Reading rows: a connection is checked out with an arena (the request's,
+ * or a tool's own). db_query_list and db_query_one turn each row into a
+ * caller struct with a row callback; the strings of those structs point
+ * straight into the PGresult, which the arena keeps until it is freed. So
+ * nothing a repository returns is freed by its caller, and no row is
+ * copied into fixed buffers. Parameters are text: db_arg_* format numbers
+ * into the same arena.
  */
 #ifndef DRILLCAMP_DB_H
 #define DRILLCAMP_DB_H
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drillcamp/err.h"
 
 struct db_conn; /* one pooled connection */
+struct dc_arena;
 
 struct db_stmt {
     const char *name; /* unique statement name */
@@ -34,55 +45,88 @@ struct db_pool_stats {
     long long reconnects;
 };
 
+/* An RFC 3339 UTC timestamp column in SQL ("2023-05-31T00:00:00Z"; NULL
+ * stays NULL). Sessions run with TIME ZONE 'UTC'. */
+#define DB_TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
 /* read_conninfo (may be NULL): a replica for db_acquire_read. */
 enum dc_err db_pool_init(const char *conninfo, const char *read_conninfo, int size);
 void db_pool_shutdown(void);
 void db_pool_get_stats(struct db_pool_stats *out);
 
-/* Checks out a live connection; waits for a free one. */
-enum dc_err db_acquire(struct db_conn **out);
+/* Checks out a live connection whose rows live in arena (not NULL); waits
+ * for a free one. */
+enum dc_err db_acquire(struct db_conn **out, struct dc_arena *arena);
 /* The same from the read replica when DATABASE_READ_URL is set (else the
  * primary): only for read-only statements that tolerate replication lag. */
-enum dc_err db_acquire_read(struct db_conn **out);
-/* Returns the connection; a NULL conn is a no-op. */
+enum dc_err db_acquire_read(struct db_conn **out, struct dc_arena *arena);
+/* Returns the connection (rolling back an open transaction); NULL is a no-op. */
 void db_release(struct db_conn *conn);
+/* The arena the connection's rows live in (borrowed). */
+struct dc_arena *db_conn_arena(const struct db_conn *conn);
 
 /*
  * Runs a prepared statement. On DC_OK *out is a PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK result owned by the caller (PQclear it). On failure *out
- * is NULL and, when the database reported an error, sqlstate (if not NULL,
- * 6 bytes) receives its SQLSTATE. Unique violations return DC_ERR_CONFLICT,
- * lost connections DC_ERR_UNAVAILABLE, anything else DC_ERR_INTERNAL.
+ * is NULL. Unique violations return DC_ERR_CONFLICT, check and foreign-key
+ * violations and bad values DC_ERR_VALIDATION, lost connections,
+ * serialization failures and deadlocks DC_ERR_UNAVAILABLE, anything else
+ * DC_ERR_INTERNAL; DC_ERR_NOMEM when a db_arg_* of the same connection
+ * failed since the last statement.
  */
 enum dc_err db_exec(struct db_conn *conn, const struct db_stmt *stmt, const char *const *params,
-                    PGresult **out, char *sqlstate);
+                    PGresult **out);
 
-/* Fills one caller struct from row `row` of a result. */
+/* Fills one caller struct from row `row` of a result; strings may point
+ * into r, which lives as long as the connection's arena. */
 typedef void (*db_row_fn)(const PGresult *r, int row, void *item);
 /*
  * Runs stmt and turns every row into an item of item_size bytes with fn:
- * *out is a malloc'ed array for the caller (never NULL on DC_OK), *n its
+ * *out is an array in the connection's arena (never NULL on DC_OK), *n its
  * length.
  */
 enum dc_err db_query_list(struct db_conn *conn, const struct db_stmt *stmt,
                           const char *const *params, size_t item_size, db_row_fn fn, void **out,
                           size_t *n);
-/* The same for at most one row: DC_ERR_NOT_FOUND when there is none. */
+/* The same for the first row into *item: DC_ERR_NOT_FOUND when there is none. */
 enum dc_err db_query_one(struct db_conn *conn, const struct db_stmt *stmt,
                          const char *const *params, db_row_fn fn, void *item);
 /* Runs stmt for its effect only. */
 enum dc_err db_exec_void(struct db_conn *conn, const struct db_stmt *stmt,
                          const char *const *params);
 
+/* Row callbacks for one-value queries: column 0 as bool, int64_t, or text
+ * (const char *, NULL for SQL NULL), into the item pointed to. */
+void db_row_bool(const PGresult *r, int row, void *item);
+void db_row_i64(const PGresult *r, int row, void *item);
+void db_row_text(const PGresult *r, int row, void *item);
+
+/* Column readers for row callbacks. db_text is "" for SQL NULL; the
+ * _or_null form NULL. Strings point into r. */
+const char *db_text(const PGresult *r, int row, int col);
+const char *db_text_or_null(const PGresult *r, int row, int col);
+int64_t db_i64(const PGresult *r, int row, int col);
+int db_int(const PGresult *r, int row, int col);
+bool db_bool(const PGresult *r, int row, int col);
+double db_double(const PGresult *r, int row, int col);
+
+/* Parameters as text in the connection's arena; on allocation failure the
+ * next statement on conn fails with DC_ERR_NOMEM. db_arg_bool is static. */
+const char *db_arg_i64(struct db_conn *conn, int64_t v);
+const char *db_arg_double(struct db_conn *conn, double v);
+const char *db_arg_bool(bool v);
+
 /* Transactions on one connection. db_rollback is safe to call after errors. */
 enum dc_err db_begin(struct db_conn *conn);
 enum dc_err db_commit(struct db_conn *conn);
 void db_rollback(struct db_conn *conn);
+/* A round trip: DC_OK when the database answers. */
+enum dc_err db_ping(struct db_conn *conn);
 
 /* Maps a SQLSTATE to the error the rest of the program speaks. */
 enum dc_err db_err_from_sqlstate(const char *sqlstate);
 
-/* Plain connection for one-off tools (migrate, seed); caller PQfinish()es. */
+/* Plain connection for one-off tools (migrate); caller PQfinish()es. */
 enum dc_err db_connect_once(const char *conninfo, PGconn **out);
 
 /* The underlying libpq connection (borrowed), for the migration runner. */

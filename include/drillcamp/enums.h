@@ -25,19 +25,19 @@ struct dc_enum {
     const char *message;
 };
 
-extern const struct dc_enum DC_ENUM_ACCOUNT_KIND;        /* individual, official */
-extern const struct dc_enum DC_ENUM_ROLE;                /* user, moderator, admin */
-extern const struct dc_enum DC_ENUM_AUDIENCE;            /* employee ... public (labels) */
-extern const struct dc_enum DC_ENUM_ORG_TYPE;            /* government ... other (labels) */
-extern const struct dc_enum DC_ENUM_REGION_LEVEL;        /* province, city, county */
-extern const struct dc_enum DC_ENUM_SUBMISSION_STATUS;   /* pending, approved, rejected, removed */
-extern const struct dc_enum DC_ENUM_SUBMISSION_SOURCE;   /* direct, partner */
-extern const struct dc_enum DC_ENUM_VIDEO_FORMAT;        /* mp4, mov */
-extern const struct dc_enum DC_ENUM_LIVESTREAM_STATUS;   /* scheduled, live, ended */
-extern const struct dc_enum DC_ENUM_CONTENT_TYPE;        /* lesson, livestream */
-extern const struct dc_enum DC_ENUM_REVIEW_DECISION;     /* approve, reject */
-extern const struct dc_enum DC_ENUM_LIKE_ACTION;         /* like, unlike */
-extern const struct dc_enum DC_ENUM_STATS_GROUP;         /* region, organization_type, audience */
+extern const struct dc_enum DC_ENUM_ACCOUNT_KIND;      /* individual, official */
+extern const struct dc_enum DC_ENUM_ROLE;              /* user, moderator, admin */
+extern const struct dc_enum DC_ENUM_AUDIENCE;          /* employee ... public (labels) */
+extern const struct dc_enum DC_ENUM_ORG_TYPE;          /* government ... other (labels) */
+extern const struct dc_enum DC_ENUM_REGION_LEVEL;      /* province, city, county */
+extern const struct dc_enum DC_ENUM_SUBMISSION_STATUS; /* pending, approved, rejected, removed */
+extern const struct dc_enum DC_ENUM_SUBMISSION_SOURCE; /* direct, partner */
+extern const struct dc_enum DC_ENUM_VIDEO_FORMAT;      /* mp4, mov */
+extern const struct dc_enum DC_ENUM_LIVESTREAM_STATUS; /* scheduled, live, ended */
+extern const struct dc_enum DC_ENUM_CONTENT_TYPE;      /* lesson, livestream */
+extern const struct dc_enum DC_ENUM_REVIEW_DECISION;   /* approve, reject */
+extern const struct dc_enum DC_ENUM_LIKE_ACTION;       /* like, unlike */
+extern const struct dc_enum DC_ENUM_STATS_GROUP;       /* region, organization_type, audience */
 
 /* Every table above, for tests: *n receives the count. */
 const struct dc_enum *const *dc_enums_all(size_t *n);

@@ -38,6 +38,29 @@ enum dc_err {
     DC_ERR__COUNT
 };
 
+/*
+ * What a failure names besides its code: the first bad field (a dotted
+ * path, NULL for none) and a short factual message (NULL: the code's
+ * standard text). Both are static strings or belong to the request that
+ * failed (its arena); a problem never owns what it points to.
+ */
+struct dc_problem {
+    const char *field;
+    const char *message;
+};
+
+/* Fills *p (when not NULL) and returns err, so that a failing check reads
+ * `return dc_problem_set(p, DC_ERR_VALIDATION, "title", "...")`. */
+static inline enum dc_err dc_problem_set(struct dc_problem *p, enum dc_err err, const char *field,
+                                         const char *message)
+{
+    if (p) {
+        p->field = field;
+        p->message = message;
+    }
+    return err;
+}
+
 /* Static strings; never freed. */
 const char *dc_err_code(enum dc_err err);
 const char *dc_err_message(enum dc_err err);

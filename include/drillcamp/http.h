@@ -1,10 +1,17 @@
 /*
- * http.h - the request/response object every handler receives.
+ * http.h - the request object every handler receives, and the one handler
+ * contract.
  *
- * The HTTP layer (src/http/) owns libmicrohttpd. Handlers in src/api/ see only
- * struct dc_req: the matched route, path parameters, the whole (size-checked)
- * body, accessors for headers and query arguments, and the response slots
- * they fill with the dc_reply_* helpers. Everything hanging off a dc_req is
+ * The HTTP layer (src/http/) owns libmicrohttpd. Before a handler runs, the
+ * dispatcher (src/http/dispatch.c) has done what the route table says the
+ * route needs: the caller is authenticated (bearer token or partner
+ * signature) and has an allowed role, the rate limit is counted, the JSON
+ * body is parsed, and a database connection is checked out. A handler does
+ * only its own work and returns an enum dc_err: DC_OK once it has answered
+ * with a dc_reply_* helper, or the error, with dc_req_fail naming the field
+ * and message; the dispatcher writes every error envelope.
+ *
+ * Everything hanging off a dc_req (its arena, parsed body, response) is
  * freed by the HTTP layer when the request completes.
  */
 #ifndef DRILLCAMP_HTTP_H
@@ -21,6 +28,33 @@
 #define DC_REQUEST_ID_LEN 129
 #define DC_MAX_HEADERS    6
 
+struct dc_arena;
+struct db_conn;
+struct dc_partner;
+struct dc_route;
+
+/* Roles as bits, so that a route lists the roles it allows in one word. */
+#define DC_ROLE_USER      1u
+#define DC_ROLE_MODERATOR 2u
+#define DC_ROLE_ADMIN     4u
+#define DC_ROLES_ANY      (DC_ROLE_USER | DC_ROLE_MODERATOR | DC_ROLE_ADMIN)
+#define DC_ROLES_STAFF    (DC_ROLE_MODERATOR | DC_ROLE_ADMIN) /* moderation */
+
+/* Who may call a route. */
+enum dc_auth_kind {
+    DC_AUTH_NONE,     /* anyone; no identity is looked up */
+    DC_AUTH_OPTIONAL, /* anonymous without Authorization; a bad token is 401 */
+    DC_AUTH_BEARER,   /* a valid bearer token (401), with an allowed role (403) */
+    DC_AUTH_PARTNER,  /* a partner's HMAC signature (401 stale/invalid) */
+};
+
+/* Which database a route reads and writes. */
+enum dc_db_need {
+    DC_DB_NONE,
+    DC_DB_PRIMARY, /* writes, and reads right after the caller's own writes */
+    DC_DB_READ,    /* reads that tolerate replication lag (DATABASE_READ_URL) */
+};
+
 struct dc_param {
     const char *name; /* points into the route table (static) */
     char *value;      /* owned by the request */
@@ -33,85 +67,116 @@ struct dc_header {
 
 struct dc_auth {
     int64_t account_id;
-    char role[16];
+    unsigned role;       /* one DC_ROLE_* bit */
     char token_hash[65]; /* hex SHA-256 of the bearer token */
 };
 
 struct dc_req {
     /* request side, filled by the HTTP layer */
     const char *method;
-    const char *path;   /* without the query string, percent-decoded */
-    const char *target; /* as sent on the request line: path and query, encoded */
-    const char *route;  /* the matched pattern, or NULL */
+    const char *path;             /* without the query string, percent-decoded */
+    const char *target;           /* as sent on the request line: path and query, encoded */
+    const struct dc_route *route; /* the matched route, or NULL */
     struct dc_param params[DC_MAX_PARAMS];
     int nparams;
     const char *body; /* NUL-terminated copy of the body, NULL when none */
     size_t body_len;
     char request_id[DC_REQUEST_ID_LEN];
-    char client_ip[48]; /* the peer's address, for per-IP limits */
-    void *conn;         /* struct MHD_Connection *, opaque outside src/http */
-    struct dc_auth auth;
-    bool authed;
+    char client_ip[48];     /* the peer's address, for per-IP limits */
+    void *conn;             /* struct MHD_Connection *, opaque outside src/http */
+    struct dc_arena *arena; /* the request's memory, freed when it completes */
+
+    /* what the dispatcher provides, as the route table says */
+    struct db_conn *db;         /* checked out for the handler, or NULL */
+    json_t *json;               /* the body as a JSON object, or NULL (owned by the request) */
+    struct dc_auth auth;        /* valid when authed */
+    bool authed;                /* a bearer token was verified */
+    struct dc_partner *partner; /* the signing partner (in the arena), or NULL */
+
+    /* failure, filled through dc_req_fail and written by the dispatcher */
+    struct dc_problem problem;
+    json_t *problem_extra; /* members merged into the error object, or NULL */
+    unsigned retry_after;  /* Retry-After seconds of a 429/503 (0: 1) */
 
     /* response side, filled by handlers through dc_reply_* */
     unsigned status;
-    json_t *json; /* owned by the request */
-    char *raw;    /* owned by the request; used when json is NULL */
+    json_t *reply; /* owned by the request */
+    char *raw;     /* owned by the request; used when reply is NULL */
     size_t raw_len;
     const char *content_type; /* static */
     struct dc_header headers[DC_MAX_HEADERS];
     int nheaders;
     bool no_store;            /* private response: Cache-Control: no-store */
-    struct dc_stream *stream; /* a streamed body instead of json/raw, or NULL */
+    struct dc_stream *stream; /* a streamed body instead of reply/raw, or NULL */
 };
 
 /*
- * A body produced part by part while the client reads it: next() fills
- * *out (malloc'ed, *len bytes; *len 0 at the end) with the following part;
- * anything but DC_OK cuts the response off (the client sees a truncated
- * chunked body, never a complete-looking one). free_state(state) runs once
- * the response is done or abandoned.
+ * The one handler contract: DC_OK after answering with a dc_reply_*
+ * helper; anything else is the failure, answered by the dispatcher as the
+ * error envelope (with req->problem's field and message).
  */
+typedef enum dc_err (*dc_handler)(struct dc_req *req);
+
+/*
+ * A body produced part by part while the client reads it: next() fills
+ * *out (malloc'ed, *len bytes; *len 0 at the end) with the following part,
+ * given a database connection checked out for that part alone when the
+ * route needs one (a slow reader never holds a connection); anything but
+ * DC_OK cuts the response off (the client sees a truncated chunked body,
+ * never a complete-looking one). free_state(state) runs once the response
+ * is done or abandoned.
+ */
+typedef enum dc_err (*dc_stream_next)(void *state, struct db_conn *db, char **out, size_t *len);
 struct dc_stream {
-    enum dc_err (*next)(void *state, char **out, size_t *len);
+    dc_stream_next next;
     void (*free_state)(void *state);
     void *state;
+    enum dc_db_need db;
 };
-
-typedef void (*dc_handler)(struct dc_req *req);
 
 /* Borrowed pointers valid for the request's lifetime; NULL when absent. */
 const char *dc_req_param(const struct dc_req *req, const char *name);
 const char *dc_req_query(const struct dc_req *req, const char *name);
 const char *dc_req_header(const struct dc_req *req, const char *name);
 
-/* Responses. dc_reply_json steals the reference to body. */
-void dc_reply_json(struct dc_req *req, unsigned status, json_t *body);
-void dc_reply_empty(struct dc_req *req, unsigned status);
-void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type, char *owned_text,
-                   size_t len);
-/* The error envelope; field and message may be NULL (message defaults to
- * the code's standard text). */
-void dc_reply_err(struct dc_req *req, enum dc_err err, const char *field, const char *message);
-/* The error object {code, message, field?} alone (for per-item results);
- * a new reference for the caller. */
-json_t *dc_err_json(enum dc_err err, const char *field, const char *message);
-/* As dc_reply_err, with extra members merged into the error object (stolen). */
-void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, const char *message,
-                        json_t *extra);
+/* Records the failure's field and message (static or arena strings) and
+ * returns err: `return dc_req_fail(req, DC_ERR_VALIDATION, "title", msg);` */
+enum dc_err dc_req_fail(struct dc_req *req, enum dc_err err, const char *field,
+                        const char *message);
+/* The same with members merged into the error object (extra is stolen). */
+enum dc_err dc_req_fail_extra(struct dc_req *req, enum dc_err err, json_t *extra);
+
+/* Responses. dc_reply_json steals the reference to body and returns DC_OK,
+ * or DC_ERR_NOMEM when body is NULL (a failed json_pack). */
+enum dc_err dc_reply_json(struct dc_req *req, unsigned status, json_t *body);
+enum dc_err dc_reply_empty(struct dc_req *req, unsigned status);
+enum dc_err dc_reply_text(struct dc_req *req, unsigned status, const char *content_type,
+                          char *owned_text, size_t len);
 void dc_reply_header(struct dc_req *req, const char *name, const char *value);
-/* Answers status with a body streamed by next(state, ...); the request owns
- * state from here on (free_state is called even if this fails). */
-void dc_reply_stream(struct dc_req *req, unsigned status, const char *content_type,
-                     enum dc_err (*next)(void *state, char **out, size_t *len),
-                     void (*free_state)(void *state), void *state);
+/* Answers status with a body streamed by next(state, ...), with a database
+ * connection of the route's kind per part; the request owns state from
+ * here on (free_state is called even if this fails). */
+enum dc_err dc_reply_stream(struct dc_req *req, unsigned status, const char *content_type,
+                            dc_stream_next next, void (*free_state)(void *state), void *state);
 /* Frees a stream and its state (the HTTP layer's; NULL is a no-op). */
 void dc_stream_free(struct dc_stream *s);
 
+/* The error object {code, message, field?} alone (per-item results of a
+ * batch); a new reference for the caller. */
+json_t *dc_err_json(enum dc_err err, const char *field, const char *message);
+
 /*
- * Parses the body as a JSON object. On failure answers the client (400
- * invalid_json) and returns NULL. The returned object belongs to the caller.
+ * The HTTP layer's own: the error envelope for err (with req->problem and
+ * req->problem_extra, WWW-Authenticate on 401 and Retry-After on 429/503)
+ * replacing any answer so far. Handlers never call it; they return err.
  */
-json_t *dc_req_json_object_or_respond(struct dc_req *req);
+void dc_reply_error(struct dc_req *req, enum dc_err err);
+
+/*
+ * Parses the body as a JSON object into *out (a new reference for the
+ * caller): DC_ERR_INVALID_JSON with req->problem's message when the body
+ * is missing, malformed or not an object.
+ */
+enum dc_err dc_req_parse_json(struct dc_req *req, json_t **out);
 
 #endif

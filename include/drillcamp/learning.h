@@ -1,9 +1,11 @@
 /*
  * learning.h - the learning half in the database: campaign, categories,
- * lessons, livestreams and reservations, progress, check-ins, certificates.
+ * lessons, livestreams and reservations, learners, progress, check-ins,
+ * certificates.
  *
- * Functions fill caller-provided structs; list functions return arrays
- * malloc'ed for the caller (free the array itself).
+ * Functions fill caller-provided structs; lists are arrays. Strings and
+ * arrays live in the connection's arena (db.h): nothing returned here is
+ * freed by the caller.
  */
 #ifndef DRILLCAMP_LEARNING_H
 #define DRILLCAMP_LEARNING_H
@@ -16,34 +18,31 @@
 #include "drillcamp/db.h"
 #include "drillcamp/progress.h"
 
-#define DC_URL_MAX  2049
-#define DC_TEXT_MAX (4 * 2000 + 1)
-
 /* campaign_repo.c */
 enum dc_err campaign_repo_get(struct db_conn *c, struct dc_campaign *out);
 /* Locks the campaign row for the rest of the transaction. */
 enum dc_err campaign_repo_get_for_update(struct db_conn *c, struct dc_campaign *out);
 enum dc_err campaign_repo_update(struct db_conn *c, const struct dc_campaign *in);
 
+/* categories_repo.c */
 struct dc_category {
-    char code[40];
-    char name[DC_NAME_MAX];
+    const char *code;
+    const char *name;
 };
 enum dc_err categories_repo_list(struct db_conn *c, struct dc_category **out, size_t *n);
 enum dc_err categories_repo_exists(struct db_conn *c, const char *code, bool *exists);
 
+/* lessons_repo.c */
 struct dc_lesson {
     int64_t id;
-    char title[DC_NAME_MAX];
-    char category[40];
+    const char *title;
+    const char *category;
     int duration_seconds;
-    char video_url[DC_URL_MAX];
-    char cover_url[DC_URL_MAX]; /* "" for none */
-    bool has_cover;
-    char description[DC_TEXT_MAX];
-    bool has_description;
-    char created_at[DC_TS_LEN];
-    char updated_at[DC_TS_LEN];
+    const char *video_url;
+    const char *cover_url;   /* NULL: none */
+    const char *description; /* NULL: none */
+    const char *created_at;
+    const char *updated_at;
 };
 
 /* Fields of a lesson create or patch; NULL / negative leaves alone. */
@@ -60,25 +59,25 @@ struct dc_lesson_fields {
 
 enum dc_err lessons_repo_insert(struct db_conn *c, const struct dc_lesson_fields *f,
                                 struct dc_lesson *out);
+/* DC_ERR_INVALID_STATE when the length would shrink below credit earned. */
 enum dc_err lessons_repo_update(struct db_conn *c, int64_t id, const struct dc_lesson_fields *f,
                                 struct dc_lesson *out);
 enum dc_err lessons_repo_get(struct db_conn *c, int64_t id, struct dc_lesson *out);
 enum dc_err lessons_repo_list(struct db_conn *c, const char *category, int64_t after_id, int limit,
                               struct dc_lesson **out, size_t *n);
 
+/* livestreams_repo.c */
 struct dc_livestream {
     int64_t id;
-    char title[DC_NAME_MAX];
-    char expert[DC_NAME_MAX];
-    char scheduled_at[DC_TS_LEN];
-    char description[DC_TEXT_MAX];
-    bool has_description;
-    char status[16];
-    char started_at[DC_TS_LEN]; /* "" when none */
-    char ended_at[DC_TS_LEN];
-    double started_epoch;
-    int duration_seconds; /* 0 when none */
-    char replay_url[DC_URL_MAX];
+    const char *title;
+    const char *expert;
+    const char *scheduled_at;
+    const char *description; /* NULL: none */
+    const char *status;
+    const char *started_at; /* NULL: none */
+    const char *ended_at;   /* NULL: none */
+    int duration_seconds;   /* 0 when none */
+    const char *replay_url; /* NULL: none */
     int reservation_count;
     bool reserved;
 };
@@ -92,19 +91,19 @@ enum dc_err livestreams_repo_get(struct db_conn *c, int64_t id, int64_t viewer,
 enum dc_err livestreams_repo_list(struct db_conn *c, const char *status, int64_t viewer,
                                   int64_t after_id, int limit, struct dc_livestream **out,
                                   size_t *n);
+/* The livestreams account_id reserved, by livestream id. */
+enum dc_err livestreams_repo_list_reserved(struct db_conn *c, int64_t account_id, int64_t after_id,
+                                           int limit, struct dc_livestream **out, size_t *n);
 /* DC_ERR_INVALID_STATE unless scheduled / live. */
 enum dc_err livestreams_repo_start(struct db_conn *c, int64_t id, struct dc_livestream *out);
 enum dc_err livestreams_repo_end(struct db_conn *c, int64_t id, const char *replay_url,
                                  int duration_seconds, struct dc_livestream *out);
-/* Idempotent; DC_ERR_NOT_FOUND for an unknown livestream. */
+
+/* reservations_repo.c: idempotent; DC_ERR_NOT_FOUND for an unknown livestream. */
 enum dc_err reservations_repo_put(struct db_conn *c, int64_t livestream_id, int64_t account_id);
 enum dc_err reservations_repo_delete(struct db_conn *c, int64_t livestream_id, int64_t account_id);
-/* The caller's reserved livestreams, by livestream id. */
-enum dc_err reservations_repo_list(struct db_conn *c, int64_t account_id, int64_t after_id,
-                                   int limit, struct dc_livestream **out, size_t *n);
 
-/* progress_repo.c: the account's learner row, locked for the transaction
- * (created full-bucketed on first use). */
+/* learners_repo.c: the account's learner row. */
 struct dc_learner {
     int64_t credited_seconds;
     struct progress_bucket bucket;
@@ -112,17 +111,21 @@ struct dc_learner {
     int streak_days;
     int64_t last_checkin_day; /* days since 1970 in Beijing; -1: never */
 };
+/* Locked for the transaction (created full-bucketed on first use). */
 enum dc_err learners_repo_lock(struct db_conn *c, int64_t account_id, double rate, double now,
                                struct dc_learner *out);
 /* Without a lock and without creating; a missing row reads as zeros. */
 enum dc_err learners_repo_get(struct db_conn *c, int64_t account_id, struct dc_learner *out);
 enum dc_err learners_repo_save(struct db_conn *c, int64_t account_id, const struct dc_learner *l);
 
+/* progress_repo.c */
+
 /* A content's length for crediting: DC_ERR_NOT_FOUND unknown,
  * DC_ERR_INVALID_STATE for a scheduled livestream. */
 enum dc_err progress_repo_content_length(struct db_conn *c, const char *content_type,
                                          int64_t content_id, double now, int32_t *length);
-/* The merged intervals of one content, locked; empty when none. */
+/* The merged intervals of one content, locked; empty when none. The set is
+ * malloc'ed: progress_set_free it. */
 enum dc_err progress_repo_lock_intervals(struct db_conn *c, int64_t account_id,
                                          const char *content_type, int64_t content_id,
                                          struct progress_set *out);
@@ -131,34 +134,35 @@ enum dc_err progress_repo_save_intervals(struct db_conn *c, int64_t account_id,
                                          const struct progress_set *s);
 
 struct dc_progress_item {
-    char content_type[16];
+    const char *content_type;
     int64_t content_id;
-    char title[DC_NAME_MAX];
+    const char *title;
     int duration_seconds; /* 0 when unknown yet */
     int credited_seconds;
 };
 enum dc_err progress_repo_list(struct db_conn *c, int64_t account_id, struct dc_progress_item **out,
                                size_t *n);
 
-/* checkins: true in *inserted when the day was new. */
+/* checkins_repo.c: true in *inserted when the day was new. */
 enum dc_err checkins_repo_insert(struct db_conn *c, int64_t account_id, int64_t day,
                                  bool *inserted);
-/* The days as "YYYY-MM-DD", oldest first; out is an array of 11-byte strings. */
-enum dc_err checkins_repo_days(struct db_conn *c, int64_t account_id, char (**out)[11], size_t *n);
+/* The days as "YYYY-MM-DD", oldest first. */
+enum dc_err checkins_repo_days(struct db_conn *c, int64_t account_id, const char ***out, size_t *n);
 
+/* certificates_repo.c */
 struct dc_certificate {
-    char serial[24];
+    const char *serial;
     int64_t campaign_id;
     int64_t account_id;
-    char holder_name[DC_NAME_MAX];
-    char class_hours[16]; /* numeric text, e.g. "8.00" */
+    const char *holder_name;
+    const char *class_hours; /* numeric text, e.g. "8.00" */
     int64_t credited_seconds;
-    char issued_at[DC_TS_LEN];
-    char signed_payload[160];
-    char signature[96];
-    char revoked_at[DC_TS_LEN]; /* "" when valid */
-    char revoke_reason[DC_TEXT_MAX];
-    char campaign_name[DC_NAME_MAX];
+    const char *issued_at;
+    const char *signed_payload;
+    const char *signature;
+    const char *revoked_at;    /* NULL when valid */
+    const char *revoke_reason; /* NULL when valid */
+    const char *campaign_name;
 };
 /* *created false when the account already had one (then *out is that one). */
 enum dc_err certificates_repo_insert(struct db_conn *c, const struct dc_certificate *in,
@@ -169,5 +173,20 @@ enum dc_err certificates_repo_get_by_account(struct db_conn *c, int64_t campaign
                                              int64_t account_id, struct dc_certificate *out);
 enum dc_err certificates_repo_revoke(struct db_conn *c, const char *serial, const char *reason,
                                      struct dc_certificate *out);
+
+struct dc_certificate_export {
+    const char *serial;
+    int64_t account_id;
+    const char *holder_name;
+    const char *region_code;
+    const char *class_hours;
+    int64_t credited_seconds;
+    const char *issued_at;
+    const char *revoked_at; /* NULL when valid */
+};
+/* Up to limit certificates with serials after `after` ("" from the start),
+ * in serial order. */
+enum dc_err certificates_repo_export_page(struct db_conn *c, const char *after, int limit,
+                                          struct dc_certificate_export **out, size_t *n);
 
 #endif

@@ -11,7 +11,27 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "drillcamp/err.h"
+
+/* One watch report (POST /v1/progress items, partner progress items):
+ * seconds [from, to) of a content. content_type is borrowed from the JSON. */
+struct progress_report {
+    const char *content_type; /* "lesson" or "livestream" */
+    int64_t content_id;
+    int32_t from, to;
+};
+
+/*
+ * Reads one report object: content_type, content_id (an id string or a
+ * positive integer), 0 <= from_second < to_second. On DC_ERR_VALIDATION
+ * p->field names the bad member relative to the item ("" for the item
+ * itself, when it is not an object). The content's length is the caller's
+ * check (it needs the database).
+ */
+enum dc_err progress_parse_report(const json_t *item, struct progress_report *out,
+                                  struct dc_problem *p);
 
 /* Seconds [from, to) of one content. */
 struct progress_interval {

@@ -15,7 +15,11 @@
 
 #include "drillcamp/err.h"
 
+/* What each limit is keyed by is fixed: the phone (login), the client's
+ * address (login, registration), the account (likes, progress), the
+ * partner's key. */
 enum rl_kind {
+    RL_NONE, /* no limit: the zero of a route's rate */
     RL_LOGIN_PHONE,
     RL_LOGIN_IP,
     RL_REGISTER_IP,
@@ -25,7 +29,8 @@ enum rl_kind {
     RL__COUNT
 };
 
-/* per_minute[k]: burst and refill per 60 s; 0 disables that limit. */
+/* per_minute[k]: burst and refill per 60 s; 0 disables that limit (RL_NONE's
+ * slot is ignored). */
 enum dc_err ratelimit_init(const unsigned per_minute[RL__COUNT]);
 void ratelimit_shutdown(void);
 

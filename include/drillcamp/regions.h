@@ -1,7 +1,8 @@
 /*
  * regions.h - administrative divisions and organizations in the database.
  *
- * List functions return arrays malloc'ed for the caller (free the array).
+ * Lists and strings live in the connection's arena (db.h): nothing
+ * returned here is freed by the caller.
  */
 #ifndef DRILLCAMP_REGIONS_H
 #define DRILLCAMP_REGIONS_H
@@ -14,24 +15,25 @@
 #include "drillcamp/db.h"
 
 struct dc_region {
-    char code[8];
-    char name[DC_NAME_MAX];
-    char level[12];
-    char parent[8]; /* "" for provinces */
+    const char *code;
+    const char *name;
+    const char *level;
+    const char *parent; /* NULL for provinces */
 };
 
 struct dc_organization {
     int64_t id;
-    char name[DC_NAME_MAX];
-    char type[24];
-    char region_code[8];
-    char created_at[32];
+    const char *name;
+    const char *type;
+    const char *region_code;
+    const char *created_at;
 };
 
-/* Children of parent (NULL: provinces). *found is false for an unknown parent. */
+/* regions_repo.c: children of parent (NULL: provinces). *found is false for an unknown parent. */
 enum dc_err regions_repo_children(struct db_conn *c, const char *parent, struct dc_region **out,
                                   size_t *n, bool *found);
 
+/* organizations_repo.c */
 enum dc_err organizations_repo_insert(struct db_conn *c, const char *name, const char *type,
                                       const char *region_code, struct dc_organization *out);
 /* One page by id after after_id (0: from the start), filters optional. */

@@ -11,13 +11,27 @@
 #include <stddef.h>
 
 #include "drillcamp/http.h"
+#include "drillcamp/limits.h"
+#include "drillcamp/ratelimit.h"
 
-#define DC_BODY_LIMIT_DEFAULT ((size_t)1024 * 1024)
+/* Route flags */
+#define DC_ROUTE_JSON 1u /* the body must be a JSON object (400 invalid_json otherwise) */
 
+/*
+ * What a route needs, declared once and provided by the dispatcher
+ * (src/http/dispatch.c) in this order: the rate limit keyed by the client's
+ * address, the database connection, authentication, roles, the rate limit
+ * keyed by the account or partner, the JSON body; then the handler.
+ */
 struct dc_route {
     const char *method;
     const char *pattern;
     dc_handler handler;
+    enum dc_auth_kind auth;
+    unsigned roles; /* DC_ROLE_* bits a bearer caller needs; 0: any role */
+    enum dc_db_need db;
+    enum rl_kind rate; /* counted before the handler; RL_NONE: none */
+    unsigned flags;    /* DC_ROUTE_* */
     size_t body_limit; /* 0 means DC_BODY_LIMIT_DEFAULT */
 };
 

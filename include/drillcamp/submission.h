@@ -37,14 +37,15 @@ bool submission_tag_is_topic(const char *tag, const char *topic);
 
 /*
  * Validates every field of a new submission against the campaign topic.
- * On DC_ERR_VALIDATION *field names the first bad field and *message says
- * why. The category's existence is the caller's check (it needs the
- * database).
+ * On DC_ERR_VALIDATION *p names the first bad field and says why. The
+ * category's existence is the caller's check (it needs the database).
  */
 enum dc_err submission_parse(const json_t *body, const char *topic, struct dc_submission_input *out,
-                             const char **field, const char **message);
+                             struct dc_problem *p);
 
-/* The hashtags as a PostgreSQL text[] literal, each quoted; malloc'ed. */
-char *submission_tags_pg_array(const struct dc_submission_input *in);
+struct dc_arena;
+/* The hashtags as a PostgreSQL text[] literal, each quoted; in the arena
+ * (NULL when out of memory). */
+char *submission_tags_pg_array(struct dc_arena *a, const struct dc_submission_input *in);
 
 #endif

@@ -1,19 +1,16 @@
 /*
- * campaign_api.c - GET /v1/campaign, PATCH /v1/admin/campaign and
- * GET /v1/categories.
+ * campaign_api.c - GET /v1/campaign, PATCH /v1/admin/campaign, and the
+ * phase gate every activity passes (API.md section 3).
  */
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "drillcamp/api.h"
 #include "drillcamp/learning.h"
+#include "drillcamp/limits.h"
 #include "drillcamp/validate.h"
 
-static const char *const ADMIN[] = {"admin", NULL};
-
-json_t *api_campaign_json(const struct dc_campaign *c, double now)
+static json_t *campaign_json(const struct dc_campaign *c, double now)
 {
     char w[DC_TS_LEN], l[DC_TS_LEN], e[DC_TS_LEN], f[DC_TS_LEN];
     campaign_format_time(c->warmup_at, w);
@@ -31,36 +28,20 @@ json_t *api_campaign_json(const struct dc_campaign *c, double now)
                      c->frozen_at > 0 ? json_string(f) : json_null(), "rules", rules);
 }
 
-bool api_campaign_gate_or_respond(struct dc_req *req, struct db_conn *conn,
-                                  enum dc_activity activity, struct dc_campaign *out)
+enum dc_err api_campaign_gate(struct db_conn *c, enum dc_activity activity, struct dc_campaign *out)
 {
-    enum dc_err err = campaign_repo_get(conn, out);
-    if (err != DC_OK) {
-        dc_reply_err(req, err, NULL, NULL);
-        return false;
-    }
-    if (!campaign_allows(out, activity, campaign_now())) {
-        dc_reply_err(req, DC_ERR_CAMPAIGN_CLOSED, NULL, NULL);
-        return false;
-    }
-    return true;
+    enum dc_err err = campaign_repo_get(c, out);
+    if (err == DC_OK && !campaign_allows(out, activity, campaign_now()))
+        err = DC_ERR_CAMPAIGN_CLOSED;
+    return err;
 }
 
-void campaign_api_get(struct dc_req *req)
+/* Route: anyone, read replica. */
+enum dc_err campaign_api_get(struct dc_req *req)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
     struct dc_campaign c;
-    if (!api_db_read_or_respond(req, &conn))
-        goto out;
-    err = campaign_repo_get(conn, &c);
-    if (err != DC_OK)
-        goto out;
-    dc_reply_json(req, 200, api_campaign_json(&c, campaign_now()));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
+    enum dc_err err = campaign_repo_get(req->db, &c);
+    return err == DC_OK ? dc_reply_json(req, 200, campaign_json(&c, campaign_now())) : err;
 }
 
 /* Reads an optional RFC 3339 member into *t. */
@@ -88,7 +69,7 @@ static bool int_field(const json_t *obj, const char *key, int lo, int hi, int *o
 static enum dc_err campaign_merge(const json_t *body, struct dc_campaign *c, const char **field)
 {
     const char *s;
-    if (validate_string(body, "name", false, 1, 100, true, &s) != DC_OK)
+    if (validate_string(body, "name", false, 1, DC_NAME_MAX_CHARS, true, &s) != DC_OK)
         return *field = "name", DC_ERR_VALIDATION;
     if (s)
         snprintf(c->name, sizeof c->name, "%s", s);
@@ -105,7 +86,8 @@ static enum dc_err campaign_merge(const json_t *body, struct dc_campaign *c, con
     json_t *rules = json_object_get(body, "rules");
     if (rules && !json_is_object(rules))
         return *field = "rules", DC_ERR_VALIDATION;
-    if (!int_field(rules, "class_hour_seconds", 1, 86400, &c->rules.class_hour_seconds))
+    if (!int_field(rules, "class_hour_seconds", 1, DC_CONTENT_MAX_SECONDS,
+                   &c->rules.class_hour_seconds))
         return *field = "rules.class_hour_seconds", DC_ERR_VALIDATION;
     if (!int_field(rules, "required_class_hours", 1, 1000, &c->rules.required_class_hours))
         return *field = "rules.required_class_hours", DC_ERR_VALIDATION;
@@ -127,61 +109,24 @@ static enum dc_err campaign_merge(const json_t *body, struct dc_campaign *c, con
     return DC_OK;
 }
 
-void campaign_api_patch(struct dc_req *req)
+/* Route: admin, JSON body. */
+enum dc_err campaign_api_patch(struct dc_req *req)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
     const char *field = NULL;
-    struct db_conn *conn = NULL;
     struct dc_campaign c;
-    json_t *body = NULL;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_role_or_respond(req, conn, ADMIN))
-        goto out;
-    body = dc_req_json_object_or_respond(req);
-    if (!body)
-        goto out;
-    err = db_begin(conn);
+    enum dc_err err = db_begin(req->db);
     if (err == DC_OK)
-        err = campaign_repo_get_for_update(conn, &c);
+        err = campaign_repo_get_for_update(req->db, &c);
+    if (err == DC_OK && (err = campaign_merge(req->json, &c, &field)) != DC_OK)
+        return dc_req_fail(req, err, field,
+                           strstr(field, "_at") ? "dates must be RFC 3339 and satisfy "
+                                                  "warmup_at <= launch_at < ends_at"
+                                                : NULL);
     if (err == DC_OK)
-        err = campaign_merge(body, &c, &field);
+        err = campaign_repo_update(req->db, &c);
     if (err == DC_OK)
-        err = campaign_repo_update(conn, &c);
+        err = api_audit(req, "campaign.update", "campaign:1", json_incref(req->json));
     if (err == DC_OK)
-        err = api_audit(conn, req, "campaign.update", "campaign:1", json_incref(body));
-    if (err == DC_OK)
-        err = db_commit(conn);
-    if (err != DC_OK)
-        goto out;
-    dc_reply_json(req, 200, api_campaign_json(&c, campaign_now()));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, field,
-                     field && strstr(field, "_at") ? "dates must be RFC 3339 and satisfy "
-                                                     "warmup_at <= launch_at < ends_at"
-                                                   : NULL);
-    db_release(conn);
-    json_decref(body);
-}
-
-void categories_api_list(struct dc_req *req)
-{
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    struct dc_category *items = NULL;
-    size_t n = 0;
-    if (!api_db_read_or_respond(req, &conn))
-        goto out;
-    err = categories_repo_list(conn, &items, &n);
-    if (err != DC_OK)
-        goto out;
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s}", "code", items[i].code, "name", items[i].name));
-    dc_reply_json(req, 200, json_pack("{s:o}", "items", arr));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
-    free(items);
+        err = db_commit(req->db);
+    return err == DC_OK ? dc_reply_json(req, 200, campaign_json(&c, campaign_now())) : err;
 }

@@ -1,98 +1,31 @@
 /*
- * common.c - what every resource handler needs: a database connection,
- * the caller's identity, paging parameters and the account object.
+ * common.c - what many handlers share: paging, path ids, the audit entry of
+ * an admin or moderator action, and the account and id JSON.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 
 #include "drillcamp/api.h"
+#include "drillcamp/arena.h"
 #include "drillcamp/cursor.h"
-#include "drillcamp/token.h"
+#include "drillcamp/limits.h"
 #include "drillcamp/validate.h"
 
-/* Answers 503 (or 500) when no connection could be had. */
-static bool acquired_or_respond(struct dc_req *req, enum dc_err err, struct db_conn **conn)
-{
-    if (err == DC_OK)
-        return true;
-    *conn = NULL;
-    dc_reply_err(req, err, NULL, NULL);
-    return false;
-}
-
-bool api_db_acquire_or_respond(struct dc_req *req, struct db_conn **conn)
-{
-    return acquired_or_respond(req, db_acquire(conn), conn);
-}
-
-bool api_db_read_or_respond(struct dc_req *req, struct db_conn **conn)
-{
-    return acquired_or_respond(req, db_acquire_read(conn), conn);
-}
-
-bool api_auth_or_respond(struct dc_req *req, struct db_conn *conn)
-{
-    const char *h = dc_req_header(req, "Authorization");
-    char hash[TOKEN_HASH_LEN + 1], stored[TOKEN_HASH_LEN + 1];
-    req->no_store = true;
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !token_well_formed(h + 7)) {
-        dc_reply_err(req, DC_ERR_UNAUTHORIZED, NULL, NULL);
-        return false;
-    }
-    token_hash(h + 7, hash);
-    enum dc_err err = sessions_repo_lookup(conn, hash, &req->auth.account_id, req->auth.role,
-                                           sizeof req->auth.role, stored);
-    if (err == DC_OK && !token_hash_equal(hash, stored))
-        err = DC_ERR_UNAUTHORIZED;
-    if (err != DC_OK) {
-        dc_reply_err(req, err, NULL, NULL);
-        return false;
-    }
-    memcpy(req->auth.token_hash, hash, sizeof hash);
-    req->authed = true;
-    return true;
-}
-
-bool api_auth_optional_or_respond(struct dc_req *req, struct db_conn *conn)
-{
-    if (!dc_req_header(req, "Authorization"))
-        return true;
-    return api_auth_or_respond(req, conn);
-}
-
-bool api_auth_role_or_respond(struct dc_req *req, struct db_conn *conn, const char *const *roles)
-{
-    if (!api_auth_or_respond(req, conn))
-        return false;
-    if (validate_one_of(req->auth.role, roles))
-        return true;
-    dc_reply_err(req, DC_ERR_FORBIDDEN, NULL, "this needs another role");
-    return false;
-}
-
-bool api_page_or_respond(struct dc_req *req, int *limit, int64_t *after_a, int64_t *after_b)
+enum dc_err api_page_parse(struct dc_req *req, struct api_page *page)
 {
     const char *l = dc_req_query(req, "limit");
     const char *c = dc_req_query(req, "cursor");
-    *limit = 20;
-    *after_a = 0;
-    *after_b = 0;
+    *page = (struct api_page){.limit = DC_PAGE_DEFAULT};
     if (l) {
         int64_t v;
-        if (!validate_id(l, &v) || v > 100) {
-            dc_reply_err(req, DC_ERR_VALIDATION, "limit", "limit must be an integer 1-100");
-            return false;
-        }
-        *limit = (int)v;
+        if (!validate_id(l, &v) || v > DC_PAGE_MAX)
+            return dc_req_fail(req, DC_ERR_VALIDATION, "limit", "limit must be an integer 1-100");
+        page->limit = (int)v;
     }
-    if (c && *c && !cursor_decode(c, after_a, after_b)) {
-        dc_reply_err(req, DC_ERR_VALIDATION, "cursor", "cursor is not one this server gave");
-        return false;
-    }
-    return true;
+    if (c && *c && !cursor_decode(c, &page->after_a, &page->after_b))
+        return dc_req_fail(req, DC_ERR_VALIDATION, "cursor", "cursor is not one this server gave");
+    return DC_OK;
 }
 
 json_t *api_page_json(json_t *items, bool more, int64_t last_a, int64_t last_b)
@@ -106,11 +39,62 @@ json_t *api_page_json(json_t *items, bool more, int64_t last_a, int64_t last_b)
     return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
 }
 
+json_t *api_json_array(const void *items, size_t n, size_t size, api_item_json_fn to_json)
+{
+    json_t *arr = json_array();
+    const char *p = items;
+    for (size_t i = 0; arr && i < n; i++)
+        json_array_append_new(arr, to_json(p + i * size));
+    return arr;
+}
+
+enum dc_err api_list(struct dc_req *req, api_list_fn query, size_t size, api_item_json_fn to_json,
+                     api_item_key_fn key)
+{
+    struct api_page page;
+    const char *items = NULL;
+    size_t n = 0;
+    enum dc_err err = api_page_parse(req, &page);
+    if (err == DC_OK)
+        err = query(req, &page, &items, &n);
+    if (err != DC_OK)
+        return err;
+    bool more = n > (size_t)page.limit;
+    n = more ? (size_t)page.limit : n;
+    json_t *arr = api_json_array(items, n, size, to_json);
+    return dc_reply_json(req, 200,
+                         api_page_json(arr, more, n ? key(items + (n - 1) * size) : 0, 0));
+}
+
+enum dc_err api_reply_items(struct dc_req *req, const void *items, size_t n, size_t size,
+                            api_item_json_fn to_json)
+{
+    return dc_reply_json(req, 200,
+                         json_pack("{s:o}", "items", api_json_array(items, n, size, to_json)));
+}
+
+const char *api_item_field(struct dc_arena *a, size_t index, const char *field)
+{
+    const char *f = field && field[0] ? arena_printf(a, "items.%zu.%s", index, field)
+                                      : arena_printf(a, "items.%zu", index);
+    return f ? f : "items";
+}
+
+enum dc_err api_path_id(struct dc_req *req, const char *name, int64_t *id)
+{
+    return validate_id(dc_req_param(req, name), id) ? DC_OK : DC_ERR_NOT_FOUND;
+}
+
 json_t *api_id_json(int64_t id)
 {
     char s[24];
     snprintf(s, sizeof s, "%" PRId64, id);
     return json_string(s);
+}
+
+json_t *api_string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
 }
 
 json_t *api_account_json(const struct dc_account *a, bool with_phone)
@@ -127,54 +111,24 @@ json_t *api_account_json(const struct dc_account *a, bool with_phone)
     return o;
 }
 
-void api_reply_page(struct dc_req *req, const void *items, size_t n, int limit, size_t size,
-                    api_item_json_fn to_json, api_item_key_fn key)
-{
-    bool more = n > (size_t)limit;
-    if (more)
-        n = (size_t)limit;
-    json_t *arr = json_array();
-    const char *p = items;
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, to_json(p + i * size));
-    dc_reply_json(req, 200, api_page_json(arr, more, n ? key(p + (n - 1) * size) : 0, 0));
-}
-
-enum dc_err api_audit(struct db_conn *conn, const struct dc_req *req, const char *action,
-                      const char *target, json_t *details)
+enum dc_err api_audit(struct dc_req *req, const char *action, const char *target, json_t *details)
 {
     char *text = details ? json_dumps(details, JSON_COMPACT) : NULL;
     enum dc_err err = details && !text
                           ? DC_ERR_NOMEM
-                          : audit_repo_insert(conn, req->auth.account_id, action, target, text);
+                          : audit_repo_insert(req->db, req->auth.account_id, action, target, text);
     json_decref(details);
     free(text);
     return err;
 }
 
-enum dc_err api_audit_id(struct db_conn *conn, const struct dc_req *req, const char *action,
-                         const char *kind, int64_t id, json_t *details)
+enum dc_err api_audit_id(struct dc_req *req, const char *action, const char *kind, int64_t id,
+                         json_t *details)
 {
-    char target[64];
-    snprintf(target, sizeof target, "%s:%" PRId64, kind, id);
-    return api_audit(conn, req, action, target, details);
-}
-
-bool api_rate_or_respond(struct dc_req *req, enum rl_kind kind, const char *key)
-{
-    unsigned retry = 1;
-    if (ratelimit_take(kind, key, campaign_now(), &retry))
-        return true;
-    char v[16];
-    snprintf(v, sizeof v, "%u", retry);
-    dc_reply_err(req, DC_ERR_RATE_LIMITED, NULL, NULL);
-    dc_reply_header(req, "Retry-After", v);
-    return false;
-}
-
-bool api_rate_account_or_respond(struct dc_req *req, enum rl_kind kind)
-{
-    char key[24];
-    snprintf(key, sizeof key, "%" PRId64, req->auth.account_id);
-    return api_rate_or_respond(req, kind, key);
+    const char *target = arena_printf(req->arena, "%s:%" PRId64, kind, id);
+    if (!target) {
+        json_decref(details);
+        return DC_ERR_NOMEM;
+    }
+    return api_audit(req, action, target, details);
 }

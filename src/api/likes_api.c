@@ -1,54 +1,58 @@
 /*
- * likes_api.c - PUT and DELETE /v1/submissions/:id/like: idempotent, one
- * like per account and submission, the returned count including the call.
+ * likes_api.c - PUT and DELETE /v1/submissions/:id/like, and the like rule
+ * that users and partners' like batches share: idempotent, one like per
+ * account and submission, the returned count including the call.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "drillcamp/api.h"
 #include "drillcamp/contest.h"
-#include "drillcamp/validate.h"
 
-static void like_change(struct dc_req *req, bool like)
+enum dc_err likes_apply(struct db_conn *c, const struct dc_campaign *camp, int64_t account_id,
+                        int64_t submission_id, bool like, int64_t *count)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    struct dc_campaign camp;
     struct dc_like_target t;
-    int64_t id, count = 0;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn) ||
-        !api_rate_account_or_respond(req, RL_LIKES_ACCOUNT))
-        goto out;
-    err = validate_id(dc_req_param(req, "id"), &id) ? likes_repo_target(conn, id, &t)
-                                                    : DC_ERR_NOT_FOUND;
+    enum dc_err err = likes_repo_target(c, submission_id, &t);
     /* only approved submissions can be liked; the rest do not exist to likers */
     if (err == DC_OK && strcmp(t.status, "approved") != 0)
         err = DC_ERR_NOT_FOUND;
-    if (err == DC_OK && t.author_id == req->auth.account_id)
+    if (err == DC_OK && t.author_id == account_id)
         err = DC_ERR_SELF_LIKE;
-    if (err != DC_OK || !api_campaign_gate_or_respond(req, conn, ACT_LIKE, &camp))
-        goto out;
-    err = db_begin(conn);
+    if (err == DC_OK && !campaign_allows(camp, ACT_LIKE, campaign_now()))
+        err = DC_ERR_CAMPAIGN_CLOSED;
     if (err == DC_OK)
-        err = likes_repo_set(conn, id, req->auth.account_id, like, &count);
+        err = db_begin(c);
     if (err == DC_OK)
-        err = db_commit(conn);
+        err = likes_repo_set(c, submission_id, account_id, like, count);
     if (err == DC_OK)
-        dc_reply_json(req, 200,
-                      json_pack("{s:b, s:I}", "liked", like, "like_count", (json_int_t)count));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
+        err = db_commit(c);
+    if (err != DC_OK)
+        db_rollback(c);
+    return err;
 }
 
-void likes_api_put(struct dc_req *req)
+/* PUT and DELETE alike. Route: bearer, rate limited per account. */
+static enum dc_err like_change(struct dc_req *req, bool like)
 {
-    like_change(req, true);
+    struct dc_campaign camp;
+    int64_t id, count = 0;
+    enum dc_err err = api_path_id(req, "id", &id);
+    if (err == DC_OK)
+        err = campaign_repo_get(req->db, &camp);
+    if (err == DC_OK)
+        err = likes_apply(req->db, &camp, req->auth.account_id, id, like, &count);
+    return err == DC_OK ? dc_reply_json(req, 200,
+                                        json_pack("{s:b, s:I}", "liked", like, "like_count",
+                                                  (json_int_t)count))
+                        : err;
 }
 
-void likes_api_delete(struct dc_req *req)
+enum dc_err likes_api_put(struct dc_req *req)
 {
-    like_change(req, false);
+    return like_change(req, true);
+}
+
+enum dc_err likes_api_delete(struct dc_req *req)
+{
+    return like_change(req, false);
 }

@@ -9,42 +9,19 @@
 #include <string.h>
 
 #include "drillcamp/api.h"
+#include "drillcamp/arena.h"
 #include "drillcamp/csv.h"
+#include "drillcamp/enums.h"
 #include "drillcamp/learning.h"
 #include "drillcamp/reports.h"
 #include "drillcamp/validate.h"
 
-#define CSV_TYPE       "text/csv; charset=utf-8"
-#define EXPORT_PAGE    500
-#define KEY_LABELS_MAX 10
+#define CSV_TYPE    "text/csv; charset=utf-8"
+#define EXPORT_PAGE 500
 
-static const char *const ADMIN[] = {"admin", NULL};
-
-struct key_label {
-    const char *key, *label;
-};
-
-/* the rows of group_by=organization_type and =audience, in report order */
-static const struct key_label ORG_TYPES[KEY_LABELS_MAX] = {
-    {"government", "党政机关"},
-    {"enterprise_central", "中央企业"},
-    {"enterprise_local", "地方企业"},
-    {"university", "高等院校"},
-    {"school", "中小学校"},
-    {"kindergarten", "幼儿园"},
-    {"community", "社区"},
-    {"village", "村"},
-    {"other", "其他组织"},
-    {"none", "未加入组织"},
-};
-static const char ORG_TYPE_KEYS[] = "{government,enterprise_central,enterprise_local,university,"
-                                    "school,kindergarten,community,village,other,none}";
-
-static const struct key_label AUDIENCES[KEY_LABELS_MAX] = {
-    {"employee", "企业职工"}, {"student", "学生"},    {"teacher", "教师"},
-    {"resident", "社区居民"}, {"public", "社会公众"},
-};
-static const char AUDIENCE_KEYS[] = "{employee,student,teacher,resident,public}";
+/* accounts without an organization: a row of the organization-type report */
+#define NO_ORG_KEY   "none"
+#define NO_ORG_LABEL "未加入组织"
 
 /* A report: its rows, totals and the hour length to show hours in. */
 struct report {
@@ -56,52 +33,66 @@ struct report {
     int class_hour_seconds;
 };
 
-/* ?group_by= and ?region_code=, checked; answers 422 itself. */
-static bool report_query_or_respond(struct dc_req *req, struct db_conn *conn, struct report *rep)
+/* The report's keys as a text[] literal in report order (the enumeration's
+ * order, then accounts without an organization). */
+static const char *group_keys(struct dc_arena *a, enum stats_group g)
 {
-    const char *g = dc_req_query(req, "group_by");
-    rep->region = dc_req_query(req, "region_code");
-    if (!g || strcmp(g, "region") == 0)
-        rep->group = STATS_BY_REGION;
-    else if (strcmp(g, "organization_type") == 0)
-        rep->group = STATS_BY_ORG_TYPE;
-    else if (strcmp(g, "audience") == 0)
-        rep->group = STATS_BY_AUDIENCE;
-    else {
-        dc_reply_err(req, DC_ERR_VALIDATION, "group_by",
-                     "group_by must be region, organization_type or audience");
-        return false;
-    }
-    if (!rep->region)
-        return true;
-    bool region_ok = false, org_ok;
-    enum dc_err err = DC_OK;
-    if (validate_region_code_format(rep->region))
-        err = accounts_repo_check_refs(conn, rep->region, 0, &region_ok, &org_ok);
-    if (err != DC_OK)
-        dc_reply_err(req, err, NULL, NULL);
-    else if (!region_ok)
-        dc_reply_err(req, DC_ERR_VALIDATION, "region_code", "region_code is not a known division");
-    return err == DC_OK && region_ok;
+    const struct dc_enum *e = g == STATS_BY_ORG_TYPE ? &DC_ENUM_ORG_TYPE : &DC_ENUM_AUDIENCE;
+    const char *keys = "{";
+    for (size_t i = 0; keys && i < e->n; i++)
+        keys = arena_printf(a, "%s%s%s", keys, i ? "," : "", e->values[i].key);
+    if (keys && g == STATS_BY_ORG_TYPE)
+        keys = arena_printf(a, "%s," NO_ORG_KEY, keys);
+    return keys ? arena_printf(a, "%s}", keys) : NULL;
 }
 
-static enum dc_err report_load(struct db_conn *conn, struct report *rep)
+static const char *group_label(enum stats_group g, const char *key)
+{
+    if (g == STATS_BY_ORG_TYPE && strcmp(key, NO_ORG_KEY) == 0)
+        return NO_ORG_LABEL;
+    const char *label =
+        dc_enum_label(g == STATS_BY_ORG_TYPE ? &DC_ENUM_ORG_TYPE : &DC_ENUM_AUDIENCE, key);
+    return label ? label : "";
+}
+
+/* ?group_by= and ?region_code= (a known division), checked. */
+static enum dc_err report_query(struct dc_req *req, struct report *rep)
+{
+    const char *g = dc_req_query(req, "group_by");
+    struct dc_profile where = {.region_code = dc_req_query(req, "region_code")};
+    int k = g ? dc_enum_index(&DC_ENUM_STATS_GROUP, g) : 0;
+    if (k < 0)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "group_by", DC_ENUM_STATS_GROUP.message);
+    rep->group = k == 0 ? STATS_BY_REGION : k == 1 ? STATS_BY_ORG_TYPE : STATS_BY_AUDIENCE;
+    rep->region = where.region_code;
+    if (!rep->region)
+        return DC_OK;
+    if (!validate_region_code_format(rep->region))
+        return dc_req_fail(req, DC_ERR_VALIDATION, "region_code",
+                           "region_code is not a known division");
+    return profile_check_refs(req->db, &where, &req->problem);
+}
+
+/* Shared start of both stats routes: the query, then the rows. */
+static enum dc_err report_load(struct dc_req *req, struct report *rep)
 {
     struct dc_campaign camp;
-    const struct key_label *labels = rep->group == STATS_BY_ORG_TYPE ? ORG_TYPES : AUDIENCES;
-    const char *keys = rep->group == STATS_BY_ORG_TYPE ? ORG_TYPE_KEYS : AUDIENCE_KEYS;
-    enum dc_err err = campaign_repo_get(conn, &camp);
+    const char *keys = NULL;
+    enum dc_err err = report_query(req, rep);
+    if (err == DC_OK && rep->group != STATS_BY_REGION &&
+        !(keys = group_keys(req->arena, rep->group)))
+        err = DC_ERR_NOMEM;
     if (err == DC_OK)
-        err = stats_repo_rows(conn, rep->group, rep->region, keys, &rep->rows, &rep->n);
+        err = campaign_repo_get(req->db, &camp);
     if (err == DC_OK)
-        err = stats_repo_totals(conn, rep->region, &rep->totals);
+        err = stats_repo_rows(req->db, rep->group, rep->region, keys, &rep->rows, &rep->n);
+    if (err == DC_OK)
+        err = stats_repo_totals(req->db, rep->region, &rep->totals);
     if (err != DC_OK)
         return err;
     rep->class_hour_seconds = camp.rules.class_hour_seconds;
     for (size_t i = 0; rep->group != STATS_BY_REGION && i < rep->n; i++)
-        for (int k = 0; k < KEY_LABELS_MAX && labels[k].key; k++)
-            if (strcmp(labels[k].key, rep->rows[i].key) == 0)
-                snprintf(rep->rows[i].label, sizeof rep->rows[i].label, "%s", labels[k].label);
+        rep->rows[i].label = group_label(rep->group, rep->rows[i].key);
     return DC_OK;
 }
 
@@ -115,31 +106,13 @@ static json_t *counts_json(const struct dc_stats_row *r, int class_hour_seconds)
                      (json_int_t)r->approved_submissions, "likes", (json_int_t)r->likes);
 }
 
-static const char *group_name(enum stats_group g)
+/* Route: admin. */
+enum dc_err reports_api_stats(struct dc_req *req)
 {
-    return g == STATS_BY_REGION     ? "region"
-           : g == STATS_BY_ORG_TYPE ? "organization_type"
-                                    : "audience";
-}
-
-/* Shared start of both stats routes: admin, query, load. */
-static bool report_or_respond(struct dc_req *req, struct db_conn **conn, struct report *rep)
-{
-    if (!api_db_acquire_or_respond(req, conn) || !api_auth_role_or_respond(req, *conn, ADMIN) ||
-        !report_query_or_respond(req, *conn, rep))
-        return false;
-    enum dc_err err = report_load(*conn, rep);
-    if (err != DC_OK)
-        dc_reply_err(req, err, NULL, NULL);
-    return err == DC_OK;
-}
-
-void reports_api_stats(struct dc_req *req)
-{
-    struct db_conn *conn = NULL;
     struct report rep = {0};
-    if (!report_or_respond(req, &conn, &rep))
-        goto out;
+    enum dc_err err = report_load(req, &rep);
+    if (err != DC_OK)
+        return err;
     json_t *rows = json_array();
     for (size_t i = 0; i < rep.n; i++) {
         json_t *row = counts_json(&rep.rows[i], rep.class_hour_seconds);
@@ -147,16 +120,11 @@ void reports_api_stats(struct dc_req *req)
         json_object_set_new(row, "label", json_string(rep.rows[i].label));
         json_array_append_new(rows, row);
     }
-    dc_reply_json(req, 200,
-                  json_pack("{s:s, s:o, s:o, s:o}", "group_by", group_name(rep.group),
-                            "region_code", rep.region ? json_string(rep.region) : json_null(),
-                            "rows", rows, "totals",
-                            counts_json(&rep.totals, rep.class_hour_seconds)));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, DC_ERR_INTERNAL, NULL, NULL);
-    db_release(conn);
-    free(rep.rows);
+    return dc_reply_json(req, 200,
+                         json_pack("{s:s, s:o, s:o, s:o}", "group_by",
+                                   DC_ENUM_STATS_GROUP.values[rep.group].key, "region_code",
+                                   api_string_or_null(rep.region), "rows", rows, "totals",
+                                   counts_json(&rep.totals, rep.class_hour_seconds)));
 }
 
 static void csv_stats_row(struct csv_buf *csv, const char *key, const char *label,
@@ -176,17 +144,19 @@ static void csv_stats_row(struct csv_buf *csv, const char *key, const char *labe
     csv_row(csv, cells, sizeof cells / sizeof cells[0]);
 }
 
-void reports_api_stats_csv(struct dc_req *req)
+/* Route: admin. */
+enum dc_err reports_api_stats_csv(struct dc_req *req)
 {
     static const char *const HEADER[] = {"key",      "label",          "accounts",
                                          "learners", "credited_hours", "certified",
                                          "checkins", "submissions",    "approved_submissions",
                                          "likes"};
-    struct db_conn *conn = NULL;
     struct report rep = {0};
     struct csv_buf csv;
-    if (!report_or_respond(req, &conn, &rep))
-        goto out;
+    size_t len;
+    enum dc_err err = report_load(req, &rep);
+    if (err != DC_OK)
+        return err;
     /* at most a few dozen rows: built whole */
     csv_begin(&csv);
     csv_row(&csv, HEADER, sizeof HEADER / sizeof HEADER[0]);
@@ -194,17 +164,9 @@ void reports_api_stats_csv(struct dc_req *req)
         csv_stats_row(&csv, rep.rows[i].key, rep.rows[i].label, &rep.rows[i],
                       rep.class_hour_seconds);
     csv_stats_row(&csv, "total", "合计", &rep.totals, rep.class_hour_seconds);
-    size_t len;
     char *text = csv_take(&csv, &len);
-    if (text) {
-        req->no_store = true;
-        dc_reply_text(req, 200, CSV_TYPE, text, len);
-    }
-out:
-    if (req->status == 0)
-        dc_reply_err(req, DC_ERR_INTERNAL, NULL, NULL);
-    db_release(conn);
-    free(rep.rows);
+    req->no_store = true;
+    return dc_reply_text(req, 200, CSV_TYPE, text, len);
 }
 
 /* Where a certificates.csv download is: after which serial, and whether
@@ -214,47 +176,47 @@ struct cert_export {
     bool started;
 };
 
-/* The next page of certificates.csv, with its own pooled connection for
- * the page only: a slow reader never holds a database connection. */
-static enum dc_err cert_export_next(void *state, char **out, size_t *len)
+/* The next page of certificates.csv, read on a connection held for this
+ * page only (the HTTP layer's): a slow reader never holds one. */
+static enum dc_err cert_export_next(void *state, struct db_conn *db, char **out, size_t *len)
 {
     static const char *const HEADER[] = {"serial",      "account_id",  "holder_name",
                                          "region_code", "class_hours", "credited_seconds",
                                          "issued_at",   "status",      "revoked_at"};
     struct cert_export *x = state;
-    struct db_conn *conn = NULL;
-    struct dc_certificate_export *rows = NULL;
+    struct dc_certificate_export *rows;
     struct csv_buf csv;
     size_t n = 0;
     *out = NULL;
     *len = 0;
-    enum dc_err err = db_acquire(&conn);
-    if (err == DC_OK)
-        err = certificates_repo_export_page(conn, x->after, EXPORT_PAGE, &rows, &n);
-    db_release(conn);
+    enum dc_err err = certificates_repo_export_page(db, x->after, EXPORT_PAGE, &rows, &n);
     if (err != DC_OK)
         return err;
-    if (!x->started) {
+    if (!x->started)
         csv_begin(&csv);
-        csv_row(&csv, HEADER, sizeof HEADER / sizeof HEADER[0]);
-        x->started = true;
-    } else {
+    else
         csv_begin_part(&csv);
-    }
+    if (!x->started)
+        csv_row(&csv, HEADER, sizeof HEADER / sizeof HEADER[0]);
+    x->started = true;
     for (size_t i = 0; i < n; i++) {
         const struct dc_certificate_export *c = &rows[i];
         char account[24], secs[24];
         snprintf(account, sizeof account, "%" PRId64, c->account_id);
         snprintf(secs, sizeof secs, "%" PRId64, c->credited_seconds);
-        const char *cells[] = {
-            c->serial,      account, c->holder_name, c->region_code,
-            c->class_hours, secs,    c->issued_at,   c->revoked ? "revoked" : "valid",
-            c->revoked_at};
+        const char *cells[] = {c->serial,
+                               account,
+                               c->holder_name,
+                               c->region_code,
+                               c->class_hours,
+                               secs,
+                               c->issued_at,
+                               c->revoked_at ? "revoked" : "valid",
+                               c->revoked_at ? c->revoked_at : ""};
         csv_row(&csv, cells, sizeof cells / sizeof cells[0]);
     }
     if (n > 0)
         snprintf(x->after, sizeof x->after, "%s", rows[n - 1].serial);
-    free(rows);
     if (csv.failed) {
         csv_free(&csv);
         return DC_ERR_NOMEM;
@@ -263,19 +225,12 @@ static enum dc_err cert_export_next(void *state, char **out, size_t *len)
     return DC_OK;
 }
 
-void reports_api_certificates_csv(struct dc_req *req)
+/* Route: admin; the body streamed with a connection per page. */
+enum dc_err reports_api_certificates_csv(struct dc_req *req)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_role_or_respond(req, conn, ADMIN))
-        goto out;
     struct cert_export *x = calloc(1, sizeof *x);
     if (!x)
-        goto out;
+        return DC_ERR_NOMEM;
     req->no_store = true;
-    dc_reply_stream(req, 200, CSV_TYPE, cert_export_next, free, x);
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
+    return dc_reply_stream(req, 200, CSV_TYPE, cert_export_next, free, x);
 }

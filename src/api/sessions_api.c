@@ -1,92 +1,59 @@
 /*
  * sessions_api.c - POST /v1/sessions (log in) and DELETE /v1/sessions/current.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "drillcamp/api.h"
 #include "drillcamp/config.h"
+#include "drillcamp/dispatch.h"
 #include "drillcamp/password.h"
 #include "drillcamp/token.h"
 #include "drillcamp/validate.h"
 
-void sessions_api_login(struct dc_req *req)
+/* Route: anyone, rate limited per address; the phone's own limit is counted
+ * here, where the phone is known. */
+enum dc_err sessions_api_login(struct dc_req *req)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    const char *field = NULL;
-    struct db_conn *conn = NULL;
     struct dc_account acct;
-    char *stored = NULL;
-    const char *phone, *password;
-    char token[TOKEN_LEN + 1], hash[TOKEN_HASH_LEN + 1], expires[40];
+    const char *phone, *password, *stored = NULL, *expires;
+    char token[TOKEN_LEN + 1], hash[TOKEN_HASH_LEN + 1];
     bool ok = false;
-
-    json_t *body = dc_req_json_object_or_respond(req);
-    if (!body)
-        goto out;
-    err = DC_ERR_VALIDATION;
-    if (validate_string(body, "phone", true, 1, 32, false, &phone) != DC_OK) {
-        field = "phone";
-        goto out;
-    }
-    if (validate_string(body, "password", true, 1, 1024, false, &password) != DC_OK) {
-        field = "password";
-        goto out;
-    }
+    if (validate_string(req->json, "phone", true, 1, 32, false, &phone) != DC_OK)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "phone", NULL);
+    if (validate_string(req->json, "password", true, 1, 1024, false, &password) != DC_OK)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "password", NULL);
     /* credential stuffing: every attempt counts, per address and per phone */
-    if (!api_rate_or_respond(req, RL_LOGIN_IP, req->client_ip) ||
-        !api_rate_or_respond(req, RL_LOGIN_PHONE, phone) || !api_db_acquire_or_respond(req, &conn))
-        goto out;
-    err = accounts_repo_get_by_phone(conn, phone, &acct, &stored);
+    enum dc_err err = dispatch_rate(req, RL_LOGIN_PHONE, phone);
+    if (err == DC_OK)
+        err = accounts_repo_get_by_phone(req->db, phone, &acct, &stored);
     if (err != DC_OK && err != DC_ERR_NOT_FOUND)
-        goto out;
+        return err;
     bool known = err == DC_OK;
-    /* the hash runs for unknown phones too, so timing does not tell them apart */
-    db_release(conn);
-    conn = NULL;
+    /* the hash runs for unknown phones too, so timing does not tell them
+     * apart; it takes a few hundred ms: hold no connection meanwhile */
+    dispatch_db_suspend(req);
     /* partner-linked accounts have no password yet: they never match */
     bool has_password = known && strncmp(stored, "scrypt$", 7) == 0;
     err = password_verify(password, has_password ? stored : password_dummy_hash(), &ok);
-    if (err != DC_OK)
-        goto out;
-    ok = ok && has_password;
-    if (!ok) {
+    if (err == DC_OK && !(ok && has_password))
         err = DC_ERR_INVALID_CREDENTIALS;
-        goto out;
-    }
-    err = token_generate(token, hash);
+    if (err == DC_OK)
+        err = token_generate(token, hash);
+    if (err == DC_OK)
+        err = dispatch_db_resume(req);
+    if (err == DC_OK)
+        err = sessions_repo_insert(req->db, hash, acct.id, dc_config.token_ttl_days, &expires);
     if (err != DC_OK)
-        goto out;
-    if (!api_db_acquire_or_respond(req, &conn))
-        goto out;
-    err = sessions_repo_insert(conn, hash, acct.id, dc_config.token_ttl_days, expires,
-                               sizeof expires);
-    if (err != DC_OK)
-        goto out;
+        return err;
     req->no_store = true;
-    dc_reply_json(req, 201,
-                  json_pack("{s:s, s:s, s:o}", "token", token, "expires_at", expires, "account",
-                            api_account_json(&acct, true)));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, field, NULL);
-    db_release(conn);
-    free(stored);
-    json_decref(body);
+    return dc_reply_json(req, 201,
+                         json_pack("{s:s, s:s, s:o}", "token", token, "expires_at", expires,
+                                   "account", api_account_json(&acct, true)));
 }
 
-void sessions_api_logout(struct dc_req *req)
+/* Route: bearer. */
+enum dc_err sessions_api_logout(struct dc_req *req)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn))
-        goto out;
-    err = sessions_repo_delete(conn, req->auth.token_hash);
-    if (err != DC_OK)
-        goto out;
-    dc_reply_empty(req, 204);
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
+    enum dc_err err = sessions_repo_delete(req->db, req->auth.token_hash);
+    return err == DC_OK ? dc_reply_empty(req, 204) : err;
 }

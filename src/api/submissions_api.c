@@ -1,21 +1,21 @@
 /*
  * submissions_api.c - topic submissions: create (with Idempotency-Key),
  * list, get, author edit and removal, and moderation (queue, review,
- * recommend). Every moderator and admin action writes an audit entry.
+ * recommend); and the upload rule that direct and partner uploads share.
+ * Every moderator and admin action writes an audit entry in its
+ * transaction.
  */
 #include <openssl/sha.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "drillcamp/api.h"
+#include "drillcamp/arena.h"
 #include "drillcamp/contest.h"
+#include "drillcamp/dispatch.h"
 #include "drillcamp/encode.h"
+#include "drillcamp/enums.h"
+#include "drillcamp/limits.h"
 #include "drillcamp/validate.h"
-
-static const char *const MODERATORS[] = {"moderator", "admin", NULL};
-static const char *const ADMIN[] = {"admin", NULL};
-static const char *const STATUSES[] = {"pending", "approved", "rejected", "removed", NULL};
 
 static json_t *json_text(const char *text)
 {
@@ -34,10 +34,9 @@ json_t *api_submission_json(const void *item)
         " s:s, s:s, s:s}",
         "id", api_id_json(s->id), "author", author, "title", s->title, "description",
         s->description, "category", s->category, "video_url", s->video_url, "cover_url",
-        s->has_cover ? json_string(s->cover_url) : json_null(), "duration_seconds",
-        s->duration_seconds, "format", s->format, "size_bytes", (json_int_t)s->size_bytes,
-        "hashtags", json_text(s->hashtags_json), "status", s->status, "reject_reason",
-        s->has_reject_reason ? json_string(s->reject_reason) : json_null(), "recommended",
+        api_string_or_null(s->cover_url), "duration_seconds", s->duration_seconds, "format",
+        s->format, "size_bytes", (json_int_t)s->size_bytes, "hashtags", json_text(s->hashtags_json),
+        "status", s->status, "reject_reason", api_string_or_null(s->reject_reason), "recommended",
         s->recommended, "recommended_channels", json_text(s->channels_json), "like_count",
         (json_int_t)s->like_count, "liked", s->liked, "source", s->source, "created_at",
         s->created_at, "updated_at", s->updated_at);
@@ -48,399 +47,316 @@ static int64_t submission_key(const void *item)
     return ((const struct dc_submission *)item)->id;
 }
 
-static bool is_moderator(const struct dc_req *req)
+/* A partner's upload: created or updated by its external id; a concurrent
+ * upload of the same new id that wins the race is found by the retry. */
+static enum dc_err upsert_partner(struct db_conn *c, const struct submission_origin *o,
+                                  const struct dc_submission_input *in, struct dc_submission *out,
+                                  bool *created)
 {
-    return req->authed && validate_one_of(req->auth.role, MODERATORS);
+    enum dc_err err = DC_ERR_CONFLICT;
+    for (int attempt = 0; attempt < 2 && err == DC_ERR_CONFLICT; attempt++)
+        err = submissions_repo_upsert_partner(c, o->partner_id, o->external_id, o->author_id, in,
+                                              out, created);
+    return err;
+}
+
+enum dc_err submissions_save(struct db_conn *c, const struct dc_campaign *camp,
+                             const struct submission_origin *o, const json_t *body,
+                             struct dc_submission *out, bool *created, struct dc_problem *p)
+{
+    struct dc_submission_input in;
+    bool exists = false;
+    enum dc_err err = DC_OK;
+    if (!campaign_allows(camp, ACT_SUBMIT, campaign_now()))
+        err = DC_ERR_CAMPAIGN_CLOSED;
+    if (err == DC_OK)
+        err = submission_parse(body, camp->topic, &in, p);
+    if (err == DC_OK)
+        err = categories_repo_exists(c, in.category, &exists);
+    if (err == DC_OK && !exists)
+        err = dc_problem_set(p, DC_ERR_VALIDATION, "category", "category is not a known category");
+    if (err != DC_OK)
+        return err;
+    if (o->partner_id)
+        return upsert_partner(c, o, &in, out, created);
+    *created = true;
+    return submissions_repo_insert(c, o->author_id, &in, out);
 }
 
 /* The Idempotency-Key header: absent (NULL) or 1-255 printable ASCII. */
-static bool idempotency_key_or_respond(struct dc_req *req, const char **key)
+static enum dc_err idempotency_key(struct dc_req *req, const char **key)
 {
     *key = dc_req_header(req, "Idempotency-Key");
-    if (!*key)
-        return true;
-    size_t n = strlen(*key);
+    size_t n = *key ? strlen(*key) : 1;
     bool ok = n >= 1 && n <= 255;
-    for (size_t i = 0; ok && i < n; i++)
+    for (size_t i = 0; ok && *key && i < n; i++)
         ok = (*key)[i] > 0x20 && (*key)[i] < 0x7f;
-    if (!ok)
-        dc_reply_err(req, DC_ERR_VALIDATION, "Idempotency-Key",
-                     "Idempotency-Key must be 1-255 printable characters");
-    return ok;
+    return ok ? DC_OK
+              : dc_req_fail(req, DC_ERR_VALIDATION, "Idempotency-Key",
+                            "Idempotency-Key must be 1-255 printable characters");
 }
 
 /* Answers a stored reply again, or 409 when the body differs. */
-static void idempotent_replay(struct dc_req *req, const struct dc_idem *idem, const char *hash)
+static enum dc_err idempotent_replay(struct dc_req *req, const struct dc_idem *idem,
+                                     const char *hash)
 {
-    if (strcmp(idem->hash, hash) != 0 || idem->status == 0) {
-        dc_reply_err(req, DC_ERR_IDEMPOTENCY, NULL, NULL);
-        return;
-    }
-    dc_reply_json(req, (unsigned)idem->status, json_text(idem->response));
+    if (strcmp(idem->hash, hash) != 0 || idem->status == 0)
+        return DC_ERR_IDEMPOTENCY;
     dc_reply_header(req, "Idempotent-Replayed", "true");
+    return dc_reply_json(req, (unsigned)idem->status, json_text(idem->response));
 }
 
-/* Validates and stores a new submission of the caller; answers on failure. */
-static bool submission_create_or_respond(struct dc_req *req, struct db_conn *conn,
-                                         const json_t *body, struct dc_submission *out)
+/* Route: bearer, JSON body. */
+enum dc_err submissions_api_create(struct dc_req *req)
 {
+    struct submission_origin origin = {.author_id = req->auth.account_id};
     struct dc_campaign camp;
-    struct dc_submission_input in;
-    const char *field = NULL, *msg = NULL;
-    bool exists = false;
-    if (!api_campaign_gate_or_respond(req, conn, ACT_SUBMIT, &camp))
-        return false;
-    enum dc_err err = submission_parse(body, camp.topic, &in, &field, &msg);
-    if (err == DC_OK) {
-        err = categories_repo_exists(conn, in.category, &exists);
-        if (err == DC_OK && !exists) {
-            err = DC_ERR_VALIDATION;
-            field = "category";
-            msg = "category is not a known category";
-        }
-    }
-    if (err == DC_OK)
-        err = submissions_repo_insert(conn, req->auth.account_id, &in, out);
-    if (err != DC_OK)
-        dc_reply_err(req, err, field, msg);
-    return err == DC_OK;
-}
-
-void submissions_api_create(struct dc_req *req)
-{
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
     struct dc_submission sub;
-    struct dc_idem idem = {0};
+    struct dc_idem idem = {.fresh = true};
     const char *key;
     char hash[65];
-    json_t *body = NULL;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn) ||
-        !idempotency_key_or_respond(req, &key))
-        goto out;
-    body = dc_req_json_object_or_respond(req);
-    if (!body)
-        goto out;
+    bool created;
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)req->body, req->body_len, digest);
     encode_hex(digest, sizeof digest, hash);
-    err = db_begin(conn);
-    if (err == DC_OK && key)
-        err = idempotency_repo_claim(conn, req->auth.account_id, key, hash, &idem);
-    if (err != DC_OK)
-        goto out;
-    if (key && !idem.fresh) {
-        idempotent_replay(req, &idem, hash);
-        goto out;
-    }
-    if (!submission_create_or_respond(req, conn, body, &sub))
-        goto out;
-    json_t *resp = api_submission_json(&sub);
-    if (key) {
-        char *text = json_dumps(resp, JSON_COMPACT);
-        err = text ? idempotency_repo_store(conn, req->auth.account_id, key, 201, text)
-                   : DC_ERR_NOMEM;
-        free(text);
-    }
+    enum dc_err err = idempotency_key(req, &key);
     if (err == DC_OK)
-        err = db_commit(conn);
+        err = db_begin(req->db);
+    if (err == DC_OK && key)
+        err = idempotency_repo_claim(req->db, req->auth.account_id, key, hash, &idem);
+    if (err == DC_OK && !idem.fresh)
+        return idempotent_replay(req, &idem, hash);
+    if (err == DC_OK)
+        err = campaign_repo_get(req->db, &camp);
+    if (err == DC_OK)
+        err = submissions_save(req->db, &camp, &origin, req->json, &sub, &created, &req->problem);
+    json_t *resp = err == DC_OK ? api_submission_json(&sub) : NULL;
+    char *text = resp && key ? json_dumps(resp, JSON_COMPACT) : NULL;
+    if (err == DC_OK && key)
+        err = text ? idempotency_repo_store(req->db, req->auth.account_id, key, 201, text)
+                   : DC_ERR_NOMEM;
+    free(text);
+    if (err == DC_OK)
+        err = db_commit(req->db);
     if (err != DC_OK) {
         json_decref(resp);
-        goto out;
+        return err;
     }
-    dc_reply_json(req, 201, resp);
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
-    json_decref(body);
-    free(idem.response);
+    return dc_reply_json(req, 201, resp);
 }
 
 /* Loads :id if the caller may see it (approved, or author, or moderator). */
-static bool visible_submission_or_respond(struct dc_req *req, struct db_conn *conn,
-                                          struct dc_submission *out)
+static enum dc_err visible_submission(struct dc_req *req, struct dc_submission *out)
 {
     int64_t id;
-    enum dc_err err = DC_ERR_NOT_FOUND;
-    if (validate_id(dc_req_param(req, "id"), &id))
-        err = submissions_repo_get(conn, id, req->authed ? req->auth.account_id : 0, out);
-    if (err == DC_OK && strcmp(out->status, "approved") != 0 && !is_moderator(req) &&
+    enum dc_err err = api_path_id(req, "id", &id);
+    if (err == DC_OK)
+        err = submissions_repo_get(req->db, id, req->authed ? req->auth.account_id : 0, out);
+    if (err == DC_OK && strcmp(out->status, "approved") != 0 &&
+        !(req->authed && (req->auth.role & DC_ROLES_STAFF)) &&
         !(req->authed && req->auth.account_id == out->author_id))
         err = DC_ERR_NOT_FOUND;
-    if (err != DC_OK)
-        dc_reply_err(req, err, NULL, NULL);
-    return err == DC_OK;
+    return err;
 }
 
-void submissions_api_get(struct dc_req *req)
+/* Route: optional bearer, read replica. */
+enum dc_err submissions_api_get(struct dc_req *req)
 {
-    struct db_conn *conn = NULL;
     struct dc_submission s;
-    if (api_db_read_or_respond(req, &conn) && api_auth_optional_or_respond(req, conn) &&
-        visible_submission_or_respond(req, conn, &s))
-        dc_reply_json(req, 200, api_submission_json(&s));
-    db_release(conn);
+    enum dc_err err = visible_submission(req, &s);
+    return err == DC_OK ? dc_reply_json(req, 200, api_submission_json(&s)) : err;
 }
 
-void submissions_api_list(struct dc_req *req)
+/* Reads ?sort=, ?status=, ?mine=, ?category= and the page into f; the
+ * caller's own list needs a token, other statuses than approved a
+ * moderator. */
+static enum dc_err list_filter(struct dc_req *req, struct dc_submission_filter *f)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    struct dc_submission *items = NULL;
-    size_t n = 0;
-    struct dc_submission_filter f = {.status = "approved"};
+    struct api_page page;
     const char *mine = dc_req_query(req, "mine"), *status = dc_req_query(req, "status");
     const char *sort = dc_req_query(req, "sort");
-    f.category = dc_req_query(req, "category");
-    if (sort && strcmp(sort, "recent") != 0 && strcmp(sort, "likes") != 0) {
-        dc_reply_err(req, DC_ERR_VALIDATION, "sort", "sort must be recent or likes");
-        goto out;
-    }
-    if (status && !validate_one_of(status, STATUSES)) {
-        dc_reply_err(req, DC_ERR_VALIDATION, "status", "status is not a submission status");
-        goto out;
-    }
-    f.by_likes = sort && strcmp(sort, "likes") == 0;
-    if (!api_page_or_respond(req, &f.limit, &f.after_a, &f.after_b) ||
-        !api_db_read_or_respond(req, &conn) || !api_auth_optional_or_respond(req, conn))
-        goto out;
-    f.viewer = req->authed ? req->auth.account_id : 0;
-    if (mine && strcmp(mine, "true") == 0) {
-        if (!api_auth_or_respond(req, conn))
-            goto out;
-        f.author_id = req->auth.account_id;
-        f.status = status;
-    } else if (status) {
-        /* other statuses than approved are for moderators */
-        if (!api_auth_role_or_respond(req, conn, MODERATORS))
-            goto out;
-        f.status = status;
-    }
+    *f = (struct dc_submission_filter){.status = "approved",
+                                       .category = dc_req_query(req, "category")};
+    if (sort && strcmp(sort, "recent") != 0 && strcmp(sort, "likes") != 0)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "sort", "sort must be recent or likes");
+    if (status && !dc_enum_has(&DC_ENUM_SUBMISSION_STATUS, status))
+        return dc_req_fail(req, DC_ERR_VALIDATION, "status", DC_ENUM_SUBMISSION_STATUS.message);
+    enum dc_err err = api_page_parse(req, &page);
+    bool own = mine && strcmp(mine, "true") == 0;
+    if (err == DC_OK && (own || status))
+        err = dispatch_require(req, DC_AUTH_BEARER, own ? 0 : DC_ROLES_STAFF);
+    if (err != DC_OK)
+        return err;
+    f->by_likes = sort && strcmp(sort, "likes") == 0;
+    f->after_a = page.after_a;
+    f->after_b = page.after_b;
+    f->limit = page.limit;
+    f->viewer = req->authed ? req->auth.account_id : 0;
+    f->author_id = own ? req->auth.account_id : 0;
+    if (own || status)
+        f->status = status;
+    return DC_OK;
+}
+
+/* Route: optional bearer, read replica. */
+enum dc_err submissions_api_list(struct dc_req *req)
+{
+    struct dc_submission_filter f;
+    struct dc_submission *items;
+    size_t n;
+    enum dc_err err = list_filter(req, &f);
+    if (err != DC_OK)
+        return err;
+    size_t limit = (size_t)f.limit;
     f.limit++;
-    err = submissions_repo_list(conn, &f, &items, &n);
+    err = submissions_repo_list(req->db, &f, &items, &n);
     if (err != DC_OK)
-        goto out;
-    size_t limit = (size_t)f.limit - 1;
+        return err;
     bool more = n > limit;
-    if (more)
-        n = limit;
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, api_submission_json(&items[i]));
+    n = more ? limit : n;
+    json_t *arr = api_json_array(items, n, sizeof *items, api_submission_json);
     int64_t last_likes = n && f.by_likes && !f.author_id ? items[n - 1].folded_likes : 0;
-    dc_reply_json(req, 200, api_page_json(arr, more, last_likes, n ? items[n - 1].id : 0));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
-    free(items);
+    return dc_reply_json(req, 200, api_page_json(arr, more, last_likes, n ? items[n - 1].id : 0));
 }
 
-void submissions_api_patch(struct dc_req *req)
+/* Route: bearer, JSON body. */
+enum dc_err submissions_api_patch(struct dc_req *req)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    const char *field = NULL;
-    struct db_conn *conn = NULL;
     struct dc_submission s;
-    json_t *body = NULL;
     const char *title, *description, *cover = NULL;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn) ||
-        !visible_submission_or_respond(req, conn, &s))
-        goto out;
-    if (s.author_id != req->auth.account_id) {
-        err = DC_ERR_FORBIDDEN;
-        goto out;
-    }
-    body = dc_req_json_object_or_respond(req);
-    if (!body)
-        goto out;
-    json_t *cv = json_object_get(body, "cover_url");
-    err = DC_ERR_VALIDATION;
-    if (validate_string(body, "title", false, 1, 60, true, &title) != DC_OK)
-        field = "title";
-    else if (validate_string(body, "description", false, 0, 1000, false, &description) != DC_OK)
-        field = "description";
-    else if (cv && !json_is_null(cv) &&
-             (!json_is_string(cv) || !validate_https_url(cover = json_string_value(cv), 2048)))
-        field = "cover_url";
-    if (field)
-        goto out;
-    err = submissions_repo_patch(conn, s.id, title, description, cv != NULL, cover, &s);
-    if (err != DC_OK)
-        goto out;
-    dc_reply_json(req, 200, api_submission_json(&s));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, field,
-                     err == DC_ERR_INVALID_STATE ? "only a pending submission can be edited"
-                                                 : NULL);
-    db_release(conn);
-    json_decref(body);
-}
-
-void submissions_api_delete(struct dc_req *req)
-{
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    struct dc_submission s;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_or_respond(req, conn) ||
-        !visible_submission_or_respond(req, conn, &s))
-        goto out;
-    bool admin = strcmp(req->auth.role, "admin") == 0;
-    if (s.author_id != req->auth.account_id && !admin) {
-        err = DC_ERR_FORBIDDEN;
-        goto out;
-    }
-    err = db_begin(conn);
-    if (err == DC_OK)
-        err = submissions_repo_set_status(conn, s.id, "removed", NULL, &s);
+    json_t *cv = json_object_get(req->json, "cover_url");
+    enum dc_err err = visible_submission(req, &s);
     if (err == DC_OK && s.author_id != req->auth.account_id)
-        err = api_audit_id(conn, req, "submission.remove", "submission", s.id, NULL);
-    if (err == DC_OK)
-        err = db_commit(conn);
-    if (err == DC_OK)
-        dc_reply_empty(req, 204);
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
+        err = DC_ERR_FORBIDDEN;
+    if (err != DC_OK)
+        return err;
+    if (validate_string(req->json, "title", false, 1, 60, true, &title) != DC_OK)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "title", NULL);
+    if (validate_string(req->json, "description", false, 0, 1000, false, &description) != DC_OK)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "description", NULL);
+    if (cv && !json_is_null(cv) &&
+        (!json_is_string(cv) ||
+         !validate_https_url(cover = json_string_value(cv), DC_URL_MAX_BYTES)))
+        return dc_req_fail(req, DC_ERR_VALIDATION, "cover_url", NULL);
+    err = submissions_repo_patch(req->db, s.id, title, description, cv != NULL, cover, &s);
+    if (err == DC_ERR_INVALID_STATE)
+        return dc_req_fail(req, err, NULL, "only a pending submission can be edited");
+    return err == DC_OK ? dc_reply_json(req, 200, api_submission_json(&s)) : err;
 }
 
-void submissions_api_queue(struct dc_req *req)
+/* Route: bearer. The author removes; an admin too (audited). */
+enum dc_err submissions_api_delete(struct dc_req *req)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    struct dc_submission *items = NULL;
-    size_t n = 0;
-    int limit;
-    int64_t after, unused;
-    const char *status = dc_req_query(req, "status");
-    if (!status)
-        status = "pending";
-    if (!validate_one_of(status, STATUSES)) {
-        dc_reply_err(req, DC_ERR_VALIDATION, "status", "status is not a submission status");
-        goto out;
-    }
-    if (!api_page_or_respond(req, &limit, &after, &unused) ||
-        !api_db_acquire_or_respond(req, &conn) || !api_auth_role_or_respond(req, conn, MODERATORS))
-        goto out;
-    err = submissions_repo_queue(conn, status, after, limit + 1, &items, &n);
-    if (err == DC_OK)
-        api_reply_page(req, items, n, limit, sizeof *items, api_submission_json, submission_key);
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL, NULL);
-    db_release(conn);
-    free(items);
-}
-
-void submissions_api_review(struct dc_req *req)
-{
-    enum dc_err err = DC_ERR_INTERNAL;
-    const char *field = NULL;
-    struct db_conn *conn = NULL;
     struct dc_submission s;
-    json_t *body = NULL;
+    enum dc_err err = visible_submission(req, &s);
+    bool own = err == DC_OK && s.author_id == req->auth.account_id;
+    if (err == DC_OK && !own && req->auth.role != DC_ROLE_ADMIN)
+        err = DC_ERR_FORBIDDEN;
+    if (err == DC_OK)
+        err = db_begin(req->db);
+    if (err == DC_OK)
+        err = submissions_repo_set_status(req->db, s.id, "removed", NULL, &s);
+    if (err == DC_OK && !own)
+        err = api_audit_id(req, "submission.remove", "submission", s.id, NULL);
+    if (err == DC_OK)
+        err = db_commit(req->db);
+    return err == DC_OK ? dc_reply_empty(req, 204) : err;
+}
+
+static enum dc_err queue_page(struct dc_req *req, const struct api_page *page, void *items,
+                              size_t *n)
+{
+    const char *status = dc_req_query(req, "status");
+    if (status && !dc_enum_has(&DC_ENUM_SUBMISSION_STATUS, status))
+        return dc_req_fail(req, DC_ERR_VALIDATION, "status", DC_ENUM_SUBMISSION_STATUS.message);
+    return submissions_repo_queue(req->db, status ? status : "pending", page->after_a,
+                                  page->limit + 1, items, n);
+}
+
+/* Route: moderator or admin. */
+enum dc_err submissions_api_queue(struct dc_req *req)
+{
+    return api_list(req, queue_page, sizeof(struct dc_submission), api_submission_json,
+                    submission_key);
+}
+
+/* Route: moderator or admin, JSON body. */
+enum dc_err submissions_api_review(struct dc_req *req)
+{
+    struct dc_submission s;
     const char *decision, *reason;
     int64_t id;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_role_or_respond(req, conn, MODERATORS))
-        goto out;
-    body = dc_req_json_object_or_respond(req);
-    if (!body)
-        goto out;
-    static const char *const DECISIONS[] = {"approve", "reject", NULL};
-    err = DC_ERR_VALIDATION;
-    if (validate_string(body, "decision", true, 1, 16, true, &decision) != DC_OK ||
-        !validate_one_of(decision, DECISIONS))
-        field = "decision";
-    else if (validate_string(body, "reason", strcmp(decision, "reject") == 0, 1, 500, true,
-                             &reason) != DC_OK)
-        field = "reason";
-    if (field)
-        goto out;
-    err = validate_id(dc_req_param(req, "id"), &id) ? db_begin(conn) : DC_ERR_NOT_FOUND;
+    if (validate_string(req->json, "decision", true, 1, 16, true, &decision) != DC_OK ||
+        !dc_enum_has(&DC_ENUM_REVIEW_DECISION, decision))
+        return dc_req_fail(req, DC_ERR_VALIDATION, "decision", NULL);
     bool approve = strcmp(decision, "approve") == 0;
+    if (validate_string(req->json, "reason", !approve, 1, DC_REASON_MAX_CHARS, true, &reason) !=
+        DC_OK)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "reason", NULL);
+    enum dc_err err = api_path_id(req, "id", &id);
     if (err == DC_OK)
-        err = submissions_repo_get(conn, id, 0, &s);
+        err = db_begin(req->db);
+    if (err == DC_OK)
+        err = submissions_repo_get(req->db, id, 0, &s);
     /* a removed submission stays removed */
     if (err == DC_OK && strcmp(s.status, "removed") == 0)
-        err = DC_ERR_INVALID_STATE;
+        return dc_req_fail(req, DC_ERR_INVALID_STATE, NULL,
+                           "a removed submission cannot be reviewed");
     if (err == DC_OK)
-        err = submissions_repo_set_status(conn, id, approve ? "approved" : "rejected",
+        err = submissions_repo_set_status(req->db, id, approve ? "approved" : "rejected",
                                           approve ? NULL : reason, &s);
     if (err == DC_OK)
-        err = api_audit_id(conn, req, approve ? "submission.approve" : "submission.reject",
-                           "submission", id, reason ? json_pack("{s:s}", "reason", reason) : NULL);
+        err = api_audit_id(req, approve ? "submission.approve" : "submission.reject", "submission",
+                           id, reason ? json_pack("{s:s}", "reason", reason) : NULL);
     if (err == DC_OK)
-        err = db_commit(conn);
-    if (err == DC_OK)
-        dc_reply_json(req, 200, api_submission_json(&s));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, field,
-                     err == DC_ERR_INVALID_STATE ? "a removed submission cannot be reviewed"
-                                                 : NULL);
-    db_release(conn);
-    json_decref(body);
+        err = db_commit(req->db);
+    return err == DC_OK ? dc_reply_json(req, 200, api_submission_json(&s)) : err;
 }
 
-void submissions_api_recommend(struct dc_req *req)
+/* The channels as a text[] literal in the arena: 1-20 names of 1-50
+ * characters, checked free of quotes, braces and commas. NULL when bad. */
+static const char *channels_literal(struct dc_arena *a, const json_t *ch)
 {
-    enum dc_err err = DC_ERR_INTERNAL;
-    struct db_conn *conn = NULL;
-    struct dc_submission s;
-    json_t *body = NULL;
-    char *channels = NULL;
-    int64_t id;
-    if (!api_db_acquire_or_respond(req, &conn) || !api_auth_role_or_respond(req, conn, ADMIN))
-        goto out;
-    body = dc_req_json_object_or_respond(req);
-    if (!body)
-        goto out;
-    json_t *ch = json_object_get(body, "channels");
-    size_t n = json_array_size(ch);
-    bool ok = json_is_array(ch) && n >= 1 && n <= 20;
-    for (size_t i = 0; ok && i < n; i++) {
-        const char *c = json_string_value(json_array_get(ch, i));
-        ok = c && validate_utf8_len(c) >= 1 && validate_utf8_len(c) <= 50 &&
-             validate_no_control(c) && !strpbrk(c, "\"\\{},");
-    }
-    if (!ok) {
-        dc_reply_err(req, DC_ERR_VALIDATION, "channels",
-                     "channels must be 1-20 names of 1-50 characters");
-        goto out;
-    }
-    /* a text[] literal: the names were checked free of quotes, braces and commas */
-    size_t cap = 3;
-    for (size_t i = 0; i < n; i++)
-        cap += strlen(json_string_value(json_array_get(ch, i))) + 3;
-    channels = malloc(cap);
-    if (!channels)
-        goto out;
-    strcpy(channels, "{");
+    size_t n = json_array_size(ch), cap = 3;
+    if (!json_is_array(ch) || n < 1 || n > 20)
+        return NULL;
     for (size_t i = 0; i < n; i++) {
-        strcat(channels, i ? ",\"" : "\"");
-        strcat(channels, json_string_value(json_array_get(ch, i)));
-        strcat(channels, "\"");
+        const char *c = json_string_value(json_array_get(ch, i));
+        if (!c || validate_utf8_len(c) < 1 || validate_utf8_len(c) > 50 ||
+            !validate_no_control(c) || strpbrk(c, "\"\\{},"))
+            return NULL;
+        cap += strlen(c) + 3;
     }
-    strcat(channels, "}");
-    err = validate_id(dc_req_param(req, "id"), &id) ? db_begin(conn) : DC_ERR_NOT_FOUND;
+    char *s = arena_alloc(a, cap), *o = s;
+    for (size_t i = 0; s && i < n; i++)
+        o = stpcpy(stpcpy(stpcpy(o, i ? ",\"" : "{\""), json_string_value(json_array_get(ch, i))),
+                   "\"");
+    if (s)
+        strcpy(o, "}");
+    return s;
+}
+
+/* Route: admin, JSON body. */
+enum dc_err submissions_api_recommend(struct dc_req *req)
+{
+    struct dc_submission s;
+    int64_t id;
+    json_t *ch = json_object_get(req->json, "channels");
+    const char *channels = channels_literal(req->arena, ch);
+    if (!channels)
+        return dc_req_fail(req, DC_ERR_VALIDATION, "channels",
+                           "channels must be 1-20 names of 1-50 characters");
+    enum dc_err err = api_path_id(req, "id", &id);
     if (err == DC_OK)
-        err = submissions_repo_recommend(conn, id, channels, &s);
+        err = db_begin(req->db);
     if (err == DC_OK)
-        err = api_audit_id(conn, req, "submission.recommend", "submission", id,
+        err = submissions_repo_recommend(req->db, id, channels, &s);
+    if (err == DC_OK)
+        err = api_audit_id(req, "submission.recommend", "submission", id,
                            json_pack("{s:O}", "channels", ch));
+    if (err == DC_ERR_INVALID_STATE)
+        return dc_req_fail(req, err, NULL, "only an approved submission can be recommended");
     if (err == DC_OK)
-        err = db_commit(conn);
-    if (err == DC_OK)
-        dc_reply_json(req, 200, api_submission_json(&s));
-out:
-    if (req->status == 0)
-        dc_reply_err(req, err, NULL,
-                     err == DC_ERR_INVALID_STATE ? "only an approved submission can be recommended"
-                                                 : NULL);
-    db_release(conn);
-    json_decref(body);
-    free(channels);
+        err = db_commit(req->db);
+    return err == DC_OK ? dc_reply_json(req, 200, api_submission_json(&s)) : err;
 }

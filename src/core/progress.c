@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drillcamp/enums.h"
+#include "drillcamp/validate.h"
+
 void progress_set_free(struct progress_set *s)
 {
     if (!s)
@@ -232,4 +235,29 @@ void progress_day_string(int64_t day, char *out)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+enum dc_err progress_parse_report(const json_t *item, struct progress_report *out,
+                                  struct dc_problem *p)
+{
+    const json_t *from = json_object_get(item, "from_second");
+    const json_t *to = json_object_get(item, "to_second");
+    if (!json_is_object(item))
+        return dc_problem_set(p, DC_ERR_VALIDATION, "", "each item must be an object");
+    if (validate_string(item, "content_type", true, 1, 16, true, &out->content_type) != DC_OK ||
+        !dc_enum_has(&DC_ENUM_CONTENT_TYPE, out->content_type))
+        return dc_problem_set(p, DC_ERR_VALIDATION, "content_type", DC_ENUM_CONTENT_TYPE.message);
+    if (!validate_id_member(json_object_get(item, "content_id"), &out->content_id))
+        return dc_problem_set(p, DC_ERR_VALIDATION, "content_id", "content_id must be an id");
+    if (!json_is_integer(from) || json_integer_value(from) < 0 ||
+        json_integer_value(from) > INT32_MAX - 1)
+        return dc_problem_set(p, DC_ERR_VALIDATION, "from_second",
+                              "from_second must be an integer >= 0");
+    if (!json_is_integer(to) || json_integer_value(to) <= json_integer_value(from) ||
+        json_integer_value(to) > INT32_MAX)
+        return dc_problem_set(p, DC_ERR_VALIDATION, "to_second",
+                              "to_second must be an integer > from_second");
+    out->from = (int32_t)json_integer_value(from);
+    out->to = (int32_t)json_integer_value(to);
+    return DC_OK;
 }

@@ -1,9 +1,8 @@
 /*
- * campaign_repo.c - SQL for the one campaign row and the categories.
+ * campaign_repo.c - SQL for the one campaign row: its dates, rules and
+ * frozen time.
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "drillcamp/learning.h"
 
@@ -25,35 +24,30 @@ static const struct db_stmt UPDATE = {
     " max_playback_rate = $9, top_n = $10, updated_at = now() WHERE id = 1",
     10};
 
-static const struct db_stmt CATEGORIES = {
-    "categories_list", "SELECT code, name FROM categories ORDER BY sort_order", 0};
-static const struct db_stmt CATEGORY_EXISTS = {
-    "categories_exists", "SELECT EXISTS (SELECT 1 FROM categories WHERE code = $1)", 1};
+/* The campaign is read, changed and written back whole: its text fields
+ * are copied into the struct's own buffers. */
+static void campaign_from_row(const PGresult *r, int i, void *item)
+{
+    struct dc_campaign *c = item;
+    c->id = db_i64(r, i, 0);
+    snprintf(c->name, sizeof c->name, "%s", db_text(r, i, 1));
+    snprintf(c->topic, sizeof c->topic, "%s", db_text(r, i, 2));
+    c->warmup_at = db_double(r, i, 3);
+    c->launch_at = db_double(r, i, 4);
+    c->ends_at = db_double(r, i, 5);
+    c->frozen_at = db_double(r, i, 6);
+    c->rules.class_hour_seconds = db_int(r, i, 7);
+    c->rules.required_class_hours = db_int(r, i, 8);
+    c->rules.require_checkin = db_bool(r, i, 9);
+    c->rules.max_playback_rate = db_double(r, i, 10);
+    c->rules.top_n = db_int(r, i, 11);
+}
 
+/* The row always exists (migration 0003 makes it): none is an internal error. */
 static enum dc_err get(struct db_conn *c, const struct db_stmt *s, struct dc_campaign *out)
 {
-    PGresult *r;
-    enum dc_err err = db_exec(c, s, NULL, &r, NULL);
-    if (err != DC_OK)
-        return err;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return DC_ERR_INTERNAL;
-    }
-    out->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    snprintf(out->name, sizeof out->name, "%s", PQgetvalue(r, 0, 1));
-    snprintf(out->topic, sizeof out->topic, "%s", PQgetvalue(r, 0, 2));
-    out->warmup_at = strtod(PQgetvalue(r, 0, 3), NULL);
-    out->launch_at = strtod(PQgetvalue(r, 0, 4), NULL);
-    out->ends_at = strtod(PQgetvalue(r, 0, 5), NULL);
-    out->frozen_at = strtod(PQgetvalue(r, 0, 6), NULL);
-    out->rules.class_hour_seconds = atoi(PQgetvalue(r, 0, 7));
-    out->rules.required_class_hours = atoi(PQgetvalue(r, 0, 8));
-    out->rules.require_checkin = strcmp(PQgetvalue(r, 0, 9), "t") == 0;
-    out->rules.max_playback_rate = strtod(PQgetvalue(r, 0, 10), NULL);
-    out->rules.top_n = atoi(PQgetvalue(r, 0, 11));
-    PQclear(r);
-    return DC_OK;
+    enum dc_err err = db_query_one(c, s, NULL, campaign_from_row, out);
+    return err == DC_ERR_NOT_FOUND ? DC_ERR_INTERNAL : err;
 }
 
 enum dc_err campaign_repo_get(struct db_conn *c, struct dc_campaign *out)
@@ -68,55 +62,15 @@ enum dc_err campaign_repo_get_for_update(struct db_conn *c, struct dc_campaign *
 
 enum dc_err campaign_repo_update(struct db_conn *c, const struct dc_campaign *in)
 {
-    char w[32], l[32], e[32], chs[16], rch[16], rate[32], top[16];
-    snprintf(w, sizeof w, "%.6f", in->warmup_at);
-    snprintf(l, sizeof l, "%.6f", in->launch_at);
-    snprintf(e, sizeof e, "%.6f", in->ends_at);
-    snprintf(chs, sizeof chs, "%d", in->rules.class_hour_seconds);
-    snprintf(rch, sizeof rch, "%d", in->rules.required_class_hours);
-    snprintf(rate, sizeof rate, "%.17g", in->rules.max_playback_rate);
-    snprintf(top, sizeof top, "%d", in->rules.top_n);
-    const char *p[] = {in->name, in->topic, w,   l,
-                       e,        chs,       rch, in->rules.require_checkin ? "true" : "false",
-                       rate,     top};
-    PGresult *r;
-    enum dc_err err = db_exec(c, &UPDATE, p, &r, NULL);
-    PQclear(r);
-    return err;
-}
-
-enum dc_err categories_repo_list(struct db_conn *c, struct dc_category **out, size_t *n)
-{
-    PGresult *r;
-    *out = NULL;
-    *n = 0;
-    enum dc_err err = db_exec(c, &CATEGORIES, NULL, &r, NULL);
-    if (err != DC_OK)
-        return err;
-    int rows = PQntuples(r);
-    struct dc_category *items = calloc(rows ? (size_t)rows : 1, sizeof *items);
-    if (!items) {
-        PQclear(r);
-        return DC_ERR_NOMEM;
-    }
-    for (int i = 0; i < rows; i++) {
-        snprintf(items[i].code, sizeof items[i].code, "%s", PQgetvalue(r, i, 0));
-        snprintf(items[i].name, sizeof items[i].name, "%s", PQgetvalue(r, i, 1));
-    }
-    PQclear(r);
-    *out = items;
-    *n = (size_t)rows;
-    return DC_OK;
-}
-
-enum dc_err categories_repo_exists(struct db_conn *c, const char *code, bool *exists)
-{
-    const char *p[] = {code};
-    PGresult *r;
-    enum dc_err err = db_exec(c, &CATEGORY_EXISTS, p, &r, NULL);
-    if (err != DC_OK)
-        return err;
-    *exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    PQclear(r);
-    return DC_OK;
+    const char *p[] = {in->name,
+                       in->topic,
+                       db_arg_double(c, in->warmup_at),
+                       db_arg_double(c, in->launch_at),
+                       db_arg_double(c, in->ends_at),
+                       db_arg_i64(c, in->rules.class_hour_seconds),
+                       db_arg_i64(c, in->rules.required_class_hours),
+                       db_arg_bool(in->rules.require_checkin),
+                       db_arg_double(c, in->rules.max_playback_rate),
+                       db_arg_i64(c, in->rules.top_n)};
+    return db_exec_void(c, &UPDATE, p);
 }

@@ -1,20 +1,15 @@
 /*
- * certificates_repo.c - SQL for completion certificates. One certificate
- * per account and campaign: concurrent claims meet at the unique key, the
- * loser reads the winner's row.
+ * certificates_repo.c - SQL for completion certificates: issue, lookup,
+ * revocation and the export page. One certificate per account and
+ * campaign: concurrent claims meet at the unique key, the loser reads the
+ * winner's row.
  */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "drillcamp/learning.h"
 
-#define TS(col) "coalesce(to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 #define CERT_COLS                                                                                  \
     "c.serial, c.campaign_id, c.account_id, c.holder_name, c.class_hours::text,"                   \
-    " c.credited_seconds, " TS("c.issued_at") ", c.signed_payload, c.signature, " TS(              \
-        "c.revoked_at") ", coalesce(c.revoke_reason, ''), k.name"
+    " c.credited_seconds, " DB_TS("c.issued_at") ", c.signed_payload, c.signature, " DB_TS(        \
+        "c.revoked_at") ", c.revoke_reason, k.name"
 
 static const struct db_stmt INSERT = {
     "certificates_insert",
@@ -43,34 +38,58 @@ static const struct db_stmt REVOKE = {
     " WHERE serial = $1 RETURNING serial",
     2};
 
-static void from_row(const PGresult *r, int i, void *item)
+static const struct db_stmt EXPORT_PAGE = {
+    "certificates_export_page",
+    "SELECT c.serial, c.account_id, c.holder_name, a.region_code, c.class_hours::text,"
+    " c.credited_seconds, " DB_TS("c.issued_at") ", " DB_TS(
+        "c.revoked_at") " FROM certificates c JOIN accounts a ON a.id = c.account_id WHERE "
+                        "c.serial > $1"
+                        " ORDER BY c.serial LIMIT $2::int",
+    2};
+
+static void certificate_from_row(const PGresult *r, int i, void *item)
 {
     struct dc_certificate *c = item;
-    snprintf(c->serial, sizeof c->serial, "%s", PQgetvalue(r, i, 0));
-    c->campaign_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-    c->account_id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
-    snprintf(c->holder_name, sizeof c->holder_name, "%s", PQgetvalue(r, i, 3));
-    snprintf(c->class_hours, sizeof c->class_hours, "%s", PQgetvalue(r, i, 4));
-    c->credited_seconds = strtoll(PQgetvalue(r, i, 5), NULL, 10);
-    snprintf(c->issued_at, sizeof c->issued_at, "%s", PQgetvalue(r, i, 6));
-    snprintf(c->signed_payload, sizeof c->signed_payload, "%s", PQgetvalue(r, i, 7));
-    snprintf(c->signature, sizeof c->signature, "%s", PQgetvalue(r, i, 8));
-    snprintf(c->revoked_at, sizeof c->revoked_at, "%s", PQgetvalue(r, i, 9));
-    snprintf(c->revoke_reason, sizeof c->revoke_reason, "%s", PQgetvalue(r, i, 10));
-    snprintf(c->campaign_name, sizeof c->campaign_name, "%s", PQgetvalue(r, i, 11));
+    c->serial = db_text(r, i, 0);
+    c->campaign_id = db_i64(r, i, 1);
+    c->account_id = db_i64(r, i, 2);
+    c->holder_name = db_text(r, i, 3);
+    c->class_hours = db_text(r, i, 4);
+    c->credited_seconds = db_i64(r, i, 5);
+    c->issued_at = db_text(r, i, 6);
+    c->signed_payload = db_text(r, i, 7);
+    c->signature = db_text(r, i, 8);
+    c->revoked_at = db_text_or_null(r, i, 9);
+    c->revoke_reason = db_text_or_null(r, i, 10);
+    c->campaign_name = db_text(r, i, 11);
+}
+
+static void export_from_row(const PGresult *r, int i, void *item)
+{
+    struct dc_certificate_export *e = item;
+    e->serial = db_text(r, i, 0);
+    e->account_id = db_i64(r, i, 1);
+    e->holder_name = db_text(r, i, 2);
+    e->region_code = db_text(r, i, 3);
+    e->class_hours = db_text(r, i, 4);
+    e->credited_seconds = db_i64(r, i, 5);
+    e->issued_at = db_text(r, i, 6);
+    e->revoked_at = db_text_or_null(r, i, 7);
 }
 
 enum dc_err certificates_repo_insert(struct db_conn *c, const struct dc_certificate *in,
                                      bool *created, struct dc_certificate *out)
 {
-    char camp[24], acct[24], secs[24];
-    snprintf(camp, sizeof camp, "%" PRId64, in->campaign_id);
-    snprintf(acct, sizeof acct, "%" PRId64, in->account_id);
-    snprintf(secs, sizeof secs, "%" PRId64, in->credited_seconds);
-    const char *p[] = {in->serial,      camp, acct,          in->holder_name,
-                       in->class_hours, secs, in->issued_at, in->signed_payload,
+    const char *p[] = {in->serial,
+                       db_arg_i64(c, in->campaign_id),
+                       db_arg_i64(c, in->account_id),
+                       in->holder_name,
+                       in->class_hours,
+                       db_arg_i64(c, in->credited_seconds),
+                       in->issued_at,
+                       in->signed_payload,
                        in->signature};
-    enum dc_err err = db_query_one(c, &INSERT, p, from_row, out);
+    enum dc_err err = db_query_one(c, &INSERT, p, certificate_from_row, out);
     *created = err == DC_OK;
     if (err == DC_ERR_NOT_FOUND)
         err = certificates_repo_get_by_account(c, in->campaign_id, in->account_id, out);
@@ -80,28 +99,28 @@ enum dc_err certificates_repo_insert(struct db_conn *c, const struct dc_certific
 enum dc_err certificates_repo_get(struct db_conn *c, const char *serial, struct dc_certificate *out)
 {
     const char *p[] = {serial};
-    return db_query_one(c, &GET, p, from_row, out);
+    return db_query_one(c, &GET, p, certificate_from_row, out);
 }
 
 enum dc_err certificates_repo_get_by_account(struct db_conn *c, int64_t campaign_id,
                                              int64_t account_id, struct dc_certificate *out)
 {
-    char camp[24], acct[24];
-    snprintf(camp, sizeof camp, "%" PRId64, campaign_id);
-    snprintf(acct, sizeof acct, "%" PRId64, account_id);
-    const char *p[] = {camp, acct};
-    return db_query_one(c, &GET_BY_ACCOUNT, p, from_row, out);
+    const char *p[] = {db_arg_i64(c, campaign_id), db_arg_i64(c, account_id)};
+    return db_query_one(c, &GET_BY_ACCOUNT, p, certificate_from_row, out);
 }
 
 enum dc_err certificates_repo_revoke(struct db_conn *c, const char *serial, const char *reason,
                                      struct dc_certificate *out)
 {
     const char *p[] = {serial, reason};
-    PGresult *r;
-    enum dc_err err = db_exec(c, &REVOKE, p, &r, NULL);
-    if (err != DC_OK)
-        return err;
-    bool found = PQntuples(r) == 1;
-    PQclear(r);
-    return found ? certificates_repo_get(c, serial, out) : DC_ERR_NOT_FOUND;
+    const char *revoked = NULL;
+    enum dc_err err = db_query_one(c, &REVOKE, p, db_row_text, &revoked);
+    return err == DC_OK ? certificates_repo_get(c, serial, out) : err;
+}
+
+enum dc_err certificates_repo_export_page(struct db_conn *c, const char *after, int limit,
+                                          struct dc_certificate_export **out, size_t *n)
+{
+    const char *p[] = {after, db_arg_i64(c, limit)};
+    return db_query_list(c, &EXPORT_PAGE, p, sizeof **out, export_from_row, (void **)out, n);
 }

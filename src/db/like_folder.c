@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "drillcamp/arena.h"
 #include "drillcamp/contest.h"
 
 #define FOLD_INTERVAL_MS 1000
@@ -31,13 +32,15 @@ static void *folder_main(void *arg)
         if (!running)
             break;
         pthread_mutex_unlock(&mu);
+        struct dc_arena *a = arena_new();
         struct db_conn *c;
         int moved;
-        if (db_acquire(&c) == DC_OK) {
+        if (a && db_acquire(&c, a) == DC_OK) {
             if (db_begin(c) == DC_OK && likes_repo_fold(c, &moved) == DC_OK)
                 (void)db_commit(c);
             db_release(c); /* rolls back what did not commit */
         }
+        arena_free(a);
         pthread_mutex_lock(&mu);
     }
     pthread_mutex_unlock(&mu);

@@ -6,9 +6,14 @@
  * reconnected before use. While connecting fails, checkouts fail fast for a
  * second (DC_ERR_UNAVAILABLE, 503 with Retry-After) instead of every request
  * waiting out a connect timeout.
+ *
+ * A checked-out connection carries the arena of whoever holds it: results
+ * read through db_query_list/db_query_one are handed to that arena, so the
+ * rows' strings stay valid until it is freed.
  */
 #include "drillcamp/db.h"
 
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "drillcamp/arena.h"
 #include "drillcamp/log.h"
 
 #define MAX_PREPARED   256
@@ -28,6 +34,8 @@ struct db_conn {
     PGconn *pg;
     bool in_use;
     bool broken;
+    bool arg_failed; /* a db_arg_* could not allocate since the last statement */
+    struct dc_arena *arena;
     int nprepared;
     const struct db_stmt *prepared[MAX_PREPARED];
 };
@@ -182,7 +190,7 @@ static enum dc_err conn_reconnect(struct db_conn *c)
     return DC_OK;
 }
 
-static enum dc_err pool_acquire(struct pool *pool, struct db_conn **out)
+static enum dc_err pool_acquire(struct pool *pool, struct db_conn **out, struct dc_arena *arena)
 {
     struct db_conn *c = NULL;
     pthread_mutex_lock(&pool->mu);
@@ -210,18 +218,25 @@ static enum dc_err pool_acquire(struct pool *pool, struct db_conn **out)
             return err;
         }
     }
+    c->arena = arena;
+    c->arg_failed = false;
     *out = c;
     return DC_OK;
 }
 
-enum dc_err db_acquire(struct db_conn **out)
+enum dc_err db_acquire(struct db_conn **out, struct dc_arena *arena)
 {
-    return pool_acquire(&primary, out);
+    return pool_acquire(&primary, out, arena);
 }
 
-enum dc_err db_acquire_read(struct db_conn **out)
+enum dc_err db_acquire_read(struct db_conn **out, struct dc_arena *arena)
 {
-    return pool_acquire(replica.size ? &replica : &primary, out);
+    return pool_acquire(replica.size ? &replica : &primary, out, arena);
+}
+
+struct dc_arena *db_conn_arena(const struct db_conn *c)
+{
+    return c->arena;
 }
 
 void db_release(struct db_conn *c)
@@ -231,6 +246,7 @@ void db_release(struct db_conn *c)
     struct pool *pool = c->owner;
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         db_rollback(c);
+    c->arena = NULL;
     pthread_mutex_lock(&pool->mu);
     c->in_use = false;
     pool->stats.in_use--;
@@ -260,18 +276,14 @@ enum dc_err db_err_from_sqlstate(const char *s)
 }
 
 /* Classifies a failed result; marks the connection broken when it is gone. */
-static enum dc_err result_error(struct db_conn *c, PGresult *r, const char *what, char *sqlstate)
+static enum dc_err result_error(struct db_conn *c, PGresult *r, const char *what)
 {
     if (PQstatus(c->pg) != CONNECTION_OK) {
         c->broken = true;
-        if (sqlstate)
-            strcpy(sqlstate, "08006");
         return DC_ERR_UNAVAILABLE;
     }
     const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *constraint = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
-    if (sqlstate)
-        snprintf(sqlstate, 6, "%s", st ? st : "XX000");
     enum dc_err err = db_err_from_sqlstate(st);
     if (err == DC_ERR_INTERNAL || err == DC_ERR_UNAVAILABLE) {
         /* statement name, SQLSTATE and constraint only: never values */
@@ -292,15 +304,17 @@ static bool is_prepared(const struct db_conn *c, const struct db_stmt *stmt)
 }
 
 enum dc_err db_exec(struct db_conn *c, const struct db_stmt *stmt, const char *const *params,
-                    PGresult **out, char *sqlstate)
+                    PGresult **out)
 {
     *out = NULL;
-    if (sqlstate)
-        sqlstate[0] = '\0';
+    if (c->arg_failed) {
+        c->arg_failed = false;
+        return DC_ERR_NOMEM;
+    }
     if (!is_prepared(c, stmt)) {
         PGresult *pr = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
         if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
-            enum dc_err err = result_error(c, pr, stmt->name, sqlstate);
+            enum dc_err err = result_error(c, pr, stmt->name);
             PQclear(pr);
             return err;
         }
@@ -314,9 +328,30 @@ enum dc_err db_exec(struct db_conn *c, const struct db_stmt *stmt, const char *c
         *out = r;
         return DC_OK;
     }
-    enum dc_err err = result_error(c, r, stmt->name, sqlstate);
+    enum dc_err err = result_error(c, r, stmt->name);
     PQclear(r);
     return err;
+}
+
+static void result_clear(void *r)
+{
+    PQclear(r);
+}
+
+/* Runs stmt and hands the result to the connection's arena. */
+static enum dc_err exec_kept(struct db_conn *c, const struct db_stmt *stmt,
+                             const char *const *params, PGresult **out)
+{
+    enum dc_err err = db_exec(c, stmt, params, out);
+    if (err != DC_OK)
+        return err;
+    if (!c->arena || !arena_defer(c->arena, result_clear, *out)) {
+        if (!c->arena)
+            PQclear(*out);
+        *out = NULL;
+        return DC_ERR_NOMEM;
+    }
+    return DC_OK;
 }
 
 enum dc_err db_query_list(struct db_conn *c, const struct db_stmt *stmt, const char *const *params,
@@ -325,18 +360,15 @@ enum dc_err db_query_list(struct db_conn *c, const struct db_stmt *stmt, const c
     PGresult *r;
     *out = NULL;
     *n = 0;
-    enum dc_err err = db_exec(c, stmt, params, &r, NULL);
+    enum dc_err err = exec_kept(c, stmt, params, &r);
     if (err != DC_OK)
         return err;
     int rows = PQntuples(r);
-    char *items = calloc(rows ? (size_t)rows : 1, item_size);
-    if (!items) {
-        PQclear(r);
+    char *items = arena_calloc(c->arena, rows ? (size_t)rows : 1, item_size);
+    if (!items)
         return DC_ERR_NOMEM;
-    }
     for (int i = 0; i < rows; i++)
         fn(r, i, items + (size_t)i * item_size);
-    PQclear(r);
     *out = items;
     *n = (size_t)rows;
     return DC_OK;
@@ -346,31 +378,96 @@ enum dc_err db_query_one(struct db_conn *c, const struct db_stmt *stmt, const ch
                          db_row_fn fn, void *item)
 {
     PGresult *r;
-    enum dc_err err = db_exec(c, stmt, params, &r, NULL);
+    enum dc_err err = exec_kept(c, stmt, params, &r);
     if (err != DC_OK)
         return err;
     if (PQntuples(r) == 0)
-        err = DC_ERR_NOT_FOUND;
-    else
-        fn(r, 0, item);
-    PQclear(r);
-    return err;
+        return DC_ERR_NOT_FOUND;
+    fn(r, 0, item);
+    return DC_OK;
 }
 
 enum dc_err db_exec_void(struct db_conn *c, const struct db_stmt *stmt, const char *const *params)
 {
     PGresult *r;
-    enum dc_err err = db_exec(c, stmt, params, &r, NULL);
+    enum dc_err err = db_exec(c, stmt, params, &r);
     PQclear(r);
     return err;
+}
+
+const char *db_text(const PGresult *r, int row, int col)
+{
+    return PQgetvalue(r, row, col);
+}
+
+const char *db_text_or_null(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+int64_t db_i64(const PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+int db_int(const PGresult *r, int row, int col)
+{
+    return (int)strtol(PQgetvalue(r, row, col), NULL, 10);
+}
+
+bool db_bool(const PGresult *r, int row, int col)
+{
+    return strcmp(PQgetvalue(r, row, col), "t") == 0;
+}
+
+double db_double(const PGresult *r, int row, int col)
+{
+    return strtod(PQgetvalue(r, row, col), NULL);
+}
+
+void db_row_bool(const PGresult *r, int row, void *item)
+{
+    *(bool *)item = db_bool(r, row, 0);
+}
+
+void db_row_i64(const PGresult *r, int row, void *item)
+{
+    *(int64_t *)item = db_i64(r, row, 0);
+}
+
+void db_row_text(const PGresult *r, int row, void *item)
+{
+    *(const char **)item = db_text_or_null(r, row, 0);
+}
+
+const char *db_arg_i64(struct db_conn *c, int64_t v)
+{
+    char *s = arena_printf(c->arena, "%" PRId64, v);
+    if (!s)
+        c->arg_failed = true;
+    return s;
+}
+
+const char *db_arg_double(struct db_conn *c, double v)
+{
+    char *s = arena_printf(c->arena, "%.17g", v);
+    if (!s)
+        c->arg_failed = true;
+    return s;
+}
+
+const char *db_arg_bool(bool v)
+{
+    return v ? "true" : "false";
 }
 
 static enum dc_err simple(struct db_conn *c, const char *sql)
 {
     PGresult *r = PQexec(c->pg, sql);
     enum dc_err err = DC_OK;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        err = result_error(c, r, sql, NULL);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        err = result_error(c, r, sql);
     PQclear(r);
     return err;
 }
@@ -383,6 +480,11 @@ enum dc_err db_begin(struct db_conn *c)
 enum dc_err db_commit(struct db_conn *c)
 {
     return simple(c, "COMMIT");
+}
+
+enum dc_err db_ping(struct db_conn *c)
+{
+    return simple(c, "SELECT 1");
 }
 
 void db_rollback(struct db_conn *c)

@@ -296,14 +296,10 @@ static enum dc_err seed_partner(struct db_conn *c)
         return DC_OK;
     }
     const char *p[] = {DEMO_PARTNER};
-    PGresult *r;
-    enum dc_err err = db_exec(c, &PARTNER_EXISTS, p, &r, NULL);
-    if (err != DC_OK)
+    bool exists = false;
+    enum dc_err err = db_query_one(c, &PARTNER_EXISTS, p, db_row_bool, &exists);
+    if (err != DC_OK || exists)
         return err;
-    bool exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    PQclear(r);
-    if (exists)
-        return DC_OK;
     char key_id[32] = "pk_", secret[64];
     char *sealed = NULL;
     struct dc_partner out;
@@ -328,12 +324,7 @@ enum dc_err seed_demo(struct db_conn *c)
     enum dc_err err = DC_OK;
     for (size_t i = 0; err == DC_OK && i < sizeof ORGS / sizeof ORGS[0]; i++) {
         const char *p[] = {ORGS[i].name, ORGS[i].type, ORGS[i].region};
-        PGresult *r;
-        err = db_exec(c, &ORG_UPSERT, p, &r, NULL);
-        if (err == DC_OK) {
-            org_ids[i] = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-            PQclear(r);
-        }
+        err = db_query_one(c, &ORG_UPSERT, p, db_row_i64, &org_ids[i]);
     }
     if (err == DC_OK)
         err = password_hash(DEMO_PASSWORD, &hash);

@@ -1,17 +1,9 @@
 /*
- * stats_repo.c - SQL for the participation report and the certificate
- * export. The report sums stats_cells (a few rows per region, organization
- * type and audience, whatever the number of accounts); a division's row
- * rolls up every region whose code, province_code or city_code is it.
+ * stats_repo.c - SQL for the participation report. The report sums stats_cells (a few rows per
+ * region, organization type and audience, whatever the number of accounts); a division's row rolls
+ * up every region whose code, province_code or city_code is it.
  */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "drillcamp/reports.h"
-
-#define TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 #define SUMS                                                                                       \
     "coalesce(sum(c.accounts), 0), coalesce(sum(c.learners), 0),"                                  \
@@ -52,26 +44,15 @@ static const struct db_stmt TOTALS = {
     " WHERE " IN_SCOPE,
     1};
 
-static const struct db_stmt CERT_EXPORT = {
-    "certificates_export_page",
-    "SELECT c.serial, c.account_id, c.holder_name, a.region_code, c.class_hours::text,"
-    " c.credited_seconds, " TS(
-        "c.issued_at") ", c.revoked_at IS NOT NULL,"
-                       " coalesce(" TS(
-                           "c.revoked_at") ", '') FROM certificates c"
-                                           " JOIN accounts a ON a.id = c.account_id WHERE c.serial "
-                                           "> $1 ORDER BY c.serial LIMIT $2::int",
-    2};
-
-static void row_from_result(const PGresult *r, int i, void *item)
+static void stats_from_row(const PGresult *r, int i, void *item)
 {
     struct dc_stats_row *s = item;
-    snprintf(s->key, sizeof s->key, "%s", PQgetvalue(r, i, 0));
-    snprintf(s->label, sizeof s->label, "%s", PQgetvalue(r, i, 1));
+    s->key = db_text(r, i, 0);
+    s->label = db_text(r, i, 1);
     int64_t *cols[] = {&s->accounts, &s->learners,    &s->credited_seconds,     &s->certified,
                        &s->checkins, &s->submissions, &s->approved_submissions, &s->likes};
     for (int k = 0; k < 8; k++)
-        *cols[k] = strtoll(PQgetvalue(r, i, 2 + k), NULL, 10);
+        *cols[k] = db_i64(r, i, 2 + k);
 }
 
 enum dc_err stats_repo_rows(struct db_conn *c, enum stats_group g, const char *region_code,
@@ -81,34 +62,11 @@ enum dc_err stats_repo_rows(struct db_conn *c, enum stats_group g, const char *r
     const struct db_stmt *s = g == STATS_BY_REGION     ? &BY_REGION
                               : g == STATS_BY_ORG_TYPE ? &BY_ORG_TYPE
                                                        : &BY_AUDIENCE;
-    return db_query_list(c, s, p, sizeof **out, row_from_result, (void **)out, n);
+    return db_query_list(c, s, p, sizeof **out, stats_from_row, (void **)out, n);
 }
 
 enum dc_err stats_repo_totals(struct db_conn *c, const char *region_code, struct dc_stats_row *out)
 {
     const char *p[] = {region_code};
-    return db_query_one(c, &TOTALS, p, row_from_result, out);
-}
-
-static void cert_from_row(const PGresult *r, int i, void *item)
-{
-    struct dc_certificate_export *e = item;
-    snprintf(e->serial, sizeof e->serial, "%s", PQgetvalue(r, i, 0));
-    e->account_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-    snprintf(e->holder_name, sizeof e->holder_name, "%s", PQgetvalue(r, i, 2));
-    snprintf(e->region_code, sizeof e->region_code, "%s", PQgetvalue(r, i, 3));
-    snprintf(e->class_hours, sizeof e->class_hours, "%s", PQgetvalue(r, i, 4));
-    e->credited_seconds = strtoll(PQgetvalue(r, i, 5), NULL, 10);
-    snprintf(e->issued_at, sizeof e->issued_at, "%s", PQgetvalue(r, i, 6));
-    e->revoked = strcmp(PQgetvalue(r, i, 7), "t") == 0;
-    snprintf(e->revoked_at, sizeof e->revoked_at, "%s", PQgetvalue(r, i, 8));
-}
-
-enum dc_err certificates_repo_export_page(struct db_conn *c, const char *after, int limit,
-                                          struct dc_certificate_export **out, size_t *n)
-{
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[] = {after, lim};
-    return db_query_list(c, &CERT_EXPORT, p, sizeof **out, cert_from_row, (void **)out, n);
+    return db_query_one(c, &TOTALS, p, stats_from_row, out);
 }

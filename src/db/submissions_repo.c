@@ -3,14 +3,8 @@
  * A submission's like_count is the folded count plus the shards not yet
  * folded, so it is exact at every read.
  */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "drillcamp/contest.h"
-
-#define TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* V: the viewing account for `liked` (0: anonymous) */
 #define SUB_COLS(V)                                                                                \
     "s.id, s.author_id, a.display_name, a.kind, a.region_code, s.title, s.description,"            \
@@ -19,7 +13,7 @@
     " array_to_json(s.recommended_channels)::text, s.like_count + coalesce((SELECT sum(delta)"     \
     " FROM like_shards ls WHERE ls.submission_id = s.id), 0), EXISTS (SELECT 1 FROM likes l"       \
     " WHERE l.submission_id = s.id AND l.account_id = " V                                          \
-    "), s.source, " TS("s.created_at") ", " TS("s.updated_at") ", s.like_count"
+    "), s.source, " DB_TS("s.created_at") ", " DB_TS("s.updated_at") ", s.like_count"
 #define FROM_SUB " FROM submissions s JOIN accounts a ON a.id = s.author_id"
 
 static const struct db_stmt INSERT = {
@@ -30,8 +24,6 @@ static const struct db_stmt INSERT = {
     " SELECT " SUB_COLS("0") " FROM s JOIN accounts a ON a.id = s.author_id",
     10};
 
-/* a partner's upload: new (201) or an update of its own earlier one (200);
- * the author stays the one who first uploaded it */
 /* a partner's upload: new (201) or an update of its own earlier one (200);
  * the author stays the one who first uploaded it. Sending the same content
  * again changes nothing; new content of a moderated submission sends it
@@ -122,54 +114,77 @@ static const struct db_stmt RECOMMEND = {
     " updated_at = now() WHERE id = $1 AND status = 'approved' RETURNING id",
     2};
 
-static void from_row(const PGresult *r, int i, void *item)
+static void submission_from_row(const PGresult *r, int i, void *item)
 {
     struct dc_submission *s = item;
-#define COPY(field, col) snprintf(s->field, sizeof s->field, "%s", PQgetvalue(r, i, col))
-    s->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-    s->author_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-    COPY(author_name, 2);
-    COPY(author_kind, 3);
-    COPY(author_region, 4);
-    COPY(title, 5);
-    COPY(description, 6);
-    COPY(category, 7);
-    COPY(video_url, 8);
-    s->has_cover = !PQgetisnull(r, i, 9);
-    COPY(cover_url, 9);
-    s->duration_seconds = atoi(PQgetvalue(r, i, 10));
-    COPY(format, 11);
-    s->size_bytes = strtoll(PQgetvalue(r, i, 12), NULL, 10);
-    COPY(hashtags_json, 13);
-    COPY(status, 14);
-    s->has_reject_reason = !PQgetisnull(r, i, 15);
-    COPY(reject_reason, 15);
-    s->recommended = strcmp(PQgetvalue(r, i, 16), "t") == 0;
-    COPY(channels_json, 17);
-    s->like_count = strtoll(PQgetvalue(r, i, 18), NULL, 10);
-    s->liked = strcmp(PQgetvalue(r, i, 19), "t") == 0;
-    COPY(source, 20);
-    COPY(created_at, 21);
-    COPY(updated_at, 22);
-    s->folded_likes = strtoll(PQgetvalue(r, i, 23), NULL, 10);
-#undef COPY
+    s->id = db_i64(r, i, 0);
+    s->author_id = db_i64(r, i, 1);
+    s->author_name = db_text(r, i, 2);
+    s->author_kind = db_text(r, i, 3);
+    s->author_region = db_text(r, i, 4);
+    s->title = db_text(r, i, 5);
+    s->description = db_text(r, i, 6);
+    s->category = db_text(r, i, 7);
+    s->video_url = db_text(r, i, 8);
+    s->cover_url = db_text_or_null(r, i, 9);
+    s->duration_seconds = db_int(r, i, 10);
+    s->format = db_text(r, i, 11);
+    s->size_bytes = db_i64(r, i, 12);
+    s->hashtags_json = db_text(r, i, 13);
+    s->status = db_text(r, i, 14);
+    s->reject_reason = db_text_or_null(r, i, 15);
+    s->recommended = db_bool(r, i, 16);
+    s->channels_json = db_text(r, i, 17);
+    s->like_count = db_i64(r, i, 18);
+    s->liked = db_bool(r, i, 19);
+    s->source = db_text(r, i, 20);
+    s->created_at = db_text(r, i, 21);
+    s->updated_at = db_text(r, i, 22);
+    s->folded_likes = db_i64(r, i, 23);
+}
+
+/* A partner upload's row: the submission and whether it was created. */
+struct upserted {
+    struct dc_submission s;
+    bool created;
+};
+
+static void upserted_from_row(const PGresult *r, int i, void *item)
+{
+    struct upserted *u = item;
+    submission_from_row(r, i, &u->s);
+    u->created = db_bool(r, i, 24);
+}
+
+/* The insert's parameters $1-$10 in order; the hashtags as a text[]
+ * literal in the connection's arena. */
+static enum dc_err input_params(struct db_conn *c, int64_t author_id,
+                                const struct dc_submission_input *in, const char **p)
+{
+    const char *tags = submission_tags_pg_array(db_conn_arena(c), in);
+    if (!tags)
+        return DC_ERR_NOMEM;
+    const char *v[] = {db_arg_i64(c, author_id),
+                       in->title,
+                       in->description,
+                       in->category,
+                       in->video_url,
+                       in->cover_url,
+                       db_arg_i64(c, in->duration_seconds),
+                       in->format,
+                       db_arg_i64(c, in->size_bytes),
+                       tags};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+        p[k] = v[k];
+    return DC_OK;
 }
 
 enum dc_err submissions_repo_insert(struct db_conn *c, int64_t author_id,
                                     const struct dc_submission_input *in, struct dc_submission *out)
 {
-    char author[24], dur[16], size[24];
-    char *tags = submission_tags_pg_array(in);
-    if (!tags)
-        return DC_ERR_NOMEM;
-    snprintf(author, sizeof author, "%" PRId64, author_id);
-    snprintf(dur, sizeof dur, "%d", in->duration_seconds);
-    snprintf(size, sizeof size, "%" PRId64, in->size_bytes);
-    const char *p[] = {author,        in->title, in->description, in->category, in->video_url,
-                       in->cover_url, dur,       in->format,      size,         tags};
-    enum dc_err err = db_query_one(c, &INSERT, p, from_row, out);
-    free(tags);
-    return err;
+    const char *p[10];
+    enum dc_err err = input_params(c, author_id, in, p);
+    return err == DC_OK ? db_query_one(c, &INSERT, p, submission_from_row, out) : err;
 }
 
 enum dc_err submissions_repo_upsert_partner(struct db_conn *c, int64_t partner_id,
@@ -177,65 +192,49 @@ enum dc_err submissions_repo_upsert_partner(struct db_conn *c, int64_t partner_i
                                             const struct dc_submission_input *in,
                                             struct dc_submission *out, bool *created)
 {
-    char author[24], dur[16], size[24], pid[24];
-    char *tags = submission_tags_pg_array(in);
-    if (!tags)
-        return DC_ERR_NOMEM;
-    snprintf(author, sizeof author, "%" PRId64, author_id);
-    snprintf(dur, sizeof dur, "%d", in->duration_seconds);
-    snprintf(size, sizeof size, "%" PRId64, in->size_bytes);
-    snprintf(pid, sizeof pid, "%" PRId64, partner_id);
-    const char *p[] = {author,        in->title,  in->description, in->category, in->video_url,
-                       in->cover_url, dur,        in->format,      size,         tags,
-                       pid,           external_id};
-    PGresult *r;
-    enum dc_err err = db_exec(c, &UPSERT_PARTNER, p, &r, NULL);
-    free(tags);
-    if (err != DC_OK)
-        return err;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
+    const char *p[12];
+    enum dc_err err = input_params(c, author_id, in, p);
+    p[10] = db_arg_i64(c, partner_id);
+    p[11] = external_id;
+    struct upserted u;
+    if (err == DC_OK)
+        err = db_query_one(c, &UPSERT_PARTNER, p, upserted_from_row, &u);
+    if (err == DC_ERR_NOT_FOUND)
         return DC_ERR_CONFLICT; /* made by a concurrent upload just now: retry */
+    if (err == DC_OK) {
+        *out = u.s;
+        *created = u.created;
     }
-    from_row(r, 0, out);
-    *created = strcmp(PQgetvalue(r, 0, 24), "t") == 0;
-    PQclear(r);
-    return DC_OK;
+    return err;
 }
 
 enum dc_err submissions_repo_get(struct db_conn *c, int64_t id, int64_t viewer,
                                  struct dc_submission *out)
 {
-    char ids[24], v[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
-    snprintf(v, sizeof v, "%" PRId64, viewer);
-    const char *p[] = {ids, v};
-    return db_query_one(c, &GET, p, from_row, out);
+    const char *p[] = {db_arg_i64(c, id), db_arg_i64(c, viewer)};
+    return db_query_one(c, &GET, p, submission_from_row, out);
 }
 
 enum dc_err submissions_repo_list(struct db_conn *c, const struct dc_submission_filter *f,
                                   struct dc_submission **out, size_t *n)
 {
-    char author[24], after[24], lim[16], viewer[24], after_likes[24];
-    snprintf(author, sizeof author, "%" PRId64, f->author_id);
-    snprintf(after, sizeof after, "%" PRId64, f->after_b);
-    snprintf(lim, sizeof lim, "%d", f->limit);
-    snprintf(viewer, sizeof viewer, "%" PRId64, f->viewer);
-    snprintf(after_likes, sizeof after_likes, "%" PRId64, f->after_a);
-    const char *p[] = {f->status, author, f->category, after, lim, viewer, after_likes};
+    const char *p[] = {f->status,
+                       db_arg_i64(c, f->author_id),
+                       f->category,
+                       db_arg_i64(c, f->after_b),
+                       db_arg_i64(c, f->limit),
+                       db_arg_i64(c, f->viewer),
+                       db_arg_i64(c, f->after_a)};
     /* an author's own list is newest first, whatever the sort */
     const struct db_stmt *s = f->author_id ? &LIST_MINE : f->by_likes ? &LIST_LIKES : &LIST_RECENT;
-    return db_query_list(c, s, p, sizeof **out, from_row, (void **)out, n);
+    return db_query_list(c, s, p, sizeof **out, submission_from_row, (void **)out, n);
 }
 
 enum dc_err submissions_repo_queue(struct db_conn *c, const char *status, int64_t after_id,
                                    int limit, struct dc_submission **out, size_t *n)
 {
-    char after[24], lim[16];
-    snprintf(after, sizeof after, "%" PRId64, after_id);
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *p[] = {status, after, lim};
-    return db_query_list(c, &QUEUE, p, sizeof **out, from_row, (void **)out, n);
+    const char *p[] = {status, db_arg_i64(c, after_id), db_arg_i64(c, limit)};
+    return db_query_list(c, &QUEUE, p, sizeof **out, submission_from_row, (void **)out, n);
 }
 
 /* Runs an UPDATE ... RETURNING id; no row is 404 or 409 by whether the
@@ -243,42 +242,33 @@ enum dc_err submissions_repo_queue(struct db_conn *c, const char *status, int64_
 static enum dc_err update_then_get(struct db_conn *c, const struct db_stmt *s, const char *const *p,
                                    int64_t id, struct dc_submission *out)
 {
-    PGresult *r;
-    enum dc_err err = db_exec(c, s, p, &r, NULL);
-    if (err != DC_OK)
+    int64_t updated = 0;
+    enum dc_err err = db_query_one(c, s, p, db_row_i64, &updated);
+    if (err != DC_OK && err != DC_ERR_NOT_FOUND)
         return err;
-    bool updated = PQntuples(r) == 1;
-    PQclear(r);
+    bool changed = err == DC_OK;
     err = submissions_repo_get(c, id, 0, out);
-    if (err == DC_OK && !updated)
-        err = DC_ERR_INVALID_STATE;
-    return err;
+    return err == DC_OK && !changed ? DC_ERR_INVALID_STATE : err;
 }
 
 enum dc_err submissions_repo_patch(struct db_conn *c, int64_t id, const char *title,
                                    const char *description, bool set_cover, const char *cover_url,
                                    struct dc_submission *out)
 {
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
-    const char *p[] = {ids, title, description, set_cover ? "true" : "false", cover_url};
+    const char *p[] = {db_arg_i64(c, id), title, description, db_arg_bool(set_cover), cover_url};
     return update_then_get(c, &PATCH, p, id, out);
 }
 
 enum dc_err submissions_repo_set_status(struct db_conn *c, int64_t id, const char *status,
                                         const char *reject_reason, struct dc_submission *out)
 {
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
-    const char *p[] = {ids, status, reject_reason};
+    const char *p[] = {db_arg_i64(c, id), status, reject_reason};
     return update_then_get(c, &SET_STATUS, p, id, out);
 }
 
 enum dc_err submissions_repo_recommend(struct db_conn *c, int64_t id, const char *channels_pg,
                                        struct dc_submission *out)
 {
-    char ids[24];
-    snprintf(ids, sizeof ids, "%" PRId64, id);
-    const char *p[] = {ids, channels_pg};
+    const char *p[] = {db_arg_i64(c, id), channels_pg};
     return update_then_get(c, &RECOMMEND, p, id, out);
 }

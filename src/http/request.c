@@ -1,12 +1,15 @@
 /*
- * request.c - what handlers use to read a request and shape a response.
+ * request.c - what handlers use to read a request, record a failure and
+ * shape a response, and the one error envelope.
  */
 #include <microhttpd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "drillcamp/http.h"
+#include "drillcamp/router.h"
 
 /* Route param names point into the pattern ("id/role", "serial.svg"):
  * compare up to the end of the name. */
@@ -48,45 +51,73 @@ void dc_stream_free(struct dc_stream *s)
     free(s);
 }
 
-void dc_reply_json(struct dc_req *req, unsigned status, json_t *body)
+enum dc_err dc_req_fail(struct dc_req *req, enum dc_err err, const char *field, const char *message)
 {
-    json_decref(req->json);
+    return dc_problem_set(&req->problem, err, field, message);
+}
+
+enum dc_err dc_req_fail_extra(struct dc_req *req, enum dc_err err, json_t *extra)
+{
+    json_decref(req->problem_extra);
+    req->problem_extra = extra;
+    return err;
+}
+
+/* Drops whatever answer was set so far. */
+static void reply_clear(struct dc_req *req)
+{
+    json_decref(req->reply);
+    req->reply = NULL;
     free(req->raw);
     req->raw = NULL;
     dc_stream_free(req->stream);
     req->stream = NULL;
-    req->json = body;
+}
+
+enum dc_err dc_reply_json(struct dc_req *req, unsigned status, json_t *body)
+{
+    reply_clear(req);
+    if (!body)
+        return DC_ERR_NOMEM;
+    req->reply = body;
     req->status = status;
+    return DC_OK;
 }
 
-void dc_reply_empty(struct dc_req *req, unsigned status)
+enum dc_err dc_reply_empty(struct dc_req *req, unsigned status)
 {
-    dc_reply_json(req, status, NULL);
+    reply_clear(req);
+    req->status = status;
+    return DC_OK;
 }
 
-void dc_reply_text(struct dc_req *req, unsigned status, const char *content_type, char *owned_text,
-                   size_t len)
+enum dc_err dc_reply_text(struct dc_req *req, unsigned status, const char *content_type,
+                          char *owned_text, size_t len)
 {
-    dc_reply_json(req, status, NULL);
+    reply_clear(req);
+    if (!owned_text)
+        return DC_ERR_NOMEM;
     req->raw = owned_text;
     req->raw_len = len;
     req->content_type = content_type;
+    req->status = status;
+    return DC_OK;
 }
 
-void dc_reply_stream(struct dc_req *req, unsigned status, const char *content_type,
-                     enum dc_err (*next)(void *state, char **out, size_t *len),
-                     void (*free_state)(void *state), void *state)
+enum dc_err dc_reply_stream(struct dc_req *req, unsigned status, const char *content_type,
+                            dc_stream_next next, void (*free_state)(void *state), void *state)
 {
     struct dc_stream *s = malloc(sizeof *s);
     if (!s) {
         free_state(state);
-        dc_reply_err(req, DC_ERR_NOMEM, NULL, NULL);
-        return;
+        return DC_ERR_NOMEM;
     }
-    *s = (struct dc_stream){next, free_state, state};
-    dc_reply_json(req, status, NULL);
+    *s = (struct dc_stream){next, free_state, state, req->route ? req->route->db : DC_DB_NONE};
+    reply_clear(req);
     req->stream = s;
     req->content_type = content_type;
+    req->status = status;
+    return DC_OK;
 }
 
 void dc_reply_header(struct dc_req *req, const char *name, const char *value)
@@ -120,41 +151,38 @@ json_t *dc_err_json(enum dc_err err, const char *field, const char *message)
     return e;
 }
 
-void dc_reply_err_extra(struct dc_req *req, enum dc_err err, const char *field, const char *message,
-                        json_t *extra)
+void dc_reply_error(struct dc_req *req, enum dc_err err)
 {
-    json_t *e = dc_err_json(err, field, message);
-    if (e && extra)
-        json_object_update(e, extra);
-    json_decref(extra);
-    dc_reply_json(req, dc_err_status(err), e ? json_pack("{s:o}", "error", e) : NULL);
+    json_t *e = dc_err_json(err, req->problem.field, req->problem.message);
+    if (e && req->problem_extra)
+        json_object_update(e, req->problem_extra);
+    json_decref(req->problem_extra);
+    req->problem_extra = NULL;
+    reply_clear(req);
+    req->reply = e ? json_pack("{s:o}", "error", e) : NULL;
+    req->status = dc_err_status(err);
     if (err == DC_ERR_UNAUTHORIZED || err == DC_ERR_INVALID_CREDENTIALS)
         dc_reply_header(req, "WWW-Authenticate", "Bearer");
-    if (err == DC_ERR_UNAVAILABLE || err == DC_ERR_BUSY || err == DC_ERR_RATE_LIMITED)
-        dc_reply_header(req, "Retry-After", "1");
-}
-
-void dc_reply_err(struct dc_req *req, enum dc_err err, const char *field, const char *message)
-{
-    dc_reply_err_extra(req, err, field, message, NULL);
-}
-
-json_t *dc_req_json_object_or_respond(struct dc_req *req)
-{
-    if (!req->body || req->body_len == 0) {
-        dc_reply_err(req, DC_ERR_INVALID_JSON, NULL, "request body is required");
-        return NULL;
+    if (err == DC_ERR_UNAVAILABLE || err == DC_ERR_BUSY || err == DC_ERR_RATE_LIMITED) {
+        char v[16];
+        snprintf(v, sizeof v, "%u", req->retry_after ? req->retry_after : 1);
+        dc_reply_header(req, "Retry-After", v);
     }
+}
+
+enum dc_err dc_req_parse_json(struct dc_req *req, json_t **out)
+{
+    *out = NULL;
+    if (!req->body || req->body_len == 0)
+        return dc_req_fail(req, DC_ERR_INVALID_JSON, NULL, "request body is required");
     json_error_t jerr;
     json_t *root = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        dc_reply_err(req, DC_ERR_INVALID_JSON, NULL, "request body is not valid JSON");
-        return NULL;
-    }
+    if (!root)
+        return dc_req_fail(req, DC_ERR_INVALID_JSON, NULL, "request body is not valid JSON");
     if (!json_is_object(root)) {
         json_decref(root);
-        dc_reply_err(req, DC_ERR_INVALID_JSON, NULL, "request body must be a JSON object");
-        return NULL;
+        return dc_req_fail(req, DC_ERR_INVALID_JSON, NULL, "request body must be a JSON object");
     }
-    return root;
+    *out = root;
+    return DC_OK;
 }

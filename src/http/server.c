@@ -6,8 +6,9 @@
  * the route and answers at once what can be answered from the headers (404,
  * 405, 415, 413 by Content-Length); later callbacks append body data up to
  * the route's limit and, once the answer is known (too large), discard the
- * rest of the upload unread into memory. The final callback runs the handler
- * and queues its response. One JSON access-log line is written per request.
+ * rest of the upload unread into memory. The final callback hands the
+ * request to the dispatcher (dispatch.c) and queues its response. One JSON
+ * access-log line is written per request.
  */
 #include "drillcamp/server.h"
 
@@ -25,7 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drillcamp/arena.h"
 #include "drillcamp/config.h"
+#include "drillcamp/db.h"
+#include "drillcamp/dispatch.h"
 #include "drillcamp/encode.h"
 #include "drillcamp/http.h"
 #include "drillcamp/log.h"
@@ -194,11 +198,32 @@ static void state_free(struct req_state *st)
     for (int i = 0; i < st->req.nheaders; i++)
         free(st->req.headers[i].value);
     json_decref(st->req.json);
+    json_decref(st->req.reply);
+    json_decref(st->req.problem_extra);
     free(st->req.raw);
     dc_stream_free(st->req.stream);
     free(st->target);
     free(st->buf);
+    arena_free(st->req.arena);
     free(st);
+}
+
+/* The next part of a stream, with a connection of the route's kind (and an
+ * arena for its rows) for this part alone. */
+static enum dc_err stream_next_part(struct dc_stream *s, char **out, size_t *len)
+{
+    if (s->db == DC_DB_NONE)
+        return s->next(s->state, NULL, out, len);
+    struct dc_arena *a = arena_new();
+    struct db_conn *conn = NULL;
+    enum dc_err err = !a                    ? DC_ERR_NOMEM
+                      : s->db == DC_DB_READ ? db_acquire_read(&conn, a)
+                                            : db_acquire(&conn, a);
+    if (err == DC_OK)
+        err = s->next(s->state, conn, out, len);
+    db_release(conn);
+    arena_free(a);
+    return err;
 }
 
 /* A streamed body: the current part and where the reader is in it. */
@@ -219,7 +244,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         c->len = c->off = 0;
         if (c->done)
             return MHD_CONTENT_READER_END_OF_STREAM;
-        if (c->stream->next(c->stream->state, &c->part, &c->len) != DC_OK) {
+        if (stream_next_part(c->stream, &c->part, &c->len) != DC_OK) {
             log_event("warn", "http", "streamed response cut off: the next part failed");
             return MHD_CONTENT_READER_END_WITH_ERROR;
         }
@@ -261,8 +286,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state
     size_t len = 0;
     enum MHD_ResponseMemoryMode mode = MHD_RESPMEM_MUST_FREE;
     const char *ctype = NULL;
-    if (req->json) {
-        text = json_dumps(req->json, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    if (req->reply) {
+        text = json_dumps(req->reply, JSON_COMPACT | JSON_REAL_PRECISION(12));
         if (!text) {
             req->status = 500;
             text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");
@@ -280,7 +305,7 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state
         text = "";
     }
     struct MHD_Response *resp;
-    if (req->stream && !req->json) {
+    if (req->stream && !req->reply) {
         ctype = req->content_type;
         resp = stream_response(req);
     } else {
@@ -312,7 +337,7 @@ static enum MHD_Result reply_early(struct MHD_Connection *conn, struct req_state
 {
     if (st->early == DC_ERR_METHOD_NOT_ALLOWED)
         dc_reply_header(&st->req, "Allow", st->allow);
-    dc_reply_err(&st->req, st->early, NULL, NULL);
+    dc_reply_error(&st->req, st->early);
     return queue_reply(conn, st);
 }
 
@@ -327,6 +352,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     if (st) {
         clock_gettime(CLOCK_MONOTONIC, &st->start);
         st->target = strdup(uri ? uri : "");
+        st->req.arena = arena_new();
     }
     return st;
 }
@@ -339,6 +365,10 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
         return MHD_NO;
     if (!st->target)
         clock_gettime(CLOCK_MONOTONIC, &st->start);
+    if (!st->req.arena && !(st->req.arena = arena_new())) {
+        *req_cls = st;
+        return MHD_NO; /* out of memory: on_completed frees st */
+    }
     st->started = true;
     st->req.target = st->target ? st->target : url;
     *req_cls = st;
@@ -358,7 +388,7 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
     switch (router_match(dc_routes, method, url, &st->route, st->req.params, &st->req.nparams,
                          st->allow, sizeof st->allow)) {
     case DC_MATCH_FOUND:
-        st->req.route = st->route->pattern;
+        st->req.route = st->route;
         st->route_index = (int)(st->route - dc_routes);
         break;
     case DC_MATCH_NO_PATH:
@@ -453,7 +483,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return reply_early(conn, st);
     st->req.body = st->buf;
     st->req.body_len = st->len;
-    st->route->handler(&st->req);
+    dispatch_request(&st->req);
     return queue_reply(conn, st);
 }
 

@@ -21,9 +21,13 @@
 
 static char *admin; /* one admin token for the whole run */
 
+/* The server reads CLOCK_REALTIME; time() may read the coarse clock, a
+ * tick behind it just after a second begins (see fresh_second). */
 static void ts_text(long long offset, char out[32])
 {
-    snprintf(out, 32, "%lld", (long long)time(NULL) + offset);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(out, 32, "%lld", (long long)now.tv_sec + offset);
 }
 
 /* Waits for a fresh wall-clock second, so that the server reads the same

@@ -12,7 +12,7 @@
 
 static void req_free(struct dc_req *r)
 {
-    json_decref(r->json);
+    json_decref(r->reply);
     free(r->raw);
     for (int i = 0; i < r->nheaders; i++)
         free(r->headers[i].value);
@@ -25,14 +25,17 @@ static const char *parse(const char *body, size_t len, json_t **out)
     struct dc_req r = {0};
     r.body = body;
     r.body_len = len;
-    *out = dc_req_json_object_or_respond(&r);
+    enum dc_err err = dc_req_parse_json(&r, out);
     code[0] = '\0';
+    ck_assert_int_eq(err == DC_OK, *out != NULL);
     if (!*out) {
+        /* the dispatcher answers a handler's error as the envelope */
+        dc_reply_error(&r, err);
         ck_assert_uint_eq(r.status, 400);
-        json_t *e = json_object_get(r.json, "error");
+        json_t *e = json_object_get(r.reply, "error");
         snprintf(code, sizeof code, "%s", json_string_value(json_object_get(e, "code")));
         ck_assert_ptr_nonnull(json_string_value(json_object_get(e, "message")));
-        ck_assert_uint_eq(json_object_size(r.json), 1);
+        ck_assert_uint_eq(json_object_size(r.reply), 1);
     }
     req_free(&r);
     return code;
@@ -86,9 +89,9 @@ END_TEST
 START_TEST(error_envelope_with_field)
 {
     struct dc_req r = {0};
-    dc_reply_err(&r, DC_ERR_VALIDATION, "items.3.to_second", NULL);
+    dc_reply_error(&r, dc_req_fail(&r, DC_ERR_VALIDATION, "items.3.to_second", NULL));
     ck_assert_uint_eq(r.status, 422);
-    json_t *e = json_object_get(r.json, "error");
+    json_t *e = json_object_get(r.reply, "error");
     ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "validation_failed");
     ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "items.3.to_second");
     req_free(&r);
@@ -98,14 +101,14 @@ END_TEST
 START_TEST(auth_and_retry_headers)
 {
     struct dc_req r = {0};
-    dc_reply_err(&r, DC_ERR_UNAUTHORIZED, NULL, NULL);
+    dc_reply_error(&r, DC_ERR_UNAUTHORIZED);
     ck_assert_uint_eq(r.status, 401);
     ck_assert_int_eq(r.nheaders, 1);
     ck_assert_str_eq(r.headers[0].name, "WWW-Authenticate");
     ck_assert_str_eq(r.headers[0].value, "Bearer");
     req_free(&r);
     struct dc_req u = {0};
-    dc_reply_err(&u, DC_ERR_UNAVAILABLE, NULL, NULL);
+    dc_reply_error(&u, DC_ERR_UNAVAILABLE);
     ck_assert_uint_eq(u.status, 503);
     ck_assert_str_eq(u.headers[0].name, "Retry-After");
     req_free(&u);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check_run.h"
+#include "drillcamp/arena.h"
 #include "drillcamp/submission.h"
 
 #define TOPIC "逃生演练训练营"
@@ -29,11 +30,11 @@ static const char *refused(const char *key, json_t *value)
     else
         json_object_del(b, key);
     struct dc_submission_input in;
-    const char *f = NULL, *m = NULL;
-    enum dc_err err = submission_parse(b, TOPIC, &in, &f, &m);
-    snprintf(field, sizeof field, "%s", err == DC_OK ? "" : f);
+    struct dc_problem p = {0};
+    enum dc_err err = submission_parse(b, TOPIC, &in, &p);
+    snprintf(field, sizeof field, "%s", err == DC_OK ? "" : p.field);
     if (err != DC_OK)
-        ck_assert_ptr_nonnull(m);
+        ck_assert_ptr_nonnull(p.message);
     json_decref(b);
     return field;
 }
@@ -42,13 +43,14 @@ START_TEST(good_body_accepted)
 {
     json_t *b = good();
     struct dc_submission_input in;
-    const char *f = NULL, *m = NULL;
-    ck_assert_int_eq(submission_parse(b, TOPIC, &in, &f, &m), DC_OK);
+    struct dc_problem p = {0};
+    struct dc_arena *a = arena_new();
+    ck_assert_int_eq(submission_parse(b, TOPIC, &in, &p), DC_OK);
     ck_assert_int_eq(in.ntags, 2);
     ck_assert_str_eq(in.tags[0], TOPIC); /* stored without its '#' */
-    char *arr = submission_tags_pg_array(&in);
+    char *arr = submission_tags_pg_array(a, &in);
     ck_assert_str_eq(arr, "{\"" TOPIC "\",\"安全\"}");
-    free(arr);
+    arena_free(a);
     json_decref(b);
 }
 END_TEST
@@ -105,11 +107,12 @@ START_TEST(tags_quoted_for_postgres)
     json_t *b = good();
     json_object_set_new(b, "hashtags", json_pack("[s, s]", TOPIC, "a\"b\\c,{d}"));
     struct dc_submission_input in;
-    const char *f, *m;
-    ck_assert_int_eq(submission_parse(b, TOPIC, &in, &f, &m), DC_OK);
-    char *arr = submission_tags_pg_array(&in);
+    struct dc_problem p = {0};
+    struct dc_arena *a = arena_new();
+    ck_assert_int_eq(submission_parse(b, TOPIC, &in, &p), DC_OK);
+    char *arr = submission_tags_pg_array(a, &in);
     ck_assert_str_eq(arr, "{\"" TOPIC "\",\"a\\\"b\\\\c,{d}\"}");
-    free(arr);
+    arena_free(a);
     json_decref(b);
 }
 END_TEST

@@ -1,0 +1,149 @@
+/*
+ * dispatch.c - the one dispatcher (Redis's processCommand): everything the
+ * route table declares a route needs, provided here, in one order, for
+ * every route; then the handler; then its error, answered as the one
+ * envelope.
+ *
+ * The order, each step answering the request when it fails:
+ *   1. the rate limit keyed by the client's address (429) - before any
+ *      work, so that a flood costs nothing;
+ *   2. the database connection (503), when the route needs one or its
+ *      authentication does;
+ *   3. authentication: bearer token (401), optional bearer, or a partner's
+ *      signature (401 stale_request / invalid_signature);
+ *   4. the roles the route allows (403);
+ *   5. the rate limit keyed by the account or partner key (429);
+ *   6. the JSON body (400);
+ *   7. the handler, with req->db, req->json, req->auth / req->partner set.
+ * The connection goes back to the pool when the handler returns.
+ */
+#include "drillcamp/dispatch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "drillcamp/api.h"
+#include "drillcamp/campaign.h"
+#include "drillcamp/db.h"
+#include "drillcamp/log.h"
+#include "drillcamp/router.h"
+
+/* What each rate limit is keyed by. */
+enum rate_key { KEY_NONE, KEY_ADDRESS, KEY_ACCOUNT, KEY_PARTNER, KEY_OTHER };
+
+static enum rate_key rate_key_of(enum rl_kind kind)
+{
+    switch (kind) {
+    case RL_LOGIN_IP:
+    case RL_REGISTER_IP:
+        return KEY_ADDRESS;
+    case RL_LIKES_ACCOUNT:
+    case RL_PROGRESS_ACCOUNT:
+        return KEY_ACCOUNT;
+    case RL_PARTNER_KEY:
+        return KEY_PARTNER;
+    case RL_LOGIN_PHONE:
+        return KEY_OTHER; /* the phone is in the body: the handler counts it */
+    default:
+        return KEY_NONE;
+    }
+}
+
+enum dc_err dispatch_rate(struct dc_req *req, enum rl_kind kind, const char *key)
+{
+    unsigned retry = 1;
+    if (ratelimit_take(kind, key, campaign_now(), &retry))
+        return DC_OK;
+    req->retry_after = retry;
+    return DC_ERR_RATE_LIMITED;
+}
+
+/* The route's limit by the caller's identity (after authentication). */
+static enum dc_err rate_by_identity(struct dc_req *req, enum rl_kind kind)
+{
+    switch (rate_key_of(kind)) {
+    case KEY_ACCOUNT: {
+        char key[24];
+        snprintf(key, sizeof key, "%" PRId64, req->auth.account_id);
+        return dispatch_rate(req, kind, key);
+    }
+    case KEY_PARTNER:
+        /* counted once the key is proven: a forger cannot spend another's quota */
+        return req->partner ? dispatch_rate(req, kind, req->partner->key_id) : DC_OK;
+    default:
+        return DC_OK;
+    }
+}
+
+enum dc_err dispatch_db_resume(struct dc_req *req)
+{
+    if (req->db)
+        return DC_OK;
+    enum dc_db_need need = req->route && req->route->db == DC_DB_READ ? DC_DB_READ : DC_DB_PRIMARY;
+    enum dc_err err = need == DC_DB_READ ? db_acquire_read(&req->db, req->arena)
+                                         : db_acquire(&req->db, req->arena);
+    if (err != DC_OK)
+        req->db = NULL;
+    return err;
+}
+
+void dispatch_db_suspend(struct dc_req *req)
+{
+    db_release(req->db);
+    req->db = NULL;
+}
+
+enum dc_err dispatch_require(struct dc_req *req, enum dc_auth_kind kind, unsigned roles)
+{
+    enum dc_err err = DC_OK;
+    if (kind == DC_AUTH_PARTNER) {
+        if (!req->partner && (err = dispatch_db_resume(req)) == DC_OK)
+            err = auth_partner(req);
+        return err;
+    }
+    bool bearer = kind == DC_AUTH_BEARER ||
+                  (kind == DC_AUTH_OPTIONAL && dc_req_header(req, "Authorization") != NULL);
+    if (bearer && !req->authed && (err = dispatch_db_resume(req)) == DC_OK)
+        err = auth_bearer(req);
+    if (err == DC_OK && roles && req->authed && !(req->auth.role & roles))
+        err = dc_req_fail(req, DC_ERR_FORBIDDEN, NULL, "this needs another role");
+    return err;
+}
+
+/* Steps 1-6 of the order above. */
+static enum dc_err prepare(struct dc_req *req, const struct dc_route *r)
+{
+    enum dc_err err = DC_OK;
+    if (rate_key_of(r->rate) == KEY_ADDRESS)
+        err = dispatch_rate(req, r->rate, req->client_ip);
+    if (err == DC_OK)
+        err = dispatch_require(req, r->auth, r->roles);
+    if (err == DC_OK)
+        err = rate_by_identity(req, r->rate);
+    if (err == DC_OK && (r->flags & DC_ROUTE_JSON))
+        err = dc_req_parse_json(req, &req->json);
+    if (err == DC_OK && r->db != DC_DB_NONE)
+        err = dispatch_db_resume(req);
+    return err;
+}
+
+void dispatch_finish(struct dc_req *req, enum dc_err err)
+{
+    dispatch_db_suspend(req);
+    if (err == DC_OK && req->status == 0) {
+        /* a handler that neither answered nor failed is a bug: say so */
+        log_event("error", "dispatch", "handler returned without an answer");
+        err = DC_ERR_INTERNAL;
+    }
+    if (err != DC_OK)
+        dc_reply_error(req, err);
+}
+
+void dispatch_request(struct dc_req *req)
+{
+    const struct dc_route *r = req->route;
+    enum dc_err err = prepare(req, r);
+    if (err == DC_OK)
+        err = r->handler(req);
+    dispatch_finish(req, err);
+}
