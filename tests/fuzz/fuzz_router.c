@@ -11,13 +11,30 @@
  * The captured parameters then go through the checks the handlers run on
  * them (validate_id, sign_serial_well_formed, the external-id UTF-8 checks).
  * Every captured value is freed.
+ *
+ * Once, before the first input, the table's declarations are checked
+ * against what the dispatcher (src/http/dispatch.c) does with them: a
+ * route with roles is a bearer route (roles are only checked on a verified
+ * token); a route whose authentication looks a token or a partner up
+ * declares a database; every partner route is rate limited by its key and
+ * that limit is only on partner routes; a limit keyed by the account is on
+ * bearer routes only, and none is one the dispatcher does not count
+ * (RL_LOGIN_PHONE, counted by its handler); a body limit is the default or
+ * the batch limit, on JSON routes only; JSON bodies on POST, PUT, PATCH;
+ * /v1/admin/ routes need staff roles and /v1/partner/ routes a partner's
+ * signature; no two routes share a method and pattern; each route is
+ * reached by its own pattern (no earlier route shadows it). Every route the
+ * fuzzer reaches is checked again as found.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drillcamp/http.h"
+#include "drillcamp/limits.h"
+#include "drillcamp/ratelimit.h"
 #include "drillcamp/router.h"
 #include "drillcamp/sign.h"
 #include "drillcamp/validate.h"
@@ -30,6 +47,119 @@ static void free_params(struct dc_param *params, int n)
 {
     for (int i = 0; i < n; i++)
         free(params[i].value);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* What one route of the table declares, against what the dispatcher does
+ * with it. */
+static void check_route(const struct dc_route *r)
+{
+    size_t count = dc_routes_count();
+    CHECK(r >= dc_routes && r < dc_routes + count);
+    CHECK(r->method && r->pattern && r->handler);
+    bool known_method = false;
+    for (int i = 0; METHODS[i]; i++)
+        known_method = known_method || strcmp(r->method, METHODS[i]) == 0;
+    CHECK(known_method);
+    CHECK(r->pattern[0] == '/');
+
+    CHECK(r->auth == DC_AUTH_NONE || r->auth == DC_AUTH_OPTIONAL || r->auth == DC_AUTH_BEARER ||
+          r->auth == DC_AUTH_PARTNER);
+    CHECK(r->db == DC_DB_NONE || r->db == DC_DB_PRIMARY || r->db == DC_DB_READ);
+    CHECK((unsigned)r->rate < RL__COUNT);
+    CHECK((r->flags & ~DC_ROUTE_JSON) == 0);
+    CHECK((r->roles & ~DC_ROLES_ANY) == 0);
+
+    /* roles are checked only on a verified token: a route with roles is a
+     * bearer route (an optional one would let anonymous callers through) */
+    if (r->roles)
+        CHECK(r->auth == DC_AUTH_BEARER);
+    /* looking a token or a partner up needs the database: the route declares one */
+    if (r->auth != DC_AUTH_NONE)
+        CHECK(r->db != DC_DB_NONE);
+    /* partners are rate limited by their key, and only partners have one */
+    CHECK((r->auth == DC_AUTH_PARTNER) == (r->rate == RL_PARTNER_KEY));
+    /* an account's limit needs an account: anonymous callers would share key "0" */
+    if (r->rate == RL_LIKES_ACCOUNT || r->rate == RL_PROGRESS_ACCOUNT)
+        CHECK(r->auth == DC_AUTH_BEARER);
+    /* the phone's limit is counted by the login handler, never by the dispatcher */
+    CHECK(r->rate != RL_LOGIN_PHONE);
+
+    /* body limits: the default, or the batch limit on JSON routes */
+    CHECK(r->body_limit == 0 || r->body_limit == DC_BODY_LIMIT_DEFAULT ||
+          r->body_limit == DC_BODY_LIMIT_BATCH);
+    if (r->body_limit)
+        CHECK(r->flags & DC_ROUTE_JSON);
+    if (r->flags & DC_ROUTE_JSON)
+        CHECK(strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
+              strcmp(r->method, "PATCH") == 0);
+
+    /* the path says who calls: /v1/admin/ is staff, /v1/partner/ partners */
+    if (starts_with(r->pattern, "/v1/admin/"))
+        CHECK(r->auth == DC_AUTH_BEARER && r->roles && !(r->roles & DC_ROLE_USER));
+    CHECK(starts_with(r->pattern, "/v1/partner/") == (r->auth == DC_AUTH_PARTNER));
+}
+
+/* A route is reachable: its pattern with "1" for each parameter matches it,
+ * not a route listed before it (literal segments go before parameters). */
+static void check_reachable(const struct dc_route *r)
+{
+    char path[256], *o = path;
+    for (const char *p = r->pattern; *p;) {
+        CHECK(o < path + sizeof path - 2);
+        if (*p == ':') {
+            *o++ = '1';
+            while (*p && *p != '/' && *p != '.')
+                p++;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    struct dc_param params[DC_MAX_PARAMS];
+    const struct dc_route *found = NULL;
+    int n = 0;
+    char allow[128];
+    enum dc_match m =
+        router_match(dc_routes, r->method, path, &found, params, &n, allow, sizeof allow);
+    if (m != DC_MATCH_FOUND || found != r) {
+        fprintf(stderr, "%s %s: %s reaches %s\n", r->method, r->pattern, path,
+                m == DC_MATCH_FOUND ? found->pattern : "no route");
+        abort();
+    }
+    free_params(params, n);
+}
+
+/* The whole table, once. */
+static void check_table(void)
+{
+    size_t count = dc_routes_count();
+    CHECK(count >= 1);
+    CHECK(dc_routes[count].method == NULL);
+    for (size_t i = 0; i < count; i++) {
+        CHECK(dc_routes[i].method != NULL);
+        check_route(&dc_routes[i]);
+        check_reachable(&dc_routes[i]);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(dc_routes[i].method, dc_routes[j].method) == 0 &&
+                strcmp(dc_routes[i].pattern, dc_routes[j].pattern) == 0) {
+                fprintf(stderr, "route %s %s is declared twice\n", dc_routes[i].method,
+                        dc_routes[i].pattern);
+                abort();
+            }
+    }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    check_table();
+    return 0;
 }
 
 /* Puts the captured values into the pattern; aborts on a mismatch with path. */
@@ -81,7 +211,8 @@ static void check_param_value(const char *name, const char *value)
         if (sign_serial_well_formed(value))
             CHECK(strlen(value) == 22 && strncmp(value, "DC-", 3) == 0);
     } else {
-        /* external_user_id / external_id (partners_api.c) */
+        /* external_user_id / external_id (partner_users_api.c,
+         * partner_submissions_api.c) */
         bool ok =
             validate_utf8(value) && validate_utf8_len(value) <= 128 && validate_no_control(value);
         if (ok)
@@ -119,6 +250,7 @@ static void one(const char *method, const char *path)
     switch (m) {
     case DC_MATCH_FOUND: {
         CHECK(r && strcmp(r->method, method) == 0);
+        check_route(r);
         CHECK(n >= 0 && n <= DC_MAX_PARAMS);
         int colons = 0;
         for (const char *p = r->pattern; *p; p++)
