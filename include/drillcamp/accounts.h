@@ -13,8 +13,7 @@
 #include <stdint.h>
 
 #include "drillcamp/db.h"
-
-#define DC_NAME_MAX (4 * 100 + 1) /* 100 characters of up to 4 UTF-8 bytes */
+#include "drillcamp/limits.h"
 
 struct dc_account {
     int64_t id;

@@ -9,7 +9,9 @@
 #define DC_URL_MAX_BYTES 2048
 /* display names, titles of lessons and livestreams, organization and
  * partner names: characters */
-#define DC_NAME_MAX_CHARS         100
+#define DC_NAME_MAX_CHARS 100
+/* a buffer for such a name: characters of up to 4 UTF-8 bytes, and a NUL */
+#define DC_NAME_MAX               (4 * DC_NAME_MAX_CHARS + 1)
 #define DC_DISPLAY_NAME_MAX_CHARS 40
 #define DC_PASSWORD_MIN_CHARS     8
 #define DC_PASSWORD_MAX_CHARS     128
