@@ -38,6 +38,21 @@ static void die(const char *msg)
     exit(2);
 }
 
+static dc_answer_check_fn answer_check;
+
+void dc_set_answer_check(dc_answer_check_fn fn)
+{
+    answer_check = fn;
+}
+
+/* An asserting helper's answer, through the program's answer check. */
+static struct dc_resp *checked(struct dc_resp *r, const char *what)
+{
+    if (answer_check)
+        answer_check(r, what);
+    return r;
+}
+
 /* DATABASE_URL naming database `name`: a URI gets its path replaced, a
  * conninfo string gets " dbname=NAME" appended (a later keyword wins). */
 static char *url_with_db(const char *base, const char *name)
@@ -524,7 +539,7 @@ struct dc_resp *dc_expect(const char *method, const char *path, const char *toke
 {
     struct dc_resp *r =
         body ? dc_send_json(method, path, token, body) : dc_req(method, path, token, NULL);
-    dc_expect_status(r, status, path);
+    dc_expect_status(checked(r, path), status, path);
     return r;
 }
 
@@ -533,7 +548,7 @@ json_t *dc_expect_json(const char *method, const char *path, const char *token, 
 {
     struct dc_resp *r =
         body ? dc_send_json(method, path, token, body) : dc_req(method, path, token, NULL);
-    dc_expect_status(r, status, what);
+    dc_expect_status(checked(r, what), status, what);
     json_t *j = json_incref(r->json);
     dc_resp_free(r);
     return j;
@@ -553,51 +568,106 @@ char *dc_unique_phone(char *out)
     return out;
 }
 
+/* POST path with body (stolen), without a token; a 503 answer is sent
+ * again a second later, up to busy_retries times. Never asserts. */
+static struct dc_resp *post_retrying(const char *path, json_t *body, int busy_retries)
+{
+    char *text = dc_dumps(body);
+    struct dc_resp *r = dc_req("POST", path, NULL, text);
+    for (int attempt = 0; r->status == 503 && attempt < busy_retries; attempt++) {
+        dc_resp_free(r);
+        sleep(1);
+        r = dc_req("POST", path, NULL, text);
+    }
+    free(text);
+    return r;
+}
+
+static json_t *register_body(const char *phone, const char *password, const char *display_name)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", password,
+                     "display_name", display_name, "kind", "individual", "region_code", "350100");
+}
+
+static json_t *login_body(const char *phone, const char *password)
+{
+    return json_pack("{s:s, s:s}", "phone", phone, "password", password);
+}
+
+/* The string member of a 201 answer (freed here), malloc'ed; NULL, said
+ * on stderr, otherwise. */
+static char *member_of_201(struct dc_resp *r, const char *what, const char *member)
+{
+    const char *v = r->status == 201 ? dc_str(r->json, member) : NULL;
+    char *out = v ? dc_strdup(v) : NULL;
+    if (!out)
+        fprintf(stderr, "harness: %s answered %ld %.500s\n", what, r->status, r->body);
+    dc_resp_free(r);
+    return out;
+}
+
 char *dc_register(const char *phone, const char *password, const char *display_name)
 {
-    json_t *b =
-        json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", password, "display_name",
-                  display_name, "kind", "individual", "region_code", "350100");
-    char *text = json_dumps(b, 0);
-    struct dc_resp *r = dc_req("POST", "/v1/accounts", NULL, text);
-    char *id = NULL;
-    if (r->status == 201)
-        id = strdup(json_string_value(json_object_get(r->json, "id")));
-    else
-        fprintf(stderr, "harness: register answered %ld %s\n", r->status, r->body);
-    dc_resp_free(r);
-    free(text);
-    json_decref(b);
-    return id;
+    return member_of_201(
+        post_retrying("/v1/accounts", register_body(phone, password, display_name), 0), "register",
+        "id");
 }
 
 char *dc_login(const char *phone, const char *password)
 {
-    json_t *b = json_pack("{s:s, s:s}", "phone", phone, "password", password);
-    char *text = json_dumps(b, 0);
-    struct dc_resp *r = dc_req("POST", "/v1/sessions", NULL, text);
-    char *tok = NULL;
-    if (r->status == 201)
-        tok = strdup(json_string_value(json_object_get(r->json, "token")));
-    else
-        fprintf(stderr, "harness: login answered %ld %s\n", r->status, r->body);
-    dc_resp_free(r);
-    free(text);
-    json_decref(b);
-    return tok;
+    return member_of_201(post_retrying("/v1/sessions", login_body(phone, password), 0), "login",
+                         "token");
 }
 
-char *dc_new_user_token(char *phone_out)
+/* One step of making a user: the member of a 201 answer (freed here) into
+ * out (cap bytes). asserting: ck_assert (and the answer check) on a
+ * failure; otherwise false, said on stderr. */
+static bool user_step(struct dc_resp *r, bool asserting, const char *what, const char *member,
+                      char *out, size_t cap)
 {
-    char phone[12];
-    dc_unique_phone(phone);
-    char *id = dc_register(phone, "correct horse 1", "测试用户");
-    if (!id)
-        return NULL;
-    free(id);
-    if (phone_out)
-        memcpy(phone_out, phone, 12);
-    return dc_login(phone, "correct horse 1");
+    if (asserting)
+        dc_expect_status(checked(r, what), 201, what);
+    const char *v = r->status == 201 ? dc_str(r->json, member) : NULL;
+    bool ok = v && *v && strlen(v) < cap;
+    if (ok)
+        memcpy(out, v, strlen(v) + 1);
+    else if (asserting)
+        ck_abort_msg("%s: no %s of fewer than %zu bytes in %.500s", what, member, cap, r->body);
+    else
+        fprintf(stderr, "harness: %s answered %ld %.500s\n", what, r->status, r->body);
+    dc_resp_free(r);
+    return ok;
+}
+
+static bool make_user(struct dc_user *u, const char *display_name, int busy_retries, bool asserting)
+{
+    char name[sizeof u->name];
+    const char *want = display_name ? display_name : "测试用户";
+    bool fits = strlen(want) < sizeof name;
+    if (asserting)
+        ck_assert_msg(fits, "display_name %s is too long for struct dc_user", want);
+    snprintf(name, sizeof name, "%s", want); /* display_name may be u->name */
+    memset(u, 0, sizeof *u);
+    memcpy(u->name, name, sizeof name);
+    dc_unique_phone(u->phone);
+    return fits &&
+           user_step(post_retrying("/v1/accounts", register_body(u->phone, DC_PASSWORD, u->name),
+                                   busy_retries),
+                     asserting, "register", "id", u->id, sizeof u->id) &&
+           user_step(post_retrying("/v1/sessions", login_body(u->phone, DC_PASSWORD), busy_retries),
+                     asserting, "login", "token", u->token, sizeof u->token);
+}
+
+struct dc_user dc_new_user(const char *display_name)
+{
+    struct dc_user u;
+    make_user(&u, display_name, 0, true);
+    return u;
+}
+
+bool dc_try_new_user(struct dc_user *u, const char *display_name, int busy_retries)
+{
+    return make_user(u, display_name, busy_retries, false);
 }
 
 char *dc_new_admin_token(void)
@@ -796,7 +866,7 @@ struct dc_resp *dc_partner_expect(const struct dc_partner_cred *p, const char *m
                                   const char *what)
 {
     struct dc_resp *r = dc_partner_call(p, method, target, body);
-    dc_expect_status(r, status, what);
+    dc_expect_status(checked(r, what), status, what);
     return r;
 }
 
@@ -804,7 +874,7 @@ void dc_new_partner(const char *admin_token, const char *name, struct dc_partner
 {
     struct dc_resp *r =
         dc_send_json("POST", "/v1/admin/partners", admin_token, json_pack("{s:s}", "name", name));
-    dc_expect_status(r, 201, "create partner");
+    dc_expect_status(checked(r, "create partner"), 201, "create partner");
     ck_assert_ptr_nonnull(dc_str(r->json, "id"));
     ck_assert_ptr_nonnull(dc_str(r->json, "key_id"));
     ck_assert_ptr_nonnull(dc_str(r->json, "secret"));
@@ -812,15 +882,6 @@ void dc_new_partner(const char *admin_token, const char *name, struct dc_partner
     snprintf(out->key_id, sizeof out->key_id, "%s", dc_str(r->json, "key_id"));
     snprintf(out->secret, sizeof out->secret, "%s", dc_str(r->json, "secret"));
     dc_resp_free(r);
-}
-
-void dc_campaign_live(const char *admin_token, int class_hour_seconds, int required_hours,
-                      bool require_checkin, double max_playback_rate)
-{
-    dc_campaign_set(admin_token, DC_LIVE, NULL,
-                    json_pack("{s:i, s:i, s:b, s:f}", "class_hour_seconds", class_hour_seconds,
-                              "required_class_hours", required_hours, "require_checkin",
-                              require_checkin, "max_playback_rate", max_playback_rate));
 }
 
 /* The printf-formatted text, malloc'ed. */
@@ -967,22 +1028,78 @@ void dc_phase_times(enum dc_phase p, char warmup[32], char launch[32], char ends
     dc_iso_time(e, ends);
 }
 
-void dc_campaign_set(const char *admin_token, enum dc_phase p, const char *topic, json_t *rules)
+json_t *dc_rules_json(struct dc_rules rules)
+{
+    json_t *j = json_object();
+    if (rules.class_hour_seconds)
+        json_object_set_new(j, "class_hour_seconds", json_integer(rules.class_hour_seconds));
+    if (rules.required_class_hours)
+        json_object_set_new(j, "required_class_hours", json_integer(rules.required_class_hours));
+    if (rules.require_checkin != DC_CHECKIN_UNSENT)
+        json_object_set_new(j, "require_checkin",
+                            json_boolean(rules.require_checkin == DC_CHECKIN_ON));
+    if (rules.max_playback_rate != 0)
+        json_object_set_new(j, "max_playback_rate", json_real(rules.max_playback_rate));
+    if (rules.top_n)
+        json_object_set_new(j, "top_n", json_integer(rules.top_n));
+    return dc_need(j);
+}
+
+void dc_campaign_set(const char *admin_token, enum dc_phase p, struct dc_rules rules)
 {
     char ws[32], ls[32], es[32];
     dc_phase_times(p, ws, ls, es);
-    json_t *body = json_pack("{s:s, s:s, s:s}", "warmup_at", ws, "launch_at", ls, "ends_at", es);
-    if (topic)
-        json_object_set_new(body, "topic", json_string(topic));
-    if (rules)
-        json_object_set(body, "rules", rules);
+    json_t *sent = dc_rules_json(rules);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "warmup_at", ws, "launch_at", ls, "ends_at",
+                             es, "topic", DC_TOPIC);
+    if (json_object_size(sent) > 0)
+        json_object_set(body, "rules", sent);
     struct dc_resp *r = dc_send_json("PATCH", "/v1/admin/campaign", admin_token, body);
-    dc_expect_status(r, 200, "campaign PATCH");
+    dc_expect_status(checked(r, "campaign PATCH"), 200, "campaign PATCH");
     ck_assert_str_eq(dc_str(r->json, "phase"), dc_phase_name(p));
-    if (rules)
-        expect_rules_echoed(rules, json_object_get(r->json, "rules"));
-    json_decref(rules);
+    expect_rules_echoed(sent, json_object_get(r->json, "rules"));
+    json_decref(sent);
     dc_resp_free(r);
+}
+
+void dc_campaign_live(const char *admin_token, struct dc_rules rules)
+{
+    dc_campaign_set(admin_token, DC_LIVE, rules);
+}
+
+char *dc_make_lesson(const char *admin_token, const char *category, int duration_seconds)
+{
+    struct dc_resp *r =
+        dc_send_json("POST", "/v1/admin/lessons", admin_token,
+                     json_pack("{s:s, s:s, s:i, s:s}", "title", "火场逃生要点", "category",
+                               category, "duration_seconds", duration_seconds, "video_url",
+                               "https://video.example.cn/l.mp4"));
+    dc_expect_status(checked(r, "lesson create"), 201, "lesson create");
+    const char *id = dc_str(r->json, "id");
+    ck_assert_msg(dc_all_digits(id), "lesson create: id in %.500s", r->body);
+    char *out = dc_strdup(id);
+    dc_resp_free(r);
+    return out;
+}
+
+void dc_earn(const char *admin_token, const char *token, int seconds)
+{
+    char *lesson = dc_make_lesson(admin_token, "fire", seconds);
+    struct dc_resp *r =
+        dc_send_json("POST", "/v1/progress", token,
+                     json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
+                               "content_id", lesson, "from_second", 0, "to_second", seconds));
+    dc_expect_status(checked(r, "earning report"), 200, "earning report");
+    ck_assert_msg(json_is_false(json_object_get(r->json, "capped")), "earning report capped: %s",
+                  r->body);
+    /* one entry per distinct content in the batch (API.md section 4) */
+    json_t *items = json_object_get(r->json, "items"), *it = json_array_get(items, 0);
+    const char *got = dc_str(it, "content_id");
+    ck_assert_msg(json_array_size(items) == 1 && got && strcmp(got, lesson) == 0,
+                  "earning report: items %s", r->body);
+    ck_assert_int_eq(dc_int(it, "credited_seconds"), seconds);
+    dc_resp_free(r);
+    free(lesson);
 }
 
 json_t *dc_video_json(const char *title)
@@ -991,14 +1108,14 @@ json_t *dc_video_json(const char *title)
                      "description", "楼道起火时用湿毛巾捂住口鼻，弯腰低姿沿疏散指示撤离。",
                      "category", "fire", "video_url", "https://video.example.com/v/escape.mp4",
                      "cover_url", "https://img.example.com/c/escape.jpg", "duration_seconds", 95,
-                     "format", "mp4", "size_bytes", (json_int_t)52428800, "hashtags",
-                     "逃生演练训练营", "消防安全", "original", true);
+                     "format", "mp4", "size_bytes", (json_int_t)52428800, "hashtags", DC_TOPIC,
+                     "消防安全", "original", true);
 }
 
 char *dc_submit(const char *token, json_t *body)
 {
     struct dc_resp *r = dc_send_json("POST", "/v1/submissions", token, body);
-    dc_expect_status(r, 201, "submit");
+    dc_expect_status(checked(r, "submit"), 201, "submit");
     ck_assert_str_eq(dc_str(r->json, "status"), "pending");
     char *id = strdup(dc_str(r->json, "id"));
     dc_resp_free(r);
@@ -1022,7 +1139,7 @@ struct dc_resp *dc_review_on(void *curl, const char *token, const char *id, cons
 void dc_review_ok(const char *token, const char *id, const char *decision, const char *reason)
 {
     struct dc_resp *r = dc_review_on(NULL, token, id, decision, reason);
-    dc_expect_status(r, 200, "review");
+    dc_expect_status(checked(r, "review"), 200, "review");
     ck_assert_str_eq(dc_str(r->json, "status"),
                      strcmp(decision, "approve") == 0 ? "approved" : "rejected");
     dc_resp_free(r);

@@ -83,14 +83,49 @@ json_t *dc_expect_json(const char *method, const char *path, const char *token, 
 
 /* A phone number no other test uses. out: 12 bytes. */
 char *dc_unique_phone(char *out);
-/* Registers an individual in 350100; returns the account id (malloc'ed). */
+/* Registers an individual in 350100; returns the account id (malloc'ed),
+ * or NULL (said on stderr) when the answer was not 201. Never asserts. */
 char *dc_register(const char *phone, const char *password, const char *display_name);
-/* Logs in; returns the token (malloc'ed). */
+/* Logs in; returns the token (malloc'ed), or NULL (said on stderr) when
+ * the answer was not 201. Never asserts. */
 char *dc_login(const char *phone, const char *password);
-/* A fresh user: registers and logs in; phone_out (12 bytes) may be NULL. */
-char *dc_new_user_token(char *phone_out);
 /* A fresh admin through `drillcamp create-admin`; returns its token. */
 char *dc_new_admin_token(void);
+
+/* The password of every account dc_new_user makes. */
+#define DC_PASSWORD "correct horse 1"
+
+/* An individual made by dc_new_user: registered in region 350100 with
+ * password DC_PASSWORD, and logged in. Plain values: nothing in it is
+ * freed, and a copy is as good as the original. */
+struct dc_user {
+    char phone[12];
+    char id[24];     /* the account id (decimal digits) */
+    char token[128]; /* a bearer token */
+    char name[128];  /* the display_name it was registered with */
+};
+
+/* Registers a fresh individual (a phone no other test uses) named
+ * display_name (NULL: "测试用户") and logs it in: POST /v1/accounts, then
+ * POST /v1/sessions. Asserts that both answered 201 with an id and a token
+ * (and runs the answer check, see dc_set_answer_check), so only the test's
+ * own thread calls it. */
+struct dc_user dc_new_user(const char *display_name);
+/* dc_new_user for worker threads and main() (where ck_assert may not
+ * run): never asserts. Fills u (display_name may be u->name itself);
+ * false, said on stderr, when either request did not answer 201 (u then
+ * holds what was done). A 503 answer (every password hash slot busy) is
+ * sent again a second later, up to busy_retries times (0: never). */
+bool dc_try_new_user(struct dc_user *u, const char *display_name, int busy_retries);
+
+/* Checks that each answer of the harness's asserting helpers (dc_new_user,
+ * dc_make_lesson, dc_earn, dc_campaign_set, dc_submit, dc_review_ok,
+ * dc_new_partner, dc_expect, dc_expect_json, dc_partner_expect) goes
+ * through before the helper checks it, on the test's own thread: for a
+ * program that checks every answer it gets (test_security). NULL, the
+ * default: none. */
+typedef void (*dc_answer_check_fn)(const struct dc_resp *r, const char *what);
+void dc_set_answer_check(dc_answer_check_fn fn);
 
 /* Runs the drillcamp binary with args (NULL-terminated) and extra env;
  * stdin_text fed on standard input when not NULL; returns the exit status,
@@ -142,10 +177,6 @@ struct dc_resp *dc_partner_call_on(void *curl, const struct dc_partner_cred *p, 
  * key_id and secret are there. */
 void dc_new_partner(const char *admin_token, const char *name, struct dc_partner_cred *out);
 
-/* dc_campaign_set(admin_token, DC_LIVE, NULL, these rules). */
-void dc_campaign_live(const char *admin_token, int class_hour_seconds, int required_hours,
-                      bool require_checkin, double max_playback_rate);
-
 /* ---- small shared helpers ---- */
 
 /* Seconds on the monotonic clock. */
@@ -176,10 +207,47 @@ const char *dc_phase_name(enum dc_phase p);
  * phase p: live was launched a day ago and ends in 30 days; ended ended a
  * day ago; warmup launches in a day; upcoming warms up in a day. */
 void dc_phase_times(enum dc_phase p, char warmup[32], char launch[32], char ends[32]);
-/* Puts the campaign (an admin PATCH) into phase p (dc_phase_times), with
- * the topic unless NULL and the rules object (stolen) unless NULL. Asserts
- * 200, the phase, and that every rule sent comes back with the value sent. */
-void dc_campaign_set(const char *admin_token, enum dc_phase p, const char *topic, json_t *rules);
+/* The campaign topic's default (API.md section 3). */
+#define DC_TOPIC "逃生演练训练营"
+
+/* rules.require_checkin in a campaign PATCH. */
+enum dc_checkin { DC_CHECKIN_UNSENT, DC_CHECKIN_OFF, DC_CHECKIN_ON };
+
+/* The rules a campaign PATCH sends: a member left zero (DC_CHECKIN_UNSENT)
+ * is not sent, and keeps its stored value. */
+struct dc_rules {
+    int class_hour_seconds;
+    int required_class_hours;
+    enum dc_checkin require_checkin;
+    double max_playback_rate;
+    int top_n;
+};
+
+/* 3600 s class hours, 8 of them for a certificate, no check-in needed,
+ * playback rate 1000 (nothing a test reports is capped), top_n 100. */
+#define DC_RULES_FAST ((struct dc_rules){3600, 8, DC_CHECKIN_OFF, 1000.0, 100})
+
+/* The rules object of a PATCH body: the members rules sends (a new
+ * reference, the caller's). */
+json_t *dc_rules_json(struct dc_rules rules);
+
+/* PATCH /v1/admin/campaign: phase p (dc_phase_times), the topic DC_TOPIC
+ * and rules (dc_rules_json; no rules member when it sends none). Asserts
+ * 200, the phase, and that every rule sent comes back with the value
+ * sent. */
+void dc_campaign_set(const char *admin_token, enum dc_phase p, struct dc_rules rules);
+/* dc_campaign_set(admin_token, DC_LIVE, rules). */
+void dc_campaign_live(const char *admin_token, struct dc_rules rules);
+
+/* POST /v1/admin/lessons: a lesson titled 火场逃生要点 in category, of
+ * duration_seconds, video https://video.example.cn/l.mp4. Asserts 201 and
+ * a decimal id; returns the id (malloc'ed, the caller's). */
+char *dc_make_lesson(const char *admin_token, const char *category, int duration_seconds);
+/* Credits seconds at once: a new fire lesson of that length
+ * (dc_make_lesson) and one report of [0, seconds) on it by token. Asserts
+ * 200, that lesson's credited_seconds == seconds and capped false, so the
+ * campaign must be live with a playback rate that lets it all through. */
+void dc_earn(const char *admin_token, const char *token, int seconds);
 
 /* A valid submission body (POST /v1/submissions) with this title: fire
  * category, a 95 s mp4 of 50 MiB with a cover, hashtags the default topic

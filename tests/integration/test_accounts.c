@@ -33,8 +33,6 @@
 
 #include "harness.h"
 
-#define PASSWORD "correct horse 1"
-
 /* ---- small helpers ---------------------------------------------------- */
 
 /* Asserts an error envelope: status, code, and field (NULL: no field
@@ -69,7 +67,7 @@ static void expect_error(const struct dc_resp *r, long status, const char *code,
 /* A valid registration body for an individual in 福州市. */
 static json_t *register_body(const char *phone)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", PASSWORD,
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", DC_PASSWORD,
                      "display_name", "测试用户", "kind", "individual", "region_code", "350100");
 }
 
@@ -168,23 +166,6 @@ static long login_status(const char *phone, const char *password)
     return st;
 }
 
-/* A fresh user: registers (id_out, 24 bytes) and logs in; returns the token. */
-static char *new_user(char *phone_out, char *id_out)
-{
-    char phone[12];
-    dc_unique_phone(phone);
-    char *id = dc_register(phone, PASSWORD, "测试用户");
-    ck_assert_ptr_nonnull(id);
-    if (id_out)
-        snprintf(id_out, 24, "%s", id);
-    free(id);
-    if (phone_out)
-        memcpy(phone_out, phone, 12);
-    char *tok = dc_login(phone, PASSWORD);
-    ck_assert_ptr_nonnull(tok);
-    return tok;
-}
-
 /* An organization created by an admin; returns its id (malloc'ed). */
 static char *new_org(const char *admin, const char *name, const char *type, const char *region)
 {
@@ -226,7 +207,7 @@ START_TEST(register_returns_account)
     ck_assert_msg(skew > -300 && skew < 300, "created_at is %lld s off the clock", skew);
     ck_assert(json_object_get(r->json, "password") == NULL);
     ck_assert(json_object_get(r->json, "password_hash") == NULL);
-    ck_assert(strstr(r->body, PASSWORD) == NULL);
+    ck_assert(strstr(r->body, DC_PASSWORD) == NULL);
     char *rid = dc_resp_header(r, "X-Request-Id");
     ck_assert_ptr_nonnull(rid);
     free(rid);
@@ -240,7 +221,8 @@ START_TEST(register_returns_account)
              dc_str(r->json, "id"));
     char *hash = dc_sql_value(sql);
     ck_assert_ptr_nonnull(hash);
-    ck_assert_msg(strstr(hash, PASSWORD) == NULL && strlen(hash) > 32, "password_hash: %s", hash);
+    ck_assert_msg(strstr(hash, DC_PASSWORD) == NULL && strlen(hash) > 32, "password_hash: %s",
+                  hash);
     dc_resp_free(r);
 
     /* audience is kept when given */
@@ -283,7 +265,7 @@ START_TEST(register_chinese_name_roundtrip)
     free(stored);
 
     r = dc_send_json("POST", "/v1/sessions", NULL,
-                     json_pack("{s:s, s:s}", "phone", phone, "password", PASSWORD));
+                     json_pack("{s:s, s:s}", "phone", phone, "password", DC_PASSWORD));
     ck_assert_int_eq(r->status, 201);
     ck_assert_str_eq(dc_str(json_object_get(r->json, "account"), "display_name"), name);
     ck_assert(strstr(r->body, name) != NULL);
@@ -479,7 +461,7 @@ START_TEST(register_duplicate_phone)
     dc_resp_free(r);
 
     ck_assert_int_eq(login_status(phone, "another password 2"), 401);
-    char *tok = dc_login(phone, PASSWORD);
+    char *tok = dc_login(phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(tok);
     r = get_me(tok);
     ck_assert_str_eq(dc_str(r->json, "id"), id);
@@ -507,7 +489,7 @@ static void *race_register(void *arg)
     struct race *x = arg;
     char name[32];
     snprintf(name, sizeof name, "抢注%d", x->n);
-    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", x->phone, "password", PASSWORD,
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", x->phone, "password", DC_PASSWORD,
                           "display_name", name, "kind", "individual", "region_code", "350100");
     char *text = json_dumps(b, JSON_COMPACT);
     struct dc_resp *r = dc_req("POST", "/v1/accounts", NULL, text);
@@ -583,10 +565,11 @@ START_TEST(login_returns_token)
 {
     char phone[12];
     dc_unique_phone(phone);
-    char *id = dc_register(phone, PASSWORD, "登录测试");
+    char *id = dc_register(phone, DC_PASSWORD, "登录测试");
     ck_assert_ptr_nonnull(id);
-    struct dc_resp *r = dc_send_json("POST", "/v1/sessions", NULL,
-                                     json_pack("{s:s, s:s}", "phone", phone, "password", PASSWORD));
+    struct dc_resp *r =
+        dc_send_json("POST", "/v1/sessions", NULL,
+                     json_pack("{s:s, s:s}", "phone", phone, "password", DC_PASSWORD));
     ck_assert_msg(r->status == 201, "login: %ld %s", r->status, r->body);
     const char *tok = dc_str(r->json, "token");
     ck_assert_ptr_nonnull(tok);
@@ -617,7 +600,7 @@ START_TEST(login_returns_token)
     dc_resp_free(r);
 
     /* two logins give two different tokens */
-    char *tok3 = dc_login(phone, PASSWORD);
+    char *tok3 = dc_login(phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(tok3);
     ck_assert_str_ne(tok2, tok3);
     free(tok3);
@@ -632,7 +615,7 @@ START_TEST(login_bad_credentials)
     char phone[12], other[12];
     dc_unique_phone(phone);
     dc_unique_phone(other);
-    char *id = dc_register(phone, PASSWORD, "凭据测试");
+    char *id = dc_register(phone, DC_PASSWORD, "凭据测试");
     ck_assert_ptr_nonnull(id);
 
     struct dc_resp *wrong =
@@ -662,7 +645,7 @@ START_TEST(login_bad_credentials)
         dc_send_json("POST", "/v1/sessions", NULL, json_pack("{s:s}", "phone", phone));
     expect_error(r, 422, "validation_failed", "password", "login without password");
     dc_resp_free(r);
-    r = dc_send_json("POST", "/v1/sessions", NULL, json_pack("{s:s}", "password", PASSWORD));
+    r = dc_send_json("POST", "/v1/sessions", NULL, json_pack("{s:s}", "password", DC_PASSWORD));
     expect_error(r, 422, "validation_failed", "phone", "login without phone");
     dc_resp_free(r);
     free(id);
@@ -672,10 +655,9 @@ END_TEST
 /* bearer authentication on GET /v1/me */
 START_TEST(me_requires_valid_bearer)
 {
-    char phone[12];
-    char *tok = new_user(phone, NULL);
-    struct dc_resp *r = get_me(tok);
-    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    struct dc_user u = dc_new_user(NULL);
+    struct dc_resp *r = get_me(u.token);
+    ck_assert_str_eq(dc_str(r->json, "phone"), u.phone);
     char *cc = dc_resp_header(r, "Cache-Control");
     ck_assert_msg(cc && strstr(cc, "no-store"), "Cache-Control: %s", cc ? cc : "(absent)");
     free(cc);
@@ -695,7 +677,7 @@ START_TEST(me_requires_valid_bearer)
     dc_resp_free(r);
 
     /* the real token with one character changed */
-    char *bent = strdup(tok);
+    char *bent = strdup(u.token);
     bent[0] = bent[0] == 'A' ? 'B' : 'A';
     r = dc_req("GET", "/v1/me", bent, NULL);
     expect_unauthorized(r, "altered token");
@@ -706,40 +688,38 @@ START_TEST(me_requires_valid_bearer)
     expect_unauthorized(r, "Basic credentials");
     dc_resp_free(r);
 
-    char line[128];
-    snprintf(line, sizeof line, "Authorization: Basic %s", tok);
+    char line[sizeof u.token + 32];
+    snprintf(line, sizeof line, "Authorization: Basic %s", u.token);
     r = get_with_authorization("/v1/me", line);
     expect_unauthorized(r, "real token under Basic");
     dc_resp_free(r);
 
     /* the scheme name is case-insensitive (RFC 7235) */
-    snprintf(line, sizeof line, "Authorization: bearer %s", tok);
+    snprintf(line, sizeof line, "Authorization: bearer %s", u.token);
     r = get_with_authorization("/v1/me", line);
     ck_assert_msg(r->status == 200, "lower-case bearer: %ld %s", r->status, r->body);
     dc_resp_free(r);
-    free(tok);
 }
 END_TEST
 
 /* logout ends that token only */
 START_TEST(logout_ends_only_that_session)
 {
-    char phone[12];
-    char *first = new_user(phone, NULL);
-    char *second = dc_login(phone, PASSWORD);
+    struct dc_user first = dc_new_user(NULL);
+    char *second = dc_login(first.phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(second);
-    ck_assert_int_eq(status_of_me(first), 200);
+    ck_assert_int_eq(status_of_me(first.token), 200);
     ck_assert_int_eq(status_of_me(second), 200);
 
-    struct dc_resp *r = dc_req("DELETE", "/v1/sessions/current", first, NULL);
+    struct dc_resp *r = dc_req("DELETE", "/v1/sessions/current", first.token, NULL);
     ck_assert_msg(r->status == 204, "logout: %ld %s", r->status, r->body);
     ck_assert_int_eq(r->body_len, 0);
     dc_resp_free(r);
 
-    r = dc_req("GET", "/v1/me", first, NULL);
+    r = dc_req("GET", "/v1/me", first.token, NULL);
     expect_unauthorized(r, "token after logout");
     dc_resp_free(r);
-    r = dc_req("DELETE", "/v1/sessions/current", first, NULL);
+    r = dc_req("DELETE", "/v1/sessions/current", first.token, NULL);
     expect_unauthorized(r, "second logout");
     dc_resp_free(r);
     ck_assert_int_eq(status_of_me(second), 200);
@@ -747,7 +727,6 @@ START_TEST(logout_ends_only_that_session)
     r = dc_req("DELETE", "/v1/sessions/current", NULL, NULL);
     expect_unauthorized(r, "logout without token");
     dc_resp_free(r);
-    free(first);
     free(second);
 }
 END_TEST
@@ -755,20 +734,19 @@ END_TEST
 /* a token past its expires_at is refused like an unknown one */
 START_TEST(expired_token_is_rejected)
 {
-    char *tok = new_user(NULL, NULL);
-    ck_assert_int_eq(status_of_me(tok), 200);
-    char sql[256];
+    struct dc_user u = dc_new_user(NULL);
+    ck_assert_int_eq(status_of_me(u.token), 200);
+    char sql[256 + sizeof u.token];
     snprintf(sql, sizeof sql,
              "UPDATE sessions SET expires_at = now() - interval '1 second'"
              " WHERE token_hash = encode(sha256(convert_to('%s', 'UTF8')), 'hex') RETURNING 1",
-             tok);
+             u.token);
     char *v = dc_sql_value(sql);
     ck_assert_msg(v != NULL, "the session row was not found by its SHA-256");
     free(v);
-    struct dc_resp *r = dc_req("GET", "/v1/me", tok, NULL);
+    struct dc_resp *r = dc_req("GET", "/v1/me", u.token, NULL);
     expect_unauthorized(r, "expired token");
     dc_resp_free(r);
-    free(tok);
 }
 END_TEST
 
@@ -806,7 +784,7 @@ START_TEST(account_endpoints_conventions)
     snprintf(bad_utf8, sizeof bad_utf8,
              "{\"phone\":\"%s\",\"password\":\"%s\",\"display_name\":\"\xff\xfe\","
              "\"kind\":\"individual\",\"region_code\":\"350100\"}",
-             phone, PASSWORD);
+             phone, DC_PASSWORD);
     r = dc_req("POST", "/v1/accounts", NULL, bad_utf8);
     expect_error(r, 400, "invalid_json", NULL, "invalid UTF-8");
     dc_resp_free(r);
@@ -849,20 +827,19 @@ END_TEST
 
 START_TEST(patch_me_changes_profile)
 {
-    char phone[12], id[24];
-    char *tok = new_user(phone, id);
-    struct dc_resp *r = dc_send_json("PATCH", "/v1/me", tok,
+    struct dc_user u = dc_new_user(NULL);
+    struct dc_resp *r = dc_send_json("PATCH", "/v1/me", u.token,
                                      json_pack("{s:s, s:s, s:s}", "display_name", "李四（厦门）",
                                                "region_code", "350200", "audience", "student"));
     ck_assert_msg(r->status == 200, "patch: %ld %s", r->status, r->body);
     ck_assert_str_eq(dc_str(r->json, "display_name"), "李四（厦门）");
     ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
     ck_assert_str_eq(dc_str(r->json, "audience"), "student");
-    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "phone"), u.phone);
     dc_resp_free(r);
 
-    r = get_me(tok);
-    ck_assert_str_eq(dc_str(r->json, "id"), id);
+    r = get_me(u.token);
+    ck_assert_str_eq(dc_str(r->json, "id"), u.id);
     ck_assert_str_eq(dc_str(r->json, "display_name"), "李四（厦门）");
     ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
     ck_assert_str_eq(dc_str(r->json, "audience"), "student");
@@ -871,26 +848,27 @@ START_TEST(patch_me_changes_profile)
     dc_resp_free(r);
 
     /* an empty object changes nothing */
-    r = dc_send_json("PATCH", "/v1/me", tok, json_object());
+    r = dc_send_json("PATCH", "/v1/me", u.token, json_object());
     ck_assert_msg(r->status == 200, "empty patch: %ld %s", r->status, r->body);
     ck_assert_str_eq(dc_str(r->json, "display_name"), "李四（厦门）");
     ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
     dc_resp_free(r);
 
     /* bad values are 422 naming the field, and change nothing */
-    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "region_code", "999999"));
+    r = dc_send_json("PATCH", "/v1/me", u.token, json_pack("{s:s}", "region_code", "999999"));
     expect_error(r, 422, "validation_failed", "region_code", "patch unknown region");
     dc_resp_free(r);
-    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "organization_id", "999999999999"));
+    r = dc_send_json("PATCH", "/v1/me", u.token,
+                     json_pack("{s:s}", "organization_id", "999999999999"));
     expect_error(r, 422, "validation_failed", "organization_id", "patch unknown organization");
     dc_resp_free(r);
-    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "display_name", ""));
+    r = dc_send_json("PATCH", "/v1/me", u.token, json_pack("{s:s}", "display_name", ""));
     expect_error(r, 422, "validation_failed", "display_name", "patch empty name");
     dc_resp_free(r);
-    r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "audience", "martian"));
+    r = dc_send_json("PATCH", "/v1/me", u.token, json_pack("{s:s}", "audience", "martian"));
     expect_error(r, 422, "validation_failed", "audience", "patch bad audience");
     dc_resp_free(r);
-    r = get_me(tok);
+    r = get_me(u.token);
     ck_assert_str_eq(dc_str(r->json, "region_code"), "350200");
     ck_assert_str_eq(dc_str(r->json, "audience"), "student");
     dc_resp_free(r);
@@ -898,47 +876,45 @@ START_TEST(patch_me_changes_profile)
     r = dc_send_json("PATCH", "/v1/me", NULL, json_pack("{s:s}", "audience", "public"));
     expect_unauthorized(r, "patch without token");
     dc_resp_free(r);
-    free(tok);
 }
 END_TEST
 
 /* role, phone and kind in a PATCH are ignored like unknown fields */
 START_TEST(patch_me_ignores_role_phone_kind)
 {
-    char phone[12], other[12], id[24];
-    char *tok = new_user(phone, id);
+    char other[12];
+    struct dc_user u = dc_new_user(NULL);
     dc_unique_phone(other);
-    struct dc_resp *r = dc_send_json("PATCH", "/v1/me", tok,
+    struct dc_resp *r = dc_send_json("PATCH", "/v1/me", u.token,
                                      json_pack("{s:s, s:s, s:s, s:s}", "role", "admin", "phone",
                                                other, "kind", "official", "audience", "resident"));
     ck_assert_msg(r->status == 200, "patch: %ld %s", r->status, r->body);
     ck_assert_str_eq(dc_str(r->json, "role"), "user");
-    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "phone"), u.phone);
     ck_assert_str_eq(dc_str(r->json, "kind"), "individual");
     ck_assert_str_eq(dc_str(r->json, "audience"), "resident");
     dc_resp_free(r);
 
-    r = get_me(tok);
+    r = get_me(u.token);
     ck_assert_str_eq(dc_str(r->json, "role"), "user");
-    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "phone"), u.phone);
     ck_assert_str_eq(dc_str(r->json, "kind"), "individual");
     dc_resp_free(r);
 
     /* still no admin rights */
     char path[96];
-    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id);
-    r = dc_send_json("PUT", path, tok, json_pack("{s:s}", "role", "admin"));
+    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", u.id);
+    r = dc_send_json("PUT", path, u.token, json_pack("{s:s}", "role", "admin"));
     expect_error(r, 403, "forbidden", NULL, "role change by a plain user");
     dc_resp_free(r);
     char sql[96];
-    snprintf(sql, sizeof sql, "SELECT role || ' ' || phone FROM accounts WHERE id = %s", id);
+    snprintf(sql, sizeof sql, "SELECT role || ' ' || phone FROM accounts WHERE id = %s", u.id);
     char *v = dc_sql_value(sql), want[40];
-    snprintf(want, sizeof want, "user %s", phone);
+    snprintf(want, sizeof want, "user %s", u.phone);
     ck_assert_str_eq(v, want);
     free(v);
     /* and the other phone did not become a login */
-    ck_assert_int_eq(login_status(other, PASSWORD), 401);
-    free(tok);
+    ck_assert_int_eq(login_status(other, DC_PASSWORD), 401);
 }
 END_TEST
 
@@ -956,7 +932,7 @@ START_TEST(patch_me_official_keeps_organization)
     struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
     ck_assert_int_eq(r->status, 201);
     dc_resp_free(r);
-    char *tok = dc_login(phone, PASSWORD);
+    char *tok = dc_login(phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(tok);
 
     r = dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:n}", "organization_id"));
@@ -974,19 +950,18 @@ START_TEST(patch_me_official_keeps_organization)
     free(tok);
 
     /* an individual may join and leave an organization */
-    char *ind = new_user(NULL, NULL);
-    r = dc_send_json("PATCH", "/v1/me", ind, json_pack("{s:s}", "organization_id", org));
+    struct dc_user ind = dc_new_user(NULL);
+    r = dc_send_json("PATCH", "/v1/me", ind.token, json_pack("{s:s}", "organization_id", org));
     ck_assert_msg(r->status == 200, "individual joins: %ld %s", r->status, r->body);
     ck_assert_str_eq(dc_str(r->json, "organization_id"), org);
     dc_resp_free(r);
-    r = dc_send_json("PATCH", "/v1/me", ind, json_pack("{s:n}", "organization_id"));
+    r = dc_send_json("PATCH", "/v1/me", ind.token, json_pack("{s:n}", "organization_id"));
     ck_assert_msg(r->status == 200, "individual leaves: %ld %s", r->status, r->body);
     ck_assert(json_is_null(json_object_get(r->json, "organization_id")));
     dc_resp_free(r);
-    r = get_me(ind);
+    r = get_me(ind.token);
     ck_assert(json_is_null(json_object_get(r->json, "organization_id")));
     dc_resp_free(r);
-    free(ind);
     free(org);
     free(org2);
     free(admin);
@@ -995,40 +970,36 @@ END_TEST
 
 START_TEST(patch_me_password_needs_current)
 {
-    char phone[12];
-    char *tok = new_user(phone, NULL);
-    struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/me", tok, json_pack("{s:s}", "password", "brand new pass 2"));
+    struct dc_user u = dc_new_user(NULL);
+    struct dc_resp *r = dc_send_json("PATCH", "/v1/me", u.token,
+                                     json_pack("{s:s}", "password", "brand new pass 2"));
     expect_error(r, 422, "validation_failed", "current_password", "no current_password");
     dc_resp_free(r);
-    ck_assert_int_eq(login_status(phone, PASSWORD), 201);
-    ck_assert_int_eq(login_status(phone, "brand new pass 2"), 401);
-    ck_assert_int_eq(status_of_me(tok), 200);
-    free(tok);
+    ck_assert_int_eq(login_status(u.phone, DC_PASSWORD), 201);
+    ck_assert_int_eq(login_status(u.phone, "brand new pass 2"), 401);
+    ck_assert_int_eq(status_of_me(u.token), 200);
 }
 END_TEST
 
 /* a wrong current_password is 403 and the whole request changes nothing */
 START_TEST(patch_me_password_wrong_current)
 {
-    char phone[12];
-    char *tok = new_user(phone, NULL);
-    char *other = dc_login(phone, PASSWORD);
+    struct dc_user u = dc_new_user(NULL);
+    char *other = dc_login(u.phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(other);
     struct dc_resp *r =
-        dc_send_json("PATCH", "/v1/me", tok,
+        dc_send_json("PATCH", "/v1/me", u.token,
                      json_pack("{s:s, s:s, s:s}", "password", "brand new pass 2",
                                "current_password", "not my password", "display_name", "不该改名"));
     expect_error(r, 403, "forbidden", "current_password", "wrong current_password");
     dc_resp_free(r);
-    ck_assert_int_eq(login_status(phone, PASSWORD), 201);
-    ck_assert_int_eq(login_status(phone, "brand new pass 2"), 401);
+    ck_assert_int_eq(login_status(u.phone, DC_PASSWORD), 201);
+    ck_assert_int_eq(login_status(u.phone, "brand new pass 2"), 401);
     ck_assert_int_eq(status_of_me(other), 200);
-    r = get_me(tok);
+    r = get_me(u.token);
     ck_assert_str_eq(dc_str(r->json, "display_name"), "测试用户");
     dc_resp_free(r);
     free(other);
-    free(tok);
 }
 END_TEST
 
@@ -1036,33 +1007,31 @@ END_TEST
  * session stop working, the token used for the change keeps working */
 START_TEST(patch_me_password_change_revokes_other_sessions)
 {
-    char phone[12];
-    char *tok = new_user(phone, NULL);
-    char *other = dc_login(phone, PASSWORD);
+    struct dc_user u = dc_new_user(NULL);
+    char *other = dc_login(u.phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(other);
     struct dc_resp *r = dc_send_json(
-        "PATCH", "/v1/me", tok,
-        json_pack("{s:s, s:s}", "password", "brand new pass 2", "current_password", PASSWORD));
+        "PATCH", "/v1/me", u.token,
+        json_pack("{s:s, s:s}", "password", "brand new pass 2", "current_password", DC_PASSWORD));
     ck_assert_msg(r->status == 200, "password change: %ld %s", r->status, r->body);
     ck_assert(json_object_get(r->json, "password") == NULL);
-    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "phone"), u.phone);
     dc_resp_free(r);
 
-    ck_assert_int_eq(login_status(phone, "brand new pass 2"), 201);
-    ck_assert_int_eq(login_status(phone, PASSWORD), 401);
+    ck_assert_int_eq(login_status(u.phone, "brand new pass 2"), 201);
+    ck_assert_int_eq(login_status(u.phone, DC_PASSWORD), 401);
     r = dc_req("GET", "/v1/me", other, NULL);
     expect_unauthorized(r, "other session after password change");
     dc_resp_free(r);
-    ck_assert_int_eq(status_of_me(tok), 200);
+    ck_assert_int_eq(status_of_me(u.token), 200);
 
     /* a too-short new password is refused before anything else */
     r = dc_send_json(
-        "PATCH", "/v1/me", tok,
+        "PATCH", "/v1/me", u.token,
         json_pack("{s:s, s:s}", "password", "short", "current_password", "brand new pass 2"));
     expect_error(r, 422, "validation_failed", "password", "short new password");
     dc_resp_free(r);
     free(other);
-    free(tok);
 }
 END_TEST
 
@@ -1073,29 +1042,28 @@ START_TEST(admin_sets_role)
 {
     char *admin = dc_new_admin_token();
     ck_assert_ptr_nonnull(admin);
-    char phone[12], id[24];
-    char *tok = new_user(phone, id);
+    struct dc_user u = dc_new_user(NULL);
     char path[96];
-    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id);
+    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", u.id);
     struct dc_resp *r = dc_send_json("PUT", path, admin, json_pack("{s:s}", "role", "moderator"));
     ck_assert_msg(r->status == 200, "set role: %ld %s", r->status, r->body);
-    ck_assert_str_eq(dc_str(r->json, "id"), id);
+    ck_assert_str_eq(dc_str(r->json, "id"), u.id);
     ck_assert_str_eq(dc_str(r->json, "role"), "moderator");
-    ck_assert_str_eq(dc_str(r->json, "phone"), phone);
+    ck_assert_str_eq(dc_str(r->json, "phone"), u.phone);
     dc_resp_free(r);
 
-    r = get_me(tok);
+    r = get_me(u.token);
     ck_assert_str_eq(dc_str(r->json, "role"), "moderator");
     dc_resp_free(r);
     /* a moderator is still not an admin */
-    r = dc_send_json("PUT", path, tok, json_pack("{s:s}", "role", "admin"));
+    r = dc_send_json("PUT", path, u.token, json_pack("{s:s}", "role", "admin"));
     expect_error(r, 403, "forbidden", NULL, "moderator sets role");
     dc_resp_free(r);
 
     char sql[160];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM audit_log WHERE action='account.role' AND target='account:%s'",
-             id);
+             u.id);
     char *n = dc_sql_value(sql);
     ck_assert_msg(n && strcmp(n, "1") == 0, "audit rows: %s", n ? n : "(none)");
     free(n);
@@ -1105,10 +1073,9 @@ START_TEST(admin_sets_role)
     ck_assert_int_eq(r->status, 200);
     ck_assert_str_eq(dc_str(r->json, "role"), "user");
     dc_resp_free(r);
-    r = get_me(tok);
+    r = get_me(u.token);
     ck_assert_str_eq(dc_str(r->json, "role"), "user");
     dc_resp_free(r);
-    free(tok);
     free(admin);
 }
 END_TEST
@@ -1117,12 +1084,12 @@ START_TEST(set_role_errors)
 {
     char *admin = dc_new_admin_token();
     ck_assert_ptr_nonnull(admin);
-    char id[24];
-    char *user = new_user(NULL, id);
+    struct dc_user user = dc_new_user(NULL);
     char path[96];
-    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id);
+    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", user.id);
 
-    struct dc_resp *r = dc_send_json("PUT", path, user, json_pack("{s:s}", "role", "moderator"));
+    struct dc_resp *r =
+        dc_send_json("PUT", path, user.token, json_pack("{s:s}", "role", "moderator"));
     expect_error(r, 403, "forbidden", NULL, "plain user");
     dc_resp_free(r);
 
@@ -1156,17 +1123,16 @@ START_TEST(set_role_errors)
 
     /* nothing changed, nothing audited */
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT role FROM accounts WHERE id = %s", id);
+    snprintf(sql, sizeof sql, "SELECT role FROM accounts WHERE id = %s", user.id);
     char *v = dc_sql_value(sql);
     ck_assert_str_eq(v, "user");
     free(v);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM audit_log WHERE action='account.role' AND target='account:%s'",
-             id);
+             user.id);
     v = dc_sql_value(sql);
     ck_assert_str_eq(v, "0");
     free(v);
-    free(user);
     free(admin);
 }
 END_TEST
@@ -1211,16 +1177,14 @@ END_TEST
 /* create-admin on a registered phone promotes that account */
 START_TEST(cli_create_admin_promotes)
 {
-    char phone[12], id[24];
-    char *tok = new_user(phone, id);
-    const char *args[] = {"create-admin", "--phone", phone, NULL};
+    struct dc_user u = dc_new_user(NULL);
+    const char *args[] = {"create-admin", "--phone", u.phone, NULL};
     ck_assert_int_eq(dc_run_cli(args, NULL, "promoted pass 1\n", NULL), 0);
-    struct dc_resp *r = get_me(tok);
+    struct dc_resp *r = get_me(u.token);
     ck_assert_str_eq(dc_str(r->json, "role"), "admin");
-    ck_assert_str_eq(dc_str(r->json, "id"), id);
+    ck_assert_str_eq(dc_str(r->json, "id"), u.id);
     dc_resp_free(r);
-    ck_assert_int_eq(login_status(phone, "promoted pass 1"), 201);
-    free(tok);
+    ck_assert_int_eq(login_status(u.phone, "promoted pass 1"), 201);
 }
 END_TEST
 
@@ -1333,9 +1297,9 @@ START_TEST(organizations_create)
     ck_assert_str_eq(n, "1");
     free(n);
 
-    char *user = new_user(NULL, NULL);
+    struct dc_user user = dc_new_user(NULL);
     r = dc_send_json(
-        "POST", "/v1/admin/organizations", user,
+        "POST", "/v1/admin/organizations", user.token,
         json_pack("{s:s, s:s, s:s}", "name", name, "type", "government", "region_code", "350200"));
     expect_error(r, 403, "forbidden", NULL, "user creates organization");
     dc_resp_free(r);
@@ -1383,7 +1347,6 @@ START_TEST(organizations_create)
                   "organization %s not listed", id);
     dc_resp_free(r);
     free(id);
-    free(user);
     free(admin);
 }
 END_TEST

@@ -34,8 +34,7 @@
 
 #include "harness.h"
 
-#define TOPIC "逃生演练训练营"
-#define DAY   (24 * 3600)
+#define DAY (24 * 3600)
 
 /* ---- identities --------------------------------------------------------- */
 
@@ -113,26 +112,14 @@ static char *id_of(struct dc_resp *r, long want, const char *what)
     return id;
 }
 
-/* The campaign's rules: 8 x 3600 s, no check-in needed, playback rate 1000. */
-static json_t *campaign_rules(void)
-{
-    return json_pack("{s:i, s:i, s:b, s:f, s:i}", "class_hour_seconds", 3600,
-                     "required_class_hours", 8, "require_checkin", false, "max_playback_rate",
-                     1000.0, "top_n", 100);
-}
-
-/* The campaign live with those rules (the body of the campaign PATCH cell). */
+/* The campaign live with the harness's fast rules (the body of the
+ * campaign PATCH cell). */
 static json_t *campaign_body(void)
 {
     char w[32], l[32], e[32];
     dc_phase_times(DC_LIVE, w, l, e);
     return json_pack("{s:s, s:s, s:s, s:s, s:o}", "warmup_at", w, "launch_at", l, "ends_at", e,
-                     "topic", TOPIC, "rules", campaign_rules());
-}
-
-static void campaign_live(void)
-{
-    dc_campaign_set(accts[ADMIN].token, DC_LIVE, TOPIC, campaign_rules());
+                     "topic", DC_TOPIC, "rules", dc_rules_json(DC_RULES_FAST));
 }
 
 /* A submission of the owner's in `status` (pending, approved, rejected). */
@@ -145,15 +132,6 @@ static char *owner_submission(const char *status)
     else if (strcmp(status, "pending") != 0)
         dc_review_ok(accts[ADMIN].token, id, "reject", "不合规");
     return id;
-}
-
-static char *new_lesson(void)
-{
-    return id_of(admin_req("POST", "/v1/admin/lessons",
-                           json_pack("{s:s, s:s, s:i, s:s}", "title", "授权矩阵课程", "category",
-                                     "fire", "duration_seconds", 600, "video_url",
-                                     "https://video.example.cn/authz.mp4")),
-                 201, "lesson");
 }
 
 static char *new_livestream(bool started)
@@ -181,20 +159,8 @@ static void owner_earn(void)
         dc_sql_fmt("SELECT credited_seconds FROM learners WHERE account_id = %s", accts[OWNER].id);
     bool done = v && atoll(v) >= 8 * 3600;
     free(v);
-    if (done)
-        return;
-    char *lesson = id_of(admin_req("POST", "/v1/admin/lessons",
-                                   json_pack("{s:s, s:s, s:i, s:s}", "title", "八学时", "category",
-                                             "fire", "duration_seconds", 8 * 3600, "video_url",
-                                             "https://video.example.cn/8h.mp4")),
-                         201, "8 h lesson");
-    struct dc_resp *r =
-        dc_send_json("POST", "/v1/progress", accts[OWNER].token,
-                     json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
-                               "content_id", lesson, "from_second", 0, "to_second", 8 * 3600));
-    dc_expect_status(r, 200, "owner earns 8 h");
-    dc_resp_free(r);
-    free(lesson);
+    if (!done)
+        dc_earn(accts[ADMIN].token, accts[OWNER].token, 8 * 3600);
 }
 
 /* The owner's certificate (earned and claimed on first use). */
@@ -371,7 +337,7 @@ static void fx_lesson_create(enum who w, struct cell *c)
 static void fx_lesson_patch(enum who w, struct cell *c)
 {
     (void)w;
-    char *id = new_lesson();
+    char *id = dc_make_lesson(accts[ADMIN].token, "fire", 600);
     c->path = dc_fmt("/v1/admin/lessons/%s", id);
     c->body = dc_strdup("{\"title\":\"改过的课程\"}");
     free(id);
@@ -387,7 +353,7 @@ static void fx_lesson_patch_unknown(enum who w, struct cell *c)
 static void fx_lesson_get(enum who w, struct cell *c)
 {
     (void)w;
-    char *id = new_lesson();
+    char *id = dc_make_lesson(accts[ADMIN].token, "fire", 600);
     c->path = dc_fmt("/v1/lessons/%s", id);
     free(id);
 }
@@ -439,7 +405,7 @@ static void fx_reservation(enum who w, struct cell *c)
 static void fx_progress(enum who w, struct cell *c)
 {
     (void)w;
-    char *id = new_lesson();
+    char *id = dc_make_lesson(accts[ADMIN].token, "fire", 600);
     c->path = dc_strdup("/v1/progress");
     c->body = dc_dumps(json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
                                  "content_id", id, "from_second", 0, "to_second", 30));
@@ -691,7 +657,7 @@ static void ck_likes_a_user(enum who w, const struct cell *c, const struct dc_re
 static void fx_partner_progress(enum who w, struct cell *c)
 {
     const struct partner *p = is_partner(w) ? partner_of(w) : &partners[0];
-    char *id = new_lesson();
+    char *id = dc_make_lesson(accts[ADMIN].token, "fire", 600);
     c->path = dc_strdup("/v1/partner/progress/batch");
     c->body = dc_dumps(json_pack("{s:[{s:s, s:s, s:s, s:i, s:i}]}", "items", "external_user_id",
                                  p->ext_user, "content_type", "lesson", "content_id", id,
@@ -1017,7 +983,7 @@ static void run_cell(const struct row *row, enum who w, char *report, size_t cap
 START_TEST(matrix_row)
 {
     const struct row *row = &ROWS[_i];
-    campaign_live();
+    dc_campaign_live(accts[ADMIN].token, DC_RULES_FAST);
     char report[16384] = "";
     for (int w = 0; w < NWHO; w++)
         run_cell(row, (enum who)w, report, sizeof report);

@@ -37,22 +37,13 @@
 
 #include "harness.h"
 
-#define PASSWORD     "correct horse 1"
-#define TOPIC        "逃生演练训练营"
 #define POOL_N       40 /* accounts shared by the tests (likers, and entrants in test 12) */
 #define BOARD_WAIT_S 5.0
 
-struct user {
-    char *token;
-    char *id;
-    char phone[12];
-    char name[48];
-};
-
 /* Made in main() before the tests fork. */
 static char *admin, *moderator;
-static struct user writer;       /* submits the validation cases */
-static struct user pool[POOL_N]; /* likers */
+static struct dc_user writer;       /* submits the validation cases */
+static struct dc_user pool[POOL_N]; /* likers */
 /* The "other user" of tests 4-11 (it authors nothing). */
 #define BYSTANDER (pool[POOL_N - 1].token)
 
@@ -88,71 +79,53 @@ static char *repeat(const char *unit, int n)
 
 static void make_user_job(int i, void *ctx)
 {
-    struct user *u = (struct user *)ctx + i;
-    dc_unique_phone(u->phone);
-    u->id = dc_register(u->phone, PASSWORD, u->name);
-    u->token = u->id ? dc_login(u->phone, PASSWORD) : NULL;
+    struct dc_user *u = (struct dc_user *)ctx + i;
+    (void)dc_try_new_user(u, u->name, 0);
 }
 
 /* Registers and logs in n individuals (names preset, or prefix + number);
- * false when any failed. */
-static bool make_users(struct user *u, int n, const char *prefix)
+ * false when any failed. Never asserts (main() calls it too). */
+static bool make_users(struct dc_user *u, int n, const char *prefix)
 {
     for (int i = 0; i < n; i++)
         if (!u[i].name[0])
             snprintf(u[i].name, sizeof u[i].name, "%s%03d", prefix, i);
     dc_run_parallel(n, 8, make_user_job, u);
     for (int i = 0; i < n; i++)
-        if (!u[i].token)
+        if (!u[i].token[0])
             return false;
     return true;
 }
 
-static struct user *new_users(int n, const char *prefix)
+/* n fresh users (make_users); the caller frees the array. */
+static struct dc_user *new_users(int n, const char *prefix)
 {
-    struct user *u = calloc((size_t)n, sizeof *u);
+    struct dc_user *u = calloc((size_t)n, sizeof *u);
     ck_assert_ptr_nonnull(u);
     ck_assert_msg(make_users(u, n, prefix), "could not make %d accounts", n);
     return u;
 }
 
-static void free_users(struct user *u, int n)
-{
-    for (int i = 0; u && i < n; i++) {
-        free(u[i].token);
-        free(u[i].id);
-    }
-}
-
-/* A fresh user promoted to moderator by the admin; its token or NULL. */
+/* A fresh user promoted to moderator by the admin; its token or NULL.
+ * Never asserts (main() calls it). */
 static char *make_moderator(void)
 {
-    char *tok = dc_new_user_token(NULL);
-    if (!tok)
+    struct dc_user m;
+    if (!dc_try_new_user(&m, NULL, 0))
         return NULL;
-    struct dc_resp *me = dc_req("GET", "/v1/me", tok, NULL);
     char path[96];
-    const char *id = dc_str(me->json, "id");
-    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", id ? id : "0");
-    dc_resp_free(me);
+    snprintf(path, sizeof path, "/v1/admin/accounts/%s/role", m.id);
     struct dc_resp *r = dc_req("PUT", path, admin, "{\"role\":\"moderator\"}");
     const char *role = dc_str(r->json, "role");
     bool ok = r->status == 200 && role && strcmp(role, "moderator") == 0;
     dc_resp_free(r);
-    if (!ok) {
-        free(tok);
-        return NULL;
-    }
-    return tok;
+    return ok ? dc_strdup(m.token) : NULL;
 }
 
 /* ---- campaign and contest state ---------------------------------------- */
 
-/* Puts the campaign into phase p, with the default topic and top_n 100. */
-static void campaign_set(enum dc_phase p)
-{
-    dc_campaign_set(admin, p, TOPIC, json_pack("{s:i}", "top_n", 100));
-}
+/* The campaign rules of every test: top_n 100, the rest as stored. */
+static const struct dc_rules CAMPAIGN_RULES = {.top_n = 100};
 
 /* Clears the freeze; with only_mine also retires every approved submission
  * so that only the calling test's own videos compete. */
@@ -519,7 +492,7 @@ static json_t *rule_value(int i)
 START_TEST(validation_rule)
 {
     const struct rule *rule = &RULES[_i];
-    campaign_set(DC_LIVE);
+    dc_campaign_live(admin, CAMPAIGN_RULES);
     int before = count_mine(writer.token);
     json_t *body = dc_video_json("校验用例");
     json_t *v = rule_value(_i);
@@ -547,10 +520,10 @@ END_TEST
 
 START_TEST(topic_spellings)
 {
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(1, "话题");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(1, "话题");
     /* plain, ASCII '#', and the full-width U+FF03 the Chinese IMEs type */
-    static const char *const SPELLINGS[] = {TOPIC, "#" TOPIC, "\xEF\xBC\x83" TOPIC};
+    static const char *const SPELLINGS[] = {DC_TOPIC, "#" DC_TOPIC, "\xEF\xBC\x83" DC_TOPIC};
     for (int i = 0; i < 3; i++) {
         json_t *b = dc_video_json("三种话题写法");
         json_object_set_new(b, "hashtags", json_pack("[s, s]", "消防安全", SPELLINGS[i]));
@@ -565,7 +538,6 @@ START_TEST(topic_spellings)
         dc_resp_free(r);
     }
     ck_assert_int_eq(count_mine(u->token), 3);
-    free_users(u, 1);
     free(u);
 }
 END_TEST
@@ -597,8 +569,8 @@ static void *idem_race(void *arg)
 
 START_TEST(idempotency_key)
 {
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(1, "幂等");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(1, "幂等");
     char key[64], key2[80];
     snprintf(key, sizeof key, "key-%d-%ld", (int)getpid(), (long)time(NULL));
     snprintf(key2, sizeof key2, "%s-race", key);
@@ -662,7 +634,6 @@ START_TEST(idempotency_key)
     dc_resp_free(r1);
     free(body);
     free(other);
-    free_users(u, 1);
     free(u);
 }
 END_TEST
@@ -671,8 +642,8 @@ END_TEST
 
 START_TEST(visibility)
 {
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(1, "可见");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(1, "可见");
     const char *author = u->token, *other = BYSTANDER;
     char *pending = submit(author, "待审作品");
     char *rejected = submit(author, "被驳回作品");
@@ -737,7 +708,6 @@ START_TEST(visibility)
     free(pending);
     free(rejected);
     free(approved);
-    free_users(u, 1);
     free(u);
 }
 END_TEST
@@ -746,8 +716,8 @@ END_TEST
 
 START_TEST(author_patch_delete)
 {
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(1, "编辑");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(1, "编辑");
     const char *author = u->token, *other = BYSTANDER;
     char *id = submit(author, "初稿标题");
     char path[96];
@@ -804,7 +774,6 @@ START_TEST(author_patch_delete)
 
     free(id);
     free(mine);
-    free_users(u, 1);
     free(u);
 }
 END_TEST
@@ -813,8 +782,8 @@ END_TEST
 
 START_TEST(moderation)
 {
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(1, "审核");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(1, "审核");
     char *p[3];
     for (int i = 0; i < 3; i++)
         p[i] = submit(u->token, "待审核作品");
@@ -901,7 +870,6 @@ START_TEST(moderation)
         dc_sql_ll("SELECT count(*) FROM audit_log WHERE target = 'submission:%s'", p[0]), 3);
     for (int i = 0; i < 3; i++)
         free(p[i]);
-    free_users(u, 1);
     free(u);
 }
 END_TEST
@@ -910,8 +878,8 @@ END_TEST
 
 START_TEST(likes_basics)
 {
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(1, "点赞");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(1, "点赞");
     const char *author = u->token, *liker = BYSTANDER;
     char *sub = submit_approved(author, "点赞测试");
     char *pending = submit(author, "还在审核");
@@ -964,17 +932,16 @@ START_TEST(likes_basics)
     expect_req_error("PUT", "/v1/submissions/999999999999/like", liker, NULL, 404, "not_found",
                      "like an unknown id");
 
-    campaign_set(DC_ENDED);
+    dc_campaign_set(admin, DC_ENDED, CAMPAIGN_RULES);
     expect_req_error("PUT", path, liker, NULL, 409, "campaign_closed", "like after the end");
     expect_req_error("DELETE", path, liker, NULL, 409, "campaign_closed", "unlike after the end");
-    campaign_set(DC_LIVE);
+    dc_campaign_live(admin, CAMPAIGN_RULES);
     r = get_sub(sub, NULL);
     ck_assert_int_eq(dc_int(r->json, "like_count"), 0);
     dc_resp_free(r);
 
     free(sub);
     free(pending);
-    free_users(u, 1);
     free(u);
 }
 END_TEST
@@ -990,8 +957,8 @@ END_TEST
 START_TEST(like_storm)
 {
     reset_contest(true);
-    campaign_set(DC_LIVE);
-    struct user *a = new_users(STORM_SUBS + 1, "风暴");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *a = new_users(STORM_SUBS + 1, "风暴");
     char *subs[STORM_SUBS];
     for (int i = 0; i < STORM_SUBS; i++)
         subs[i] = submit_approved(a[i].token, "点赞风暴");
@@ -1045,7 +1012,7 @@ START_TEST(like_storm)
     }
 
     /* a fresh account's like on the quiet video answers the count with it */
-    struct user *fresh = &a[STORM_SUBS];
+    struct dc_user *fresh = &a[STORM_SUBS];
     struct dc_resp *r = get_sub(subs[0], fresh->token);
     json_int_t before = dc_int(r->json, "like_count");
     ck_assert(json_is_false(json_object_get(r->json, "liked")));
@@ -1055,7 +1022,6 @@ START_TEST(like_storm)
 
     for (int i = 0; i < STORM_SUBS; i++)
         free(subs[i]);
-    free_users(a, STORM_SUBS + 1);
     free(a);
 }
 END_TEST
@@ -1065,9 +1031,9 @@ END_TEST
 START_TEST(ranking_ties)
 {
     reset_contest(true);
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(3, "排名");
-    struct user *A = &u[0], *B = &u[1], *C = &u[2];
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(3, "排名");
+    struct dc_user *A = &u[0], *B = &u[1], *C = &u[2];
     const char *L0 = pool[0].token, *L1 = pool[1].token, *L2 = pool[2].token, *L3 = pool[3].token;
     char *sa = submit_approved(A->token, "甲的作品");
     char *sb = submit_approved(B->token, "乙的作品");
@@ -1113,7 +1079,6 @@ START_TEST(ranking_ties)
     free(sb);
     free(c1);
     free(c2);
-    free_users(u, 3);
     free(u);
 }
 END_TEST
@@ -1123,8 +1088,8 @@ END_TEST
 START_TEST(freeze_leaderboard)
 {
     reset_contest(true);
-    campaign_set(DC_LIVE);
-    struct user *u = new_users(2, "冻结");
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(2, "冻结");
     char *sa = submit_approved(u[0].token, "冻结甲");
     char *sb = submit_approved(u[1].token, "冻结乙");
     like(pool[0].token, sa, true);
@@ -1143,7 +1108,7 @@ START_TEST(freeze_leaderboard)
      * reached first) */
     ck_assert_int_eq(like(pool[1].token, sb, true), 2);
     w[1].likes = 2;
-    campaign_set(DC_ENDED);
+    dc_campaign_set(admin, DC_ENDED, CAMPAIGN_RULES);
     r = freeze(BYSTANDER);
     dc_expect_error(r, 403, "forbidden", NULL, "freeze by a user");
     dc_resp_free(r);
@@ -1170,7 +1135,7 @@ START_TEST(freeze_leaderboard)
     dc_resp_free(r);
 
     /* live again: new likes and a rejection change nothing on the board */
-    campaign_set(DC_LIVE);
+    dc_campaign_live(admin, CAMPAIGN_RULES);
     ck_assert_int_eq(like(pool[2].token, sb, true), 3);
     ck_assert_int_eq(like(pool[3].token, sb, true), 4);
     dc_review_ok(moderator, sa, "reject", "冻结后的投诉");
@@ -1203,7 +1168,6 @@ START_TEST(freeze_leaderboard)
     dc_resp_free(f1);
     free(sa);
     free(sb);
-    free_users(u, 2);
     free(u);
 }
 END_TEST
@@ -1216,8 +1180,8 @@ END_TEST
 START_TEST(winners_csv)
 {
     reset_contest(true);
-    campaign_set(DC_LIVE);
-    struct user u[2] = {{.name = "张三,李四"}, {.name = "-减号开头"}};
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user u[2] = {{.name = "张三,李四"}, {.name = "-减号开头"}};
     ck_assert(make_users(u, 2, ""));
     expect_req_error("GET", "/v1/admin/winners.csv", admin, NULL, 409, "invalid_state",
                      "winners before the freeze");
@@ -1262,7 +1226,7 @@ START_TEST(winners_csv)
                      formula);
     dc_resp_free(r);
 
-    campaign_set(DC_ENDED);
+    dc_campaign_set(admin, DC_ENDED, CAMPAIGN_RULES);
     r = freeze(admin);
     dc_expect_status(r, 200, "freeze");
     dc_resp_free(r);
@@ -1287,7 +1251,6 @@ START_TEST(winners_csv)
     dc_csv_free(&d);
     free(sa);
     free(sb);
-    free_users(u, 2);
 }
 END_TEST
 
@@ -1317,7 +1280,7 @@ static const char *liker_of(int i, int k)
 }
 
 struct entry_ctx {
-    struct user **u;
+    struct dc_user **u;
     char **ids;
 };
 
@@ -1357,9 +1320,9 @@ START_TEST(whole_contest)
 {
     double t0 = dc_now_s();
     reset_contest(true);
-    campaign_set(DC_LIVE);
-    struct user *fresh = new_users(ENTRANTS - POOL_N, "选手");
-    struct user *p[ENTRANTS];
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *fresh = new_users(ENTRANTS - POOL_N, "选手");
+    struct dc_user *p[ENTRANTS];
     for (int i = 0; i < ENTRANTS; i++)
         p[i] = i < POOL_N ? &pool[i] : &fresh[i - POOL_N];
     char **ids = calloc(ENTRANTS, sizeof *ids);
@@ -1431,7 +1394,7 @@ START_TEST(whole_contest)
     ck_assert(is_rejected(7));
 
     /* the end: frozen twice alike, and the prize list */
-    campaign_set(DC_ENDED);
+    dc_campaign_set(admin, DC_ENDED, CAMPAIGN_RULES);
     struct dc_resp *f1 = freeze(admin), *f2 = freeze(admin);
     dc_expect_status(f1, 200, "freeze");
     dc_expect_status(f2, 200, "freeze again");
@@ -1451,7 +1414,7 @@ START_TEST(whole_contest)
     ck_assert_int_eq(d.n, TOP + 1);
     for (int k = 0; k < TOP; k++) {
         struct dc_csv_row *row = &d.rows[k + 1];
-        const struct user *x = p[order[k]];
+        const struct dc_user *x = p[order[k]];
         char rank[16], likes[16], title[64];
         snprintf(rank, sizeof rank, "%d", k + 1);
         snprintf(likes, sizeof likes, "%d", planned_likes(k));
@@ -1472,7 +1435,6 @@ START_TEST(whole_contest)
     for (int i = 0; i < ENTRANTS; i++)
         free(ids[i]);
     free(ids);
-    free_users(fresh, ENTRANTS - POOL_N);
     free(fresh);
 }
 END_TEST
@@ -1496,7 +1458,5 @@ int main(void)
     int rc = dc_finish("test_contest", dc_run_suite(s));
     free(admin);
     free(moderator);
-    free_users(&writer, 1);
-    free_users(pool, POOL_N);
     return rc;
 }

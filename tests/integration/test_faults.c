@@ -66,10 +66,8 @@
 
 #include "harness.h"
 
-#define PASSWORD "correct horse 1"
-#define TOPIC    "逃生演练训练营"
-#define KIB      1024L
-#define MIB      (1024L * 1024L)
+#define KIB 1024L
+#define MIB (1024L * 1024L)
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -406,87 +404,25 @@ static int server_port(void)
 
 /* ---- accounts, campaign, content -------------------------------------- */
 
-struct user {
-    char *token;
-    char *id;
-};
+/* The set-up's accounts are made on servers that may be short of password
+ * hash slots: a 503 is sent again, for 30 s at most (dc_try_new_user). */
+#define BUSY_RETRIES 30
 
-/* One request of an account's set-up; a 503 (every password hash slot
- * busy) is answered again after Retry-After. */
-static struct dc_resp *setup_req(const char *method, const char *path, const char *token,
-                                 const char *json)
+static void make_user_job(int i, void *ctx)
 {
-    for (int attempt = 0;; attempt++) {
-        struct dc_resp *r = dc_req(method, path, token, json);
-        if (r->status != 503 || attempt == 30)
-            return r;
-        dc_resp_free(r);
-        nap_ms(1000);
-    }
+    (void)dc_try_new_user((struct dc_user *)ctx + i, "故障测试", BUSY_RETRIES);
 }
 
-/* A fresh individual, registered and logged in; phone_out (12 bytes) may be
- * NULL. false when the server refused. */
-static bool new_user(struct user *u, char *phone_out)
+/* n fresh users, made two at a time (each costs two 32 MiB scrypt hashes);
+ * the caller frees the array. */
+static struct dc_user *make_users(int n)
 {
-    char phone[12], body[256];
-    dc_unique_phone(phone);
-    snprintf(body, sizeof body,
-             "{\"phone\":\"%s\",\"password\":\"%s\",\"display_name\":\"故障测试\","
-             "\"kind\":\"individual\",\"region_code\":\"350100\"}",
-             phone, PASSWORD);
-    struct dc_resp *r = setup_req("POST", "/v1/accounts", NULL, body);
-    const char *id = r->status == 201 ? dc_str(r->json, "id") : NULL;
-    u->id = id ? strdup(id) : NULL;
-    dc_resp_free(r);
-    snprintf(body, sizeof body, "{\"phone\":\"%s\",\"password\":\"%s\"}", phone, PASSWORD);
-    r = setup_req("POST", "/v1/sessions", NULL, body);
-    const char *tok = r->status == 201 ? dc_str(r->json, "token") : NULL;
-    u->token = tok ? strdup(tok) : NULL;
-    dc_resp_free(r);
-    if (phone_out)
-        memcpy(phone_out, phone, 12);
-    return u->id && u->token;
-}
-
-static void *make_user_main(void *arg)
-{
-    (void)new_user(arg, NULL);
-    return NULL;
-}
-
-/* n fresh users, made two at a time (each costs two 32 MiB scrypt hashes). */
-static struct user *make_users(int n)
-{
-    struct user *u = calloc((size_t)n, sizeof *u);
+    struct dc_user *u = calloc((size_t)n, sizeof *u);
     ck_assert_ptr_nonnull(u);
-    for (int i = 0; i < n; i += 2) {
-        pthread_t th[2];
-        int k = n - i < 2 ? n - i : 2;
-        for (int j = 0; j < k; j++)
-            ck_assert_int_eq(pthread_create(&th[j], NULL, make_user_main, &u[i + j]), 0);
-        for (int j = 0; j < k; j++)
-            pthread_join(th[j], NULL);
-    }
+    dc_run_parallel(n, 1, make_user_job, u);
     for (int i = 0; i < n; i++)
-        ck_assert_msg(u[i].token && u[i].id, "could not make user %d of %d", i, n);
+        ck_assert_msg(u[i].token[0] && u[i].id[0], "could not make user %d of %d", i, n);
     return u;
-}
-
-static void free_users(struct user *u, int n)
-{
-    for (int i = 0; u && i < n; i++) {
-        free(u[i].token);
-        free(u[i].id);
-    }
-    free(u);
-}
-
-/* The campaign live, the topic the default, credit at up to rate x real
- * time (1000: nothing a test sends is capped). */
-static void campaign_live(const char *admin, double rate)
-{
-    dc_campaign_set(admin, DC_LIVE, TOPIC, json_pack("{s:f}", "max_playback_rate", rate));
 }
 
 static json_t *submission_json(const char *title)
@@ -494,7 +430,7 @@ static json_t *submission_json(const char *title)
     return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:[s], s:b}", "title", title,
                      "description", "楼道起火时弯腰低姿沿疏散指示撤离。", "category", "fire",
                      "video_url", "https://video.example.com/v/fault.mp4", "duration_seconds", 60,
-                     "format", "mp4", "size_bytes", (json_int_t)1048576, "hashtags", TOPIC,
+                     "format", "mp4", "size_bytes", (json_int_t)1048576, "hashtags", DC_TOPIC,
                      "original", true);
 }
 
@@ -511,18 +447,6 @@ static char *submission_body(const char *title)
 static char *approved_submission(const char *admin, const char *author, const char *title)
 {
     return dc_submit_approved(admin, author, submission_json(title));
-}
-
-static char *make_lesson(const char *admin, int duration)
-{
-    struct dc_resp *r = dc_send_json("POST", "/v1/admin/lessons", admin,
-                                     json_pack("{s:s, s:s, s:i, s:s}", "title", "故障演练课",
-                                               "category", "fire", "duration_seconds", duration,
-                                               "video_url", "https://video.example.cn/f.mp4"));
-    dc_expect_status(r, 201, "lesson create");
-    char *id = strdup(dc_str(r->json, "id"));
-    dc_resp_free(r);
-    return id;
 }
 
 /* "a,b,c" of the ids for which pick(i) holds; out must be large enough. */
@@ -608,7 +532,7 @@ struct t1_ctx {
 
 struct t1_worker {
     struct t1_ctx *ctx;
-    struct user *u;
+    struct dc_user *u;
     int nlikes; /* subs[0..nlikes) were attempted */
     bool like_acked[T1_SUBS];
     int nreports; /* reports 0..nreports) were attempted */
@@ -806,7 +730,7 @@ START_TEST(pg_crash_under_load)
     start_server(NULL);
     char *admin = dc_new_admin_token();
     ck_assert_ptr_nonnull(admin);
-    campaign_live(admin, 1000);
+    dc_campaign_live(admin, (struct dc_rules){.max_playback_rate = 1000});
     char tag[9];
     random_tag(tag);
 
@@ -820,9 +744,9 @@ START_TEST(pg_crash_under_load)
         snprintf(title, sizeof title, "故障一-%s-%d", tag, i);
         c.subs[i] = approved_submission(admin, admin, title);
     }
-    char *lesson = make_lesson(admin, T1_STEP * T1_REPORTS + 100);
+    char *lesson = dc_make_lesson(admin, "fire", T1_STEP * T1_REPORTS + 100);
     c.lesson = lesson;
-    struct user *users = make_users(T1_WORKERS);
+    struct dc_user *users = make_users(T1_WORKERS);
     static struct t1_worker w[T1_WORKERS];
     memset(w, 0, sizeof w);
     c.hard_deadline = dc_now_s() + 60;
@@ -880,7 +804,7 @@ START_TEST(pg_crash_under_load)
     for (int i = 0; i < T1_SUBS; i++)
         free(c.subs[i]);
     free(lesson);
-    free_users(users, T1_WORKERS);
+    free(users);
     free(admin);
 }
 END_TEST
@@ -914,14 +838,14 @@ struct t2_ctx {
 
 struct t2_author {
     struct t2_ctx *ctx;
-    struct user *u;
+    struct dc_user *u;
     int t, n;
     struct t2_key keys[T2_MAX_KEYS];
 };
 
 struct t2_liker {
     struct t2_ctx *ctx;
-    struct user *u;
+    struct dc_user *u;
     int rounds;
     long last_a[T2_LIKE_SUBS];
 };
@@ -1045,7 +969,7 @@ START_TEST(server_sigkill_idempotency)
     start_server(NULL);
     char *admin = dc_new_admin_token();
     ck_assert_ptr_nonnull(admin);
-    campaign_live(admin, 1000);
+    dc_campaign_live(admin, (struct dc_rules){.max_playback_rate = 1000});
 
     static struct t2_ctx c;
     memset(&c, 0, sizeof c);
@@ -1058,7 +982,7 @@ START_TEST(server_sigkill_idempotency)
         c.like_subs[i] = approved_submission(admin, admin, title);
     }
     /* likers are authors too, in threads of their own */
-    struct user *users = make_users(T2_AUTHORS);
+    struct dc_user *users = make_users(T2_AUTHORS);
     static struct t2_author authors[T2_AUTHORS];
     static struct t2_liker likers[T2_LIKERS];
     memset(authors, 0, sizeof authors);
@@ -1143,7 +1067,7 @@ START_TEST(server_sigkill_idempotency)
     ck_assert_int_eq(stop_server(), 0);
     for (int i = 0; i < T2_LIKE_SUBS; i++)
         free(c.like_subs[i]);
-    free_users(users, T2_AUTHORS);
+    free(users);
     free(admin);
 }
 END_TEST
@@ -1189,9 +1113,8 @@ START_TEST(sigterm_fifty_in_flight)
     const char *env[] = {"DRILLCAMP_HASH_CONCURRENCY=4", NULL};
     start_server(env);
     /* one account logs in 20 times and uploads 30 times, all at once */
-    char phone[12];
-    struct user u = {0};
-    ck_assert_msg(new_user(&u, phone), "could not make the user");
+    struct dc_user u;
+    ck_assert_msg(dc_try_new_user(&u, "故障测试", BUSY_RETRIES), "could not make the user");
 
     enum { N = T3_LOGINS + T3_UPLOADS };
     static struct t3_job jobs[N];
@@ -1219,8 +1142,8 @@ START_TEST(sigterm_fifty_in_flight)
             j->right = i % 2 == 0;
             j->body = malloc(128);
             ck_assert_ptr_nonnull(j->body);
-            snprintf(j->body, 128, "{\"phone\":\"%s\",\"password\":\"%s\"}", phone,
-                     j->right ? PASSWORD : "wrong password 9");
+            snprintf(j->body, 128, "{\"phone\":\"%s\",\"password\":\"%s\"}", u.phone,
+                     j->right ? DC_PASSWORD : "wrong password 9");
         }
         ck_assert_int_eq(pthread_create(&th[i], NULL, t3_main, j), 0);
     }
@@ -1267,8 +1190,6 @@ START_TEST(sigterm_fifty_in_flight)
             "201, %d 401, %d refused with Retry-After; exit status %d\n",
             N, uploads, ok, wrong, busy, exit_status);
     ck_assert_msg(exit_status == 0, "the server exited with status %d after SIGTERM", exit_status);
-    free(u.token);
-    free(u.id);
 }
 END_TEST
 
@@ -1612,7 +1533,7 @@ static void *t6_login(void *arg)
     struct t6_job *j = arg;
     char body[128];
     snprintf(body, sizeof body, "{\"phone\":\"%s\",\"password\":\"%s\"}",
-             j->ctx->phones[j->i % T6_ACCOUNTS], PASSWORD);
+             j->ctx->phones[j->i % T6_ACCOUNTS], DC_PASSWORD);
     pthread_barrier_wait(&j->ctx->go);
     double t0 = dc_now_s();
     j->r = xreq(j->ctx->base, "POST", "/v1/sessions", NULL, body, 120, &j->rc);
@@ -1649,10 +1570,9 @@ START_TEST(login_storm_memory)
     memset(&c, 0, sizeof c);
     snprintf(c.base, sizeof c.base, "%s", dc_base_url());
     for (int i = 0; i < T6_ACCOUNTS; i++) {
-        struct user u = {0};
-        ck_assert_msg(new_user(&u, c.phones[i]), "could not make user %d", i);
-        free(u.token);
-        free(u.id);
+        struct dc_user u;
+        ck_assert_msg(dc_try_new_user(&u, "故障测试", BUSY_RETRIES), "could not make user %d", i);
+        memcpy(c.phones[i], u.phone, sizeof u.phone);
     }
     int pid = dc_server_pid();
     long base_kib = vmrss_kib(pid);

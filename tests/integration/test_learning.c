@@ -31,8 +31,7 @@
 
 #include "harness.h"
 
-#define PASSWORD "correct horse 1"
-#define DAY      (24 * 3600)
+#define DAY (24 * 3600)
 
 /* One admin for the whole run, made in main() before the tests fork. */
 static char *admin;
@@ -48,38 +47,13 @@ static void beijing_today(char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-/* ---- campaign --------------------------------------------------------- */
+/* ---- campaign and content ------------------------------------------ */
 
-/* Puts the campaign into phase p with these rules (an admin PATCH). */
-static void campaign_set(enum dc_phase p, int class_hour_seconds, int required, bool checkin,
-                         double rate)
-{
-    dc_campaign_set(admin, p, NULL,
-                    json_pack("{s:i, s:i, s:b, s:f}", "class_hour_seconds", class_hour_seconds,
-                              "required_class_hours", required, "require_checkin", checkin,
-                              "max_playback_rate", rate));
-}
-
-/* Live, 8 x 3600 s, no check-in needed, rate 1000 (credit at once). */
-static void campaign_fast_live(bool require_checkin)
-{
-    campaign_set(DC_LIVE, 3600, 8, require_checkin, 1000);
-}
-
-/* ---- content ---------------------------------------------------------- */
-
-/* A new lesson; returns its id (malloc'ed). */
-static char *make_lesson(const char *category, int duration)
-{
-    struct dc_resp *r = dc_send_json("POST", "/v1/admin/lessons", admin,
-                                     json_pack("{s:s, s:s, s:i, s:s}", "title", "火场逃生要点",
-                                               "category", category, "duration_seconds", duration,
-                                               "video_url", "https://video.example.cn/l.mp4"));
-    dc_expect_status(r, 201, "lesson create");
-    char *id = strdup(dc_str(r->json, "id"));
-    dc_resp_free(r);
-    return id;
-}
+/* 8 x 3600 s and rate 1000 (credit at once) like DC_RULES_FAST, but a
+ * check-in needed */
+static const struct dc_rules FAST_CHECKIN = {3600, 8, DC_CHECKIN_ON, 1000.0, 100};
+/* 8 x 3600 s, a check-in needed, rate 1.0: credit at most at real time */
+static const struct dc_rules REAL_TIME = {3600, 8, DC_CHECKIN_ON, 1.0, 100};
 
 /* A new scheduled livestream; returns its id (malloc'ed). */
 static char *make_livestream(const char *title)
@@ -178,47 +152,14 @@ static char *my_account_id(const char *token)
     return id;
 }
 
-/* Credits `seconds` (<= 86400) at once on a lesson of that length; the
- * campaign must be live with a rate high enough. */
-static void earn(const char *token, int seconds)
+/* A user named name (NULL: dc_new_user's default) with 8 class hours;
+ * sets the campaign live with no check-in needed and rate 1000. */
+static struct dc_user eligible_user(const char *name)
 {
-    char *lesson = make_lesson("fire", seconds);
-    struct dc_resp *r = report1(token, "lesson", lesson, 0, seconds);
-    dc_expect_status(r, 200, "earning report");
-    ck_assert_int_eq(credited_in(r->json, "lesson", lesson), seconds);
-    ck_assert(json_is_false(json_object_get(r->json, "capped")));
-    dc_resp_free(r);
-    free(lesson);
-}
-
-/* Registers and logs in a user with this display name; returns the token. */
-static char *user_named(const char *name)
-{
-    char phone[12];
-    dc_unique_phone(phone);
-    char *id = dc_register(phone, PASSWORD, name);
-    ck_assert_ptr_nonnull(id);
-    free(id);
-    char *tok = dc_login(phone, PASSWORD);
-    ck_assert_ptr_nonnull(tok);
-    return tok;
-}
-
-static char *new_user(void)
-{
-    char *tok = dc_new_user_token(NULL);
-    ck_assert_ptr_nonnull(tok);
-    return tok;
-}
-
-/* A user with 8 class hours; sets the campaign live with no check-in
- * needed and rate 1000. Returns the token. */
-static char *eligible_user(const char *name)
-{
-    campaign_fast_live(false);
-    char *tok = name ? user_named(name) : new_user();
-    earn(tok, 8 * 3600);
-    return tok;
+    dc_campaign_live(admin, DC_RULES_FAST);
+    struct dc_user u = dc_new_user(name);
+    dc_earn(admin, u.token, 8 * 3600);
+    return u;
 }
 
 /* POST /v1/me/certificate expecting `status`; returns the certificate. */
@@ -317,7 +258,7 @@ static void assert_signature_verifies(const json_t *cert)
  * PATCH changes nothing, not even its valid members */
 START_TEST(campaign_get_and_patch)
 {
-    campaign_set(DC_LIVE, 3600, 8, true, 1.0);
+    dc_campaign_live(admin, REAL_TIME);
     time_t now = time(NULL);
     char w[32], l[32], e[32];
     dc_phase_times(DC_LIVE, w, l, e);
@@ -394,8 +335,9 @@ START_TEST(campaign_get_and_patch)
     dc_resp_free(r);
 
     /* users may not change it; anonymous callers are 401 */
-    char *user = new_user();
-    r = dc_send_json("PATCH", "/v1/admin/campaign", user, json_pack("{s:s}", "name", "用户改名"));
+    struct dc_user user = dc_new_user(NULL);
+    r = dc_send_json("PATCH", "/v1/admin/campaign", user.token,
+                     json_pack("{s:s}", "name", "用户改名"));
     dc_expect_error(r, 403, "forbidden", NULL, "user PATCH");
     dc_resp_free(r);
     r = dc_send_json("PATCH", "/v1/admin/campaign", NULL, json_pack("{s:s}", "name", "匿名改名"));
@@ -408,13 +350,12 @@ START_TEST(campaign_get_and_patch)
     /* the phase follows the dates */
     const enum dc_phase phases[] = {DC_WARMUP, DC_UPCOMING, DC_ENDED, DC_LIVE};
     for (size_t i = 0; i < 4; i++) {
-        campaign_set(phases[i], 3600, 8, true, 1.0);
+        dc_campaign_set(admin, phases[i], REAL_TIME);
         r = dc_req("GET", "/v1/campaign", NULL, NULL);
         ck_assert_str_eq(dc_str(r->json, "phase"), dc_phase_name(phases[i]));
         dc_resp_free(r);
     }
     json_decref(before);
-    free(user);
 }
 END_TEST
 
@@ -493,8 +434,8 @@ START_TEST(lessons_crud_filter_paging)
     dc_resp_free(r);
 
     /* users may not create lessons */
-    char *user = new_user();
-    r = dc_send_json("POST", "/v1/admin/lessons", user,
+    struct dc_user user = dc_new_user(NULL);
+    r = dc_send_json("POST", "/v1/admin/lessons", user.token,
                      json_pack("{s:s, s:s, s:i, s:s}", "title", "用户课", "category", "fire",
                                "duration_seconds", 60, "video_url", "https://v.example.cn/x.mp4"));
     dc_expect_error(r, 403, "forbidden", NULL, "user creates lesson");
@@ -539,7 +480,7 @@ START_TEST(lessons_crud_filter_paging)
     r = dc_send_json("PATCH", path, admin, json_pack("{s:s}", "video_url", "http://insecure.cn/a"));
     dc_expect_error(r, 422, "validation_failed", "video_url", "PATCH http video_url");
     dc_resp_free(r);
-    r = dc_send_json("PATCH", path, user, json_pack("{s:s}", "title", "用户改"));
+    r = dc_send_json("PATCH", path, user.token, json_pack("{s:s}", "title", "用户改"));
     dc_expect_error(r, 403, "forbidden", NULL, "user PATCH lesson");
     dc_resp_free(r);
     snprintf(path, sizeof path, "/v1/lessons/%s", id);
@@ -560,8 +501,8 @@ START_TEST(lessons_crud_filter_paging)
      * one by one: every scenic_area lesson once, none of another category */
     char *mine[3];
     for (int i = 0; i < 3; i++)
-        mine[i] = make_lesson("scenic_area", 100 + i);
-    char *other = make_lesson("drowning", 100);
+        mine[i] = dc_make_lesson(admin, "scenic_area", 100 + i);
+    char *other = dc_make_lesson(admin, "drowning", 100);
     char *cursor = NULL;
     int seen[3] = {0}, pages = 0;
     json_t *ids = json_object(); /* every id seen so far */
@@ -633,7 +574,6 @@ START_TEST(lessons_crud_filter_paging)
     for (int i = 0; i < 3; i++)
         free(mine[i]);
     free(other);
-    free(user);
     free(id);
 }
 END_TEST
@@ -663,9 +603,9 @@ START_TEST(livestream_lifecycle)
     char *id = strdup(dc_str(ls, "id"));
     dc_resp_free(r);
 
-    char *user = new_user();
+    struct dc_user user = dc_new_user(NULL);
     r = dc_send_json(
-        "POST", "/v1/admin/livestreams", user,
+        "POST", "/v1/admin/livestreams", user.token,
         json_pack("{s:s, s:s, s:s}", "title", "x", "expert", "y", "scheduled_at", when));
     dc_expect_error(r, 403, "forbidden", NULL, "user creates livestream");
     dc_resp_free(r);
@@ -719,11 +659,11 @@ START_TEST(livestream_lifecycle)
     char path[96];
     snprintf(path, sizeof path, "/v1/livestreams/%s/reservation", next);
     for (int i = 0; i < 2; i++) {
-        r = dc_req("PUT", path, user, NULL);
+        r = dc_req("PUT", path, user.token, NULL);
         dc_expect_status(r, 204, "reserve (idempotent)");
         dc_resp_free(r);
     }
-    got = livestream_get(next, user);
+    got = livestream_get(next, user.token);
     ck_assert_int_eq(dc_int(got, "reservation_count"), 1);
     ck_assert(json_is_true(json_object_get(got, "reserved")));
     json_decref(got);
@@ -732,29 +672,29 @@ START_TEST(livestream_lifecycle)
     ck_assert(json_is_false(json_object_get(got, "reserved")));
     json_decref(got);
 
-    char *other = new_user();
-    got = livestream_get(next, other);
+    struct dc_user other = dc_new_user(NULL);
+    got = livestream_get(next, other.token);
     ck_assert(json_is_false(json_object_get(got, "reserved")));
     json_decref(got);
-    r = dc_req("PUT", path, other, NULL);
+    r = dc_req("PUT", path, other.token, NULL);
     dc_expect_status(r, 204, "second user reserves");
     dc_resp_free(r);
-    got = livestream_get(next, other);
+    got = livestream_get(next, other.token);
     ck_assert_int_eq(dc_int(got, "reservation_count"), 2);
     ck_assert(json_is_true(json_object_get(got, "reserved")));
     json_decref(got);
     for (int i = 0; i < 2; i++) {
-        r = dc_req("DELETE", path, other, NULL);
+        r = dc_req("DELETE", path, other.token, NULL);
         dc_expect_status(r, 204, "unreserve (idempotent)");
         dc_resp_free(r);
     }
-    got = livestream_get(next, other);
+    got = livestream_get(next, other.token);
     ck_assert_int_eq(dc_int(got, "reservation_count"), 1);
     ck_assert(json_is_false(json_object_get(got, "reserved")));
     json_decref(got);
 
     /* the first user's list holds it, the second's does not */
-    r = dc_req("GET", "/v1/me/reservations", user, NULL);
+    r = dc_req("GET", "/v1/me/reservations", user.token, NULL);
     dc_expect_status(r, 200, "my reservations");
     json_t *items = json_object_get(r->json, "items");
     ck_assert_int_eq(json_array_size(items), 1);
@@ -762,12 +702,12 @@ START_TEST(livestream_lifecycle)
     ck_assert(json_is_true(json_object_get(json_array_get(items, 0), "reserved")));
     ck_assert(json_is_null(json_object_get(r->json, "next_cursor")));
     dc_resp_free(r);
-    r = dc_req("GET", "/v1/me/reservations", other, NULL);
+    r = dc_req("GET", "/v1/me/reservations", other.token, NULL);
     dc_expect_status(r, 200, "other's reservations");
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
     dc_resp_free(r);
 
-    r = dc_req("PUT", "/v1/livestreams/999999999999/reservation", user, NULL);
+    r = dc_req("PUT", "/v1/livestreams/999999999999/reservation", user.token, NULL);
     dc_expect_error(r, 404, "not_found", NULL, "reserve unknown");
     dc_resp_free(r);
     r = dc_req("PUT", path, NULL, NULL);
@@ -776,8 +716,6 @@ START_TEST(livestream_lifecycle)
 
     free(id);
     free(next);
-    free(user);
-    free(other);
 }
 END_TEST
 
@@ -786,12 +724,13 @@ END_TEST
 /* overlapping, duplicate and nested intervals count once */
 START_TEST(progress_union)
 {
-    campaign_fast_live(true);
-    char *user = new_user();
-    char *lesson = make_lesson("fire", 600);
-    struct dc_resp *r = report(
-        user, json_pack("[o, o, o, o]", hb("lesson", lesson, 0, 100), hb("lesson", lesson, 50, 150),
-                        hb("lesson", lesson, 50, 150), hb("lesson", lesson, 10, 20)));
+    dc_campaign_live(admin, FAST_CHECKIN);
+    struct dc_user user = dc_new_user(NULL);
+    char *lesson = dc_make_lesson(admin, "fire", 600);
+    struct dc_resp *r =
+        report(user.token, json_pack("[o, o, o, o]", hb("lesson", lesson, 0, 100),
+                                     hb("lesson", lesson, 50, 150), hb("lesson", lesson, 50, 150),
+                                     hb("lesson", lesson, 10, 20)));
     dc_expect_status(r, 200, "union batch");
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 150);
@@ -801,21 +740,21 @@ START_TEST(progress_union)
     ck_assert(fabs(json_number_value(json_object_get(r->json, "class_hours")) - 0.04) < 1e-9);
     dc_resp_free(r);
 
-    r = report1(user, "lesson", lesson, 100, 200);
+    r = report1(user.token, "lesson", lesson, 100, 200);
     dc_expect_status(r, 200, "later report");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 200);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 200);
     dc_resp_free(r);
 
     /* seen again: nothing new */
-    r = report1(user, "lesson", lesson, 0, 200);
+    r = report1(user.token, "lesson", lesson, 0, 200);
     dc_expect_status(r, 200, "repeat report");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 200);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 200);
     ck_assert(json_is_false(json_object_get(r->json, "capped")));
     dc_resp_free(r);
 
-    json_t *p = my_progress(user);
+    json_t *p = my_progress(user.token);
     ck_assert_int_eq(dc_int(p, "total_credited_seconds"), 200);
     ck_assert_int_eq(dc_int(p, "required_class_hours"), 8);
     ck_assert_int_eq(dc_int(p, "remaining_seconds"), 8 * 3600 - 200);
@@ -831,7 +770,6 @@ START_TEST(progress_union)
     ck_assert_int_eq(dc_int(it, "credited_seconds"), 200);
     json_decref(p);
     free(lesson);
-    free(user);
 }
 END_TEST
 
@@ -839,76 +777,76 @@ END_TEST
 
 START_TEST(progress_validation_whole_batch)
 {
-    campaign_fast_live(true);
-    char *user = new_user();
-    char *lesson = make_lesson("flood", 600);
-    struct dc_resp *r = report1(user, "lesson", lesson, 0, 10);
+    dc_campaign_live(admin, FAST_CHECKIN);
+    struct dc_user user = dc_new_user(NULL);
+    char *lesson = dc_make_lesson(admin, "flood", 600);
+    struct dc_resp *r = report1(user.token, "lesson", lesson, 0, 10);
     dc_expect_status(r, 200, "first report");
     dc_resp_free(r);
 
     /* past the lesson's length */
-    r = report1(user, "lesson", lesson, 500, 601);
+    r = report1(user.token, "lesson", lesson, 500, 601);
     dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "to_second 601");
     dc_resp_free(r);
-    ck_assert_int_eq(my_total(user), 10);
-    r = report1(user, "lesson", lesson, 0, 600);
+    ck_assert_int_eq(my_total(user.token), 10);
+    r = report1(user.token, "lesson", lesson, 0, 600);
     dc_expect_status(r, 200, "to_second = length");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 600);
     dc_resp_free(r);
 
     /* a good item then an unknown content: nothing of the batch is stored */
-    char *second = make_lesson("flood", 600);
-    r = report(user, json_pack("[o, o]", hb("lesson", second, 0, 100),
-                               hb("lesson", "999999999999", 0, 10)));
+    char *second = dc_make_lesson(admin, "flood", 600);
+    r = report(user.token, json_pack("[o, o]", hb("lesson", second, 0, 100),
+                                     hb("lesson", "999999999999", 0, 10)));
     dc_expect_error(r, 422, "validation_failed", "items.1.content_id", "unknown content");
     dc_resp_free(r);
-    ck_assert_int_eq(my_total(user), 600);
-    json_t *p = my_progress(user);
+    ck_assert_int_eq(my_total(user.token), 600);
+    json_t *p = my_progress(user.token);
     ck_assert_int_eq(json_array_size(json_object_get(p, "items")), 1);
     json_decref(p);
     /* an unknown livestream too */
-    r = report(user, json_pack("[o, o]", hb("lesson", second, 0, 100),
-                               hb("livestream", "999999999999", 0, 10)));
+    r = report(user.token, json_pack("[o, o]", hb("lesson", second, 0, 100),
+                                     hb("livestream", "999999999999", 0, 10)));
     dc_expect_error(r, 422, "validation_failed", "items.1.content_id", "unknown livestream");
     dc_resp_free(r);
     /* and a bad second item past the length */
-    r = report(user,
+    r = report(user.token,
                json_pack("[o, o]", hb("lesson", second, 0, 100), hb("lesson", second, 0, 700)));
     dc_expect_error(r, 422, "validation_failed", "items.1.to_second", "second item too long");
     dc_resp_free(r);
-    ck_assert_int_eq(my_total(user), 600);
+    ck_assert_int_eq(my_total(user.token), 600);
 
     /* from >= to, negative from, bad type */
-    r = report1(user, "lesson", second, 20, 20);
+    r = report1(user.token, "lesson", second, 20, 20);
     dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "from == to");
     dc_resp_free(r);
-    r = report1(user, "lesson", second, 30, 20);
+    r = report1(user.token, "lesson", second, 30, 20);
     dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "from > to");
     dc_resp_free(r);
-    r = report1(user, "lesson", second, -1, 20);
+    r = report1(user.token, "lesson", second, -1, 20);
     dc_expect_error(r, 422, "validation_failed", "items.0.from_second", "from < 0");
     dc_resp_free(r);
-    r = report1(user, "video", second, 0, 20);
+    r = report1(user.token, "video", second, 0, 20);
     dc_expect_error(r, 422, "validation_failed", "items.0.content_type", "bad content_type");
     dc_resp_free(r);
 
     /* 0 and 101 items */
-    r = report(user, json_array());
+    r = report(user.token, json_array());
     dc_expect_error(r, 422, "validation_failed", "items", "no items");
     dc_resp_free(r);
     json_t *many = json_array();
     for (int i = 0; i < 101; i++)
         json_array_append_new(many, hb("lesson", second, i, i + 1));
-    r = report(user, many);
+    r = report(user.token, many);
     dc_expect_error(r, 422, "validation_failed", "items", "101 items");
     dc_resp_free(r);
-    ck_assert_int_eq(my_total(user), 600);
+    ck_assert_int_eq(my_total(user.token), 600);
 
     /* 100 items is fine */
     many = json_array();
     for (int i = 0; i < 100; i++)
         json_array_append_new(many, hb("lesson", second, i, i + 1));
-    r = report(user, many);
+    r = report(user.token, many);
     dc_expect_status(r, 200, "100 items");
     ck_assert_int_eq(credited_in(r->json, "lesson", second), 100);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 700);
@@ -919,7 +857,6 @@ START_TEST(progress_validation_whole_batch)
     dc_resp_free(r);
     free(lesson);
     free(second);
-    free(user);
 }
 END_TEST
 
@@ -928,26 +865,26 @@ END_TEST
 /* a scheduled livestream has no length; live and replay are one content */
 START_TEST(progress_livestream_live_and_replay)
 {
-    campaign_fast_live(true);
-    char *user = new_user();
+    dc_campaign_live(admin, FAST_CHECKIN);
+    struct dc_user user = dc_new_user(NULL);
 
     char *a = make_livestream("回放测试直播");
-    struct dc_resp *r = report1(user, "livestream", a, 0, 10);
+    struct dc_resp *r = report1(user.token, "livestream", a, 0, 10);
     dc_expect_error(r, 409, "invalid_state", NULL, "scheduled livestream");
     dc_resp_free(r);
-    ck_assert_int_eq(my_total(user), 0);
+    ck_assert_int_eq(my_total(user.token), 0);
     r = livestream_start(a);
     dc_expect_status(r, 200, "start a");
     dc_resp_free(r);
     r = livestream_end(a, 300);
     dc_expect_status(r, 200, "end a");
     dc_resp_free(r);
-    r = report1(user, "livestream", a, 0, 300);
+    r = report1(user.token, "livestream", a, 0, 300);
     dc_expect_status(r, 200, "replay of a");
     ck_assert_int_eq(credited_in(r->json, "livestream", a), 300);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 300);
     dc_resp_free(r);
-    r = report1(user, "livestream", a, 0, 301);
+    r = report1(user.token, "livestream", a, 0, 301);
     dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "past replay length");
     dc_resp_free(r);
 
@@ -957,24 +894,24 @@ START_TEST(progress_livestream_live_and_replay)
     dc_expect_status(r, 200, "start b");
     dc_resp_free(r);
     sleep(3);
-    r = report1(user, "livestream", b, 0, 2);
+    r = report1(user.token, "livestream", b, 0, 2);
     dc_expect_status(r, 200, "live report");
     ck_assert_int_eq(credited_in(r->json, "livestream", b), 2);
     dc_resp_free(r);
     /* a live stream is only as long as it has run */
-    r = report1(user, "livestream", b, 0, 3600);
+    r = report1(user.token, "livestream", b, 0, 3600);
     dc_expect_error(r, 422, "validation_failed", "items.0.to_second", "past live length");
     dc_resp_free(r);
     r = livestream_end(b, 300);
     dc_expect_status(r, 200, "end b");
     dc_resp_free(r);
-    r = report1(user, "livestream", b, 1, 100);
+    r = report1(user.token, "livestream", b, 1, 100);
     dc_expect_status(r, 200, "replay of b");
     ck_assert_int_eq(credited_in(r->json, "livestream", b), 100);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 400);
     dc_resp_free(r);
 
-    json_t *p = my_progress(user);
+    json_t *p = my_progress(user.token);
     ck_assert_int_eq(dc_int(p, "total_credited_seconds"), 400);
     json_t *items = json_object_get(p, "items");
     ck_assert_int_eq(json_array_size(items), 2);
@@ -990,7 +927,6 @@ START_TEST(progress_livestream_live_and_replay)
     json_decref(p);
     free(a);
     free(b);
-    free(user);
 }
 END_TEST
 
@@ -999,35 +935,34 @@ END_TEST
 /* rate 1.0: a new account's bucket holds 120 s; the rest is not credited */
 START_TEST(progress_rate_cap)
 {
-    campaign_set(DC_LIVE, 3600, 8, true, 1.0);
-    char *user = new_user();
-    char *lesson = make_lesson("traffic", 3600);
-    struct dc_resp *r = report1(user, "lesson", lesson, 0, 3000);
+    dc_campaign_live(admin, REAL_TIME);
+    struct dc_user user = dc_new_user(NULL);
+    char *lesson = dc_make_lesson(admin, "traffic", 3600);
+    struct dc_resp *r = report1(user.token, "lesson", lesson, 0, 3000);
     dc_expect_status(r, 200, "capped report");
     ck_assert_int_eq(credited_in(r->json, "lesson", lesson), 120);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 120);
     ck_assert(json_is_true(json_object_get(r->json, "capped")));
     dc_resp_free(r);
-    ck_assert_int_eq(my_total(user), 120);
+    ck_assert_int_eq(my_total(user.token), 120);
 
     /* right after: at most the few seconds that have passed */
-    r = report1(user, "lesson", lesson, 0, 3000);
+    r = report1(user.token, "lesson", lesson, 0, 3000);
     dc_expect_status(r, 200, "second capped report");
     ck_assert(json_is_true(json_object_get(r->json, "capped")));
     json_int_t t = dc_int(r->json, "total_credited_seconds");
     ck_assert_msg(t >= 120 && t <= 130, "total %lld", (long long)t);
     dc_resp_free(r);
     /* already-credited seconds are not "capped" */
-    r = report1(user, "lesson", lesson, 0, 100);
+    r = report1(user.token, "lesson", lesson, 0, 100);
     dc_expect_status(r, 200, "old seconds");
     ck_assert(json_is_false(json_object_get(r->json, "capped")));
     dc_resp_free(r);
-    json_t *p = my_progress(user);
+    json_t *p = my_progress(user.token);
     ck_assert_int_eq(dc_int(p, "total_credited_seconds"), t);
     ck_assert_int_eq(credited_in(p, "lesson", lesson), t);
     json_decref(p);
     free(lesson);
-    free(user);
 }
 END_TEST
 
@@ -1035,42 +970,42 @@ END_TEST
 
 START_TEST(eligibility_boundary)
 {
-    campaign_set(DC_LIVE, 3600, 8, false, 1000);
-    char *user = new_user();
-    char *lesson = make_lesson("evacuation", 30000);
-    struct dc_resp *r = report1(user, "lesson", lesson, 0, 28799);
+    dc_campaign_live(admin, DC_RULES_FAST);
+    struct dc_user user = dc_new_user(NULL);
+    char *lesson = dc_make_lesson(admin, "evacuation", 30000);
+    struct dc_resp *r = report1(user.token, "lesson", lesson, 0, 28799);
     dc_expect_status(r, 200, "28799 s");
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 28799);
     ck_assert(json_is_false(json_object_get(r->json, "eligible")));
     ck_assert(fabs(json_number_value(json_object_get(r->json, "class_hours")) - 7.99) < 1e-9);
     dc_resp_free(r);
 
-    r = dc_req("POST", "/v1/me/certificate", user, NULL);
+    r = dc_req("POST", "/v1/me/certificate", user.token, NULL);
     dc_expect_error(r, 409, "not_eligible", NULL, "one second short");
     json_t *e = json_object_get(r->json, "error");
     ck_assert_int_eq(dc_int(e, "remaining_seconds"), 1);
     ck_assert(json_is_false(json_object_get(e, "needs_checkin")));
     dc_resp_free(r);
-    json_t *p = my_progress(user);
+    json_t *p = my_progress(user.token);
     ck_assert_int_eq(dc_int(p, "remaining_seconds"), 1);
     ck_assert(json_is_false(json_object_get(p, "eligible")));
     json_decref(p);
 
-    r = report1(user, "lesson", lesson, 28799, 28800);
+    r = report1(user.token, "lesson", lesson, 28799, 28800);
     dc_expect_status(r, 200, "the last second");
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 28800);
     ck_assert(json_is_true(json_object_get(r->json, "eligible")));
     ck_assert(fabs(json_number_value(json_object_get(r->json, "class_hours")) - 8.0) < 1e-9);
     dc_resp_free(r);
-    p = my_progress(user);
+    p = my_progress(user.token);
     ck_assert_int_eq(dc_int(p, "remaining_seconds"), 0);
     ck_assert(json_is_true(json_object_get(p, "eligible")));
     json_decref(p);
 
-    json_t *c = claim(user, 201);
+    json_t *c = claim(user.token, 201);
     ck_assert_int_eq(dc_int(c, "credited_seconds"), 28800);
     ck_assert(fabs(json_number_value(json_object_get(c, "class_hours")) - 8.0) < 1e-9);
-    json_t *again = claim(user, 200);
+    json_t *again = claim(user.token, 200);
     ck_assert_str_eq(dc_str(again, "serial"), dc_str(c, "serial"));
     ck_assert_str_eq(dc_str(again, "signature"), dc_str(c, "signature"));
     json_decref(again);
@@ -1080,7 +1015,6 @@ START_TEST(eligibility_boundary)
     dc_expect_error(r, 401, "unauthorized", NULL, "anonymous claim");
     dc_resp_free(r);
     free(lesson);
-    free(user);
 }
 END_TEST
 
@@ -1088,44 +1022,44 @@ END_TEST
 
 START_TEST(checkin_required)
 {
-    campaign_fast_live(true);
-    char *user = new_user();
-    earn(user, 8 * 3600);
-    struct dc_resp *r = dc_req("POST", "/v1/me/certificate", user, NULL);
+    dc_campaign_live(admin, FAST_CHECKIN);
+    struct dc_user user = dc_new_user(NULL);
+    dc_earn(admin, user.token, 8 * 3600);
+    struct dc_resp *r = dc_req("POST", "/v1/me/certificate", user.token, NULL);
     dc_expect_error(r, 409, "not_eligible", NULL, "no check-in yet");
     json_t *e = json_object_get(r->json, "error");
     ck_assert(json_is_true(json_object_get(e, "needs_checkin")));
     ck_assert_int_eq(dc_int(e, "remaining_seconds"), 0);
     dc_resp_free(r);
-    json_t *p = my_progress(user);
+    json_t *p = my_progress(user.token);
     ck_assert(json_is_false(json_object_get(p, "eligible")));
     ck_assert_int_eq(dc_int(p, "checkin_days"), 0);
     json_decref(p);
 
     char today[11];
     beijing_today(today);
-    r = dc_req("POST", "/v1/checkins", user, NULL);
+    r = dc_req("POST", "/v1/checkins", user.token, NULL);
     dc_expect_status(r, 201, "first check-in");
     ck_assert_str_eq(dc_str(r->json, "date"), today);
     ck_assert_int_eq(dc_int(r->json, "streak_days"), 1);
     ck_assert_int_eq(dc_int(r->json, "total_days"), 1);
     json_t *first = json_incref(r->json);
     dc_resp_free(r);
-    r = dc_req("POST", "/v1/checkins", user, NULL);
+    r = dc_req("POST", "/v1/checkins", user.token, NULL);
     dc_expect_status(r, 200, "repeated check-in");
     ck_assert_msg(json_equal(r->json, first), "second body differs: %s", r->body);
     dc_resp_free(r);
     json_decref(first);
 
-    p = my_progress(user);
+    p = my_progress(user.token);
     ck_assert(json_is_true(json_object_get(p, "eligible")));
     ck_assert_int_eq(dc_int(p, "checkin_days"), 1);
     json_decref(p);
-    json_t *c = claim(user, 201);
+    json_t *c = claim(user.token, 201);
     ck_assert_int_eq(dc_int(c, "credited_seconds"), 28800);
     json_decref(c);
 
-    r = dc_req("GET", "/v1/me/checkins", user, NULL);
+    r = dc_req("GET", "/v1/me/checkins", user.token, NULL);
     dc_expect_status(r, 200, "my check-ins");
     ck_assert_int_eq(dc_int(r->json, "total_days"), 1);
     ck_assert_int_eq(dc_int(r->json, "streak_days"), 1);
@@ -1136,7 +1070,6 @@ START_TEST(checkin_required)
     r = dc_req("POST", "/v1/checkins", NULL, NULL);
     dc_expect_error(r, 401, "unauthorized", NULL, "anonymous check-in");
     dc_resp_free(r);
-    free(user);
 }
 END_TEST
 
@@ -1170,14 +1103,14 @@ static void *race(void *arg)
 /* eight claims at once: one certificate, one 201, the same serial for all */
 START_TEST(concurrent_claims)
 {
-    char *user = eligible_user(NULL);
-    char *account = my_account_id(user);
+    struct dc_user user = eligible_user(NULL);
+    char *account = my_account_id(user.token);
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, RACERS);
     struct racer x[RACERS];
     pthread_t th[RACERS];
     for (int i = 0; i < RACERS; i++) {
-        x[i] = (struct racer){&start, user, NULL, 0, NULL, NULL};
+        x[i] = (struct racer){&start, user.token, NULL, 0, NULL, NULL};
         ck_assert_int_eq(pthread_create(&th[i], NULL, race, &x[i]), 0);
     }
     for (int i = 0; i < RACERS; i++)
@@ -1202,7 +1135,6 @@ START_TEST(concurrent_claims)
         json_decref(x[i].json);
     }
     free(account);
-    free(user);
 }
 END_TEST
 
@@ -1212,10 +1144,10 @@ END_TEST
  * is exactly the union, in the response, the summary and the tables */
 START_TEST(concurrent_heartbeats)
 {
-    campaign_fast_live(true);
-    char *user = new_user();
-    char *account = my_account_id(user);
-    char *lesson = make_lesson("high_rise", 3600);
+    dc_campaign_live(admin, FAST_CHECKIN);
+    struct dc_user user = dc_new_user(NULL);
+    char *account = my_account_id(user.token);
+    char *lesson = dc_make_lesson(admin, "high_rise", 3600);
     char *bodies[RACERS];
     for (int i = 0; i < RACERS; i++) {
         /* [0,500) for all; [480+20i, 540+20i) chains up to 680; and
@@ -1232,7 +1164,7 @@ START_TEST(concurrent_heartbeats)
         struct racer x[RACERS];
         pthread_t th[RACERS];
         for (int i = 0; i < RACERS; i++) {
-            x[i] = (struct racer){&start, user, bodies[i], 0, NULL, NULL};
+            x[i] = (struct racer){&start, user.token, bodies[i], 0, NULL, NULL};
             ck_assert_int_eq(pthread_create(&th[i], NULL, race, &x[i]), 0);
         }
         for (int i = 0; i < RACERS; i++)
@@ -1249,7 +1181,7 @@ START_TEST(concurrent_heartbeats)
         }
         ck_assert_int_eq(best, 1080);
     }
-    json_t *p = my_progress(user);
+    json_t *p = my_progress(user.token);
     ck_assert_int_eq(dc_int(p, "total_credited_seconds"), 1080);
     ck_assert_int_eq(credited_in(p, "lesson", lesson), 1080);
     json_decref(p);
@@ -1272,7 +1204,6 @@ START_TEST(concurrent_heartbeats)
         free(bodies[i]);
     free(lesson);
     free(account);
-    free(user);
 }
 END_TEST
 
@@ -1280,9 +1211,9 @@ END_TEST
 
 START_TEST(certificate_signature_offline)
 {
-    char *user = eligible_user(NULL);
-    char *account = my_account_id(user);
-    json_t *c = claim(user, 201);
+    struct dc_user user = eligible_user(NULL);
+    char *account = my_account_id(user.token);
+    json_t *c = claim(user.token, 201);
     const char *fields[] = {"serial",      "campaign_id",      "account_id", "holder_name",
                             "class_hours", "credited_seconds", "issued_at",  "signed_payload",
                             "signature",   "verify_url",       NULL};
@@ -1315,14 +1246,17 @@ START_TEST(certificate_signature_offline)
     dc_resp_free(r);
 
     /* later rule changes do not alter the certificate */
-    campaign_set(DC_LIVE, 1800, 4, false, 1000);
-    json_t *again = claim(user, 200);
+    dc_campaign_set(admin, DC_LIVE,
+                    (struct dc_rules){.class_hour_seconds = 1800,
+                                      .required_class_hours = 4,
+                                      .require_checkin = DC_CHECKIN_OFF,
+                                      .max_playback_rate = 1000.0});
+    json_t *again = claim(user.token, 200);
     ck_assert_str_eq(dc_str(again, "signed_payload"), expected);
     ck_assert(fabs(json_number_value(json_object_get(again, "class_hours")) - 8.0) < 1e-9);
     json_decref(again);
     json_decref(c);
     free(account);
-    free(user);
 }
 END_TEST
 
@@ -1330,8 +1264,8 @@ END_TEST
 
 START_TEST(certificate_revocation)
 {
-    char *user = eligible_user(NULL);
-    json_t *c = claim(user, 201);
+    struct dc_user user = eligible_user(NULL);
+    json_t *c = claim(user.token, 201);
     const char *serial = dc_str(c, "serial");
     char path[128];
     snprintf(path, sizeof path, "/v1/certificates/%s", serial);
@@ -1345,7 +1279,7 @@ START_TEST(certificate_revocation)
 
     char revoke[160];
     snprintf(revoke, sizeof revoke, "/v1/admin/certificates/%s/revoke", serial);
-    r = dc_send_json("POST", revoke, user, json_pack("{s:s}", "reason", "自己撤销"));
+    r = dc_send_json("POST", revoke, user.token, json_pack("{s:s}", "reason", "自己撤销"));
     dc_expect_error(r, 403, "forbidden", NULL, "user revokes");
     dc_resp_free(r);
     r = dc_send_json("POST", revoke, admin, json_pack("{s:s}", "reason", "学时造假，经核实撤销"));
@@ -1371,7 +1305,6 @@ START_TEST(certificate_revocation)
     dc_expect_error(r, 404, "not_found", NULL, "revoke unknown");
     dc_resp_free(r);
     json_decref(c);
-    free(user);
 }
 END_TEST
 
@@ -1382,8 +1315,8 @@ END_TEST
 START_TEST(certificate_svg)
 {
     const char *name = "<&\"'张三'\"&>";
-    char *user = eligible_user(name);
-    json_t *c = claim(user, 201);
+    struct dc_user user = eligible_user(name);
+    json_t *c = claim(user.token, 201);
     ck_assert_str_eq(dc_str(c, "holder_name"), name);
     const char *serial = dc_str(c, "serial");
     char path[128];
@@ -1434,7 +1367,6 @@ START_TEST(certificate_svg)
     dc_expect_status(r, 404, "svg of unknown serial");
     dc_resp_free(r);
     json_decref(c);
-    free(user);
 }
 END_TEST
 
@@ -1443,48 +1375,48 @@ END_TEST
 /* learning only live; check-ins warmup and live; claims live and ended */
 START_TEST(phase_gate)
 {
-    char *a = eligible_user(NULL);
-    char *b = eligible_user(NULL);
-    char *lesson = make_lesson("geological", 600);
+    struct dc_user a = eligible_user(NULL);
+    struct dc_user b = eligible_user(NULL);
+    char *lesson = dc_make_lesson(admin, "geological", 600);
 
-    campaign_set(DC_ENDED, 3600, 8, false, 1000);
-    char *learner = new_user();
-    struct dc_resp *r = report1(learner, "lesson", lesson, 0, 10);
+    dc_campaign_set(admin, DC_ENDED, DC_RULES_FAST);
+    struct dc_user learner = dc_new_user(NULL);
+    struct dc_resp *r = report1(learner.token, "lesson", lesson, 0, 10);
     dc_expect_error(r, 409, "campaign_closed", NULL, "progress when ended");
     dc_resp_free(r);
-    r = dc_req("POST", "/v1/checkins", learner, NULL);
+    r = dc_req("POST", "/v1/checkins", learner.token, NULL);
     dc_expect_error(r, 409, "campaign_closed", NULL, "check-in when ended");
     dc_resp_free(r);
-    json_t *c = claim(a, 201);
+    json_t *c = claim(a.token, 201);
     json_decref(c);
-    ck_assert_int_eq(my_total(learner), 0);
+    ck_assert_int_eq(my_total(learner.token), 0);
 
-    campaign_set(DC_WARMUP, 3600, 8, false, 1000);
-    r = report1(learner, "lesson", lesson, 0, 10);
+    dc_campaign_set(admin, DC_WARMUP, DC_RULES_FAST);
+    r = report1(learner.token, "lesson", lesson, 0, 10);
     dc_expect_error(r, 409, "campaign_closed", NULL, "progress in warmup");
     dc_resp_free(r);
-    r = dc_req("POST", "/v1/checkins", learner, NULL);
+    r = dc_req("POST", "/v1/checkins", learner.token, NULL);
     dc_expect_status(r, 201, "check-in in warmup");
     dc_resp_free(r);
-    r = dc_req("POST", "/v1/checkins", learner, NULL);
+    r = dc_req("POST", "/v1/checkins", learner.token, NULL);
     dc_expect_status(r, 200, "repeated check-in in warmup");
     dc_resp_free(r);
-    r = dc_req("POST", "/v1/me/certificate", b, NULL);
+    r = dc_req("POST", "/v1/me/certificate", b.token, NULL);
     dc_expect_error(r, 409, "campaign_closed", NULL, "claim in warmup");
     dc_resp_free(r);
-    r = dc_req("POST", "/v1/me/certificate", a, NULL);
+    r = dc_req("POST", "/v1/me/certificate", a.token, NULL);
     dc_expect_error(r, 409, "campaign_closed", NULL, "claim again in warmup");
     dc_resp_free(r);
 
-    campaign_set(DC_UPCOMING, 3600, 8, false, 1000);
-    char *early = new_user();
-    r = dc_req("POST", "/v1/checkins", early, NULL);
+    dc_campaign_set(admin, DC_UPCOMING, DC_RULES_FAST);
+    struct dc_user early = dc_new_user(NULL);
+    r = dc_req("POST", "/v1/checkins", early.token, NULL);
     dc_expect_error(r, 409, "campaign_closed", NULL, "check-in when upcoming");
     dc_resp_free(r);
-    r = report1(early, "lesson", lesson, 0, 10);
+    r = report1(early.token, "lesson", lesson, 0, 10);
     dc_expect_error(r, 409, "campaign_closed", NULL, "progress when upcoming");
     dc_resp_free(r);
-    r = dc_req("POST", "/v1/me/certificate", b, NULL);
+    r = dc_req("POST", "/v1/me/certificate", b.token, NULL);
     dc_expect_error(r, 409, "campaign_closed", NULL, "claim when upcoming");
     dc_resp_free(r);
     /* browsing and reservations are always open */
@@ -1494,24 +1426,20 @@ START_TEST(phase_gate)
     char *ls = make_livestream("预热期直播");
     char path[96];
     snprintf(path, sizeof path, "/v1/livestreams/%s/reservation", ls);
-    r = dc_req("PUT", path, early, NULL);
+    r = dc_req("PUT", path, early.token, NULL);
     dc_expect_status(r, 204, "reserve when upcoming");
     dc_resp_free(r);
 
     /* live again: b claims, the learner learns */
-    campaign_set(DC_LIVE, 3600, 8, false, 1000);
-    c = claim(b, 201);
+    dc_campaign_live(admin, DC_RULES_FAST);
+    c = claim(b.token, 201);
     json_decref(c);
-    r = report1(learner, "lesson", lesson, 0, 10);
+    r = report1(learner.token, "lesson", lesson, 0, 10);
     dc_expect_status(r, 200, "progress when live");
     dc_resp_free(r);
 
     free(ls);
-    free(early);
-    free(learner);
     free(lesson);
-    free(a);
-    free(b);
 }
 END_TEST
 
@@ -1521,18 +1449,18 @@ END_TEST
  * -> eligible -> claim -> the certificate verifies offline and publicly */
 START_TEST(done_when_walk)
 {
-    campaign_set(DC_LIVE, 3600, 8, true, 1000);
+    dc_campaign_live(admin, FAST_CHECKIN);
     char phone[12];
     dc_unique_phone(phone);
-    char *account = dc_register(phone, PASSWORD, "陈晓梅");
+    char *account = dc_register(phone, DC_PASSWORD, "陈晓梅");
     ck_assert_ptr_nonnull(account);
-    char *user = dc_login(phone, PASSWORD);
+    char *user = dc_login(phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(user);
 
     /* three lessons of 2 h, watched in 10-minute heartbeats */
     const char *cats[] = {"fire", "high_rise_fire_escape", "ebike_charging"};
     for (int k = 0; k < 3; k++) {
-        char *lesson = make_lesson(cats[k], 7200);
+        char *lesson = dc_make_lesson(admin, cats[k], 7200);
         json_t *items = json_array();
         for (int s = 0; s < 7200; s += 600)
             json_array_append_new(items, hb("lesson", lesson, s, s + 600));
@@ -1612,14 +1540,14 @@ END_TEST
  * content's length) */
 START_TEST(credit_within_length_after_end)
 {
-    campaign_fast_live(true);
-    char *user = new_user();
+    dc_campaign_live(admin, FAST_CHECKIN);
+    struct dc_user user = dc_new_user(NULL);
     char *ls = make_livestream("提前开播的直播");
     struct dc_resp *r = livestream_start(ls);
     dc_expect_status(r, 200, "start");
     dc_resp_free(r);
     sleep(3);
-    r = report1(user, "livestream", ls, 0, 3);
+    r = report1(user.token, "livestream", ls, 0, 3);
     dc_expect_status(r, 200, "live report");
     ck_assert_int_eq(credited_in(r->json, "livestream", ls), 3);
     dc_resp_free(r);
@@ -1635,23 +1563,22 @@ START_TEST(credit_within_length_after_end)
     json_t *got = livestream_get(ls, NULL);
     json_int_t length = dc_int(got, "duration_seconds");
     json_decref(got);
-    json_t *p = my_progress(user);
+    json_t *p = my_progress(user.token);
     json_int_t credit = credited_in(p, "livestream", ls);
     ck_assert_msg(credit <= length, "credit %lld exceeds the livestream's length %lld",
                   (long long)credit, (long long)length);
     ck_assert_int_eq(dc_int(p, "total_credited_seconds"), credit);
     json_decref(p);
     free(ls);
-    free(user);
 }
 END_TEST
 
 /* a lesson with watch credit may grow but not shrink below its length */
 START_TEST(watched_lesson_cannot_shrink)
 {
-    campaign_fast_live(false);
-    char *user = new_user();
-    char *lesson = make_lesson("fire", 600);
+    dc_campaign_live(admin, DC_RULES_FAST);
+    struct dc_user user = dc_new_user(NULL);
+    char *lesson = dc_make_lesson(admin, "fire", 600);
     char path[64];
     snprintf(path, sizeof path, "/v1/admin/lessons/%s", lesson);
     /* nobody has credit yet: any length goes */
@@ -1659,7 +1586,7 @@ START_TEST(watched_lesson_cannot_shrink)
         dc_send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 500));
     dc_expect_status(r, 200, "shrink before credit");
     dc_resp_free(r);
-    r = report1(user, "lesson", lesson, 0, 400);
+    r = report1(user.token, "lesson", lesson, 0, 400);
     dc_expect_status(r, 200, "report");
     dc_resp_free(r);
     r = dc_send_json("PATCH", path, admin, json_pack("{s:i}", "duration_seconds", 300));
@@ -1670,7 +1597,6 @@ START_TEST(watched_lesson_cannot_shrink)
     ck_assert_int_eq(dc_int(r->json, "duration_seconds"), 900);
     dc_resp_free(r);
     free(lesson);
-    free(user);
 }
 END_TEST
 

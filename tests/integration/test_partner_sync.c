@@ -44,9 +44,6 @@
 
 #include "harness.h"
 
-#define PASSWORD "correct horse 1"
-#define TOPIC    "逃生演练训练营"
-
 static char *admin; /* made in main() before the tests fork */
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -200,62 +197,24 @@ static char *link_new(const struct dc_partner_cred *p, const char *ext)
     return link_user(p, ext, phone);
 }
 
-struct user {
-    char phone[12];
-    char *id;
-    char *token;
-};
-
-/* Registers and logs in a user (asserts); u is filled. */
-static void new_user(struct user *u)
-{
-    dc_unique_phone(u->phone);
-    u->id = dc_register(u->phone, PASSWORD, "合作用户本人");
-    ck_assert_ptr_nonnull(u->id);
-    u->token = dc_login(u->phone, PASSWORD);
-    ck_assert_ptr_nonnull(u->token);
-}
-
-static void free_user(struct user *u)
-{
-    free(u->id);
-    free(u->token);
-}
-
 /* ---- campaign, content, moderation ------------------------------------ */
 
-/* Phase p, the default topic, 3600 s class hours and playback rate 1.0
- * (the default: direct reports are capped, partner reports must not be). */
-static void campaign_set(enum dc_phase p)
-{
-    dc_campaign_set(admin, p, TOPIC,
-                    json_pack("{s:i, s:f}", "class_hour_seconds", 3600, "max_playback_rate", 1.0));
-}
+/* The campaign rules of every test: 3600 s class hours and playback rate
+ * 1.0 (the default: direct reports are capped, partner reports must not
+ * be). */
+static const struct dc_rules RULES = {.class_hour_seconds = 3600, .max_playback_rate = 1.0};
 
-/* The campaign live (campaign_set), a new partner named name, and the
+/* The campaign live (RULES), a new partner named name, and the
  * external ids that follow (NULL-terminated) linked to fresh phones. */
 __attribute__((sentinel)) static void live_partner(const char *name, struct dc_partner_cred *p, ...)
 {
-    campaign_set(DC_LIVE);
+    dc_campaign_live(admin, RULES);
     dc_new_partner(admin, name, p);
     va_list ap;
     va_start(ap, p);
     for (const char *ext; (ext = va_arg(ap, const char *)) != NULL;)
         free(link_new(p, ext));
     va_end(ap);
-}
-
-static char *make_lesson(int duration)
-{
-    struct dc_resp *r =
-        dc_send_json("POST", "/v1/admin/lessons", admin,
-                     json_pack("{s:s, s:s, s:i, s:s}", "title", "高楼火灾逃生", "category",
-                               "high_rise", "duration_seconds", duration, "video_url",
-                               "https://video.example.cn/lesson.mp4"));
-    dc_expect_status(r, 201, "lesson create");
-    char *id = strdup(dc_str(r->json, "id"));
-    dc_resp_free(r);
-    return id;
 }
 
 static char *make_scheduled_livestream(void)
@@ -295,7 +254,7 @@ static json_t *sub_item(const char *ext_id, const char *ext_user, const char *ti
                      "description", "楼道起火时用湿毛巾捂住口鼻，沿疏散指示撤离。", "category",
                      "fire", "video_url", "https://cdn.partner.example/v/escape.mp4", "cover_url",
                      "https://cdn.partner.example/c/escape.jpg", "duration_seconds", 60, "format",
-                     "mp4", "size_bytes", (json_int_t)1048576, "hashtags", TOPIC, "消防安全",
+                     "mp4", "size_bytes", (json_int_t)1048576, "hashtags", DC_TOPIC, "消防安全",
                      "original", 1);
 }
 
@@ -907,9 +866,9 @@ START_TEST(batches_campaign_closed)
     live_partner("活动结束平台", &p, "closed-author", "closed-liker", NULL);
     char **ids = upload_by(&p, "closed", 1, "closed-author");
     dc_review_ok(admin, ids[0], "approve", NULL);
-    char *lesson = make_lesson(600);
+    char *lesson = dc_make_lesson(admin, "high_rise", 600);
 
-    campaign_set(DC_ENDED);
+    dc_campaign_set(admin, DC_ENDED, RULES);
     struct dc_resp *r = batch(&p, "submissions",
                               json_pack("[o, o]", sub_item("closed-new", "closed-author", "结束后"),
                                         sub_item("closed-0", "closed-author", "结束后改标题")));
@@ -925,7 +884,7 @@ START_TEST(batches_campaign_closed)
     res = results_of(r, 1, "progress when ended");
     expect_result(res, 0, 409, "campaign_closed", NULL, "progress when ended");
     dc_resp_free(r);
-    campaign_set(DC_LIVE);
+    dc_campaign_live(admin, RULES);
 
     ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions WHERE partner_id = %s", p.id), 1);
     char *title = dc_sql_fmt("SELECT title FROM submissions WHERE id = %s", ids[0]);
@@ -953,8 +912,7 @@ START_TEST(likes_batch)
         free(link_new(&p, ext));
     }
     /* a registered user, also linked: batch likes and its own PUT meet */
-    struct user u;
-    new_user(&u);
+    struct dc_user u = dc_new_user("合作用户本人");
     free(link_user(&p, "lk-self", u.phone));
 
     char **ids = upload_by(&p, "lk", 2, "lk-author");
@@ -1036,7 +994,6 @@ START_TEST(likes_batch)
 
     free(body);
     free_ids(ids, 2);
-    free_user(&u);
 }
 END_TEST
 
@@ -1062,15 +1019,14 @@ static json_int_t credited_of(const json_t *progress, const char *lesson)
 
 START_TEST(progress_batch)
 {
-    campaign_set(DC_LIVE); /* max_playback_rate 1.0 */
+    dc_campaign_live(admin, RULES); /* max_playback_rate 1.0 */
     struct dc_partner_cred p;
     dc_new_partner(admin, "批量学习平台", &p);
-    struct user u;
-    new_user(&u);
+    struct dc_user u = dc_new_user("合作用户本人");
     free(link_user(&p, "learner-1", u.phone));
     char *other = link_new(&p, "learner-2");
-    char *long_lesson = make_lesson(30000); /* 8 h 20 min */
-    char *short_lesson = make_lesson(600);
+    char *long_lesson = dc_make_lesson(admin, "high_rise", 30000); /* 8 h 20 min */
+    char *short_lesson = dc_make_lesson(admin, "high_rise", 600);
     char *scheduled = make_scheduled_livestream();
 
     /* 8 hours of one lesson at once: credited in full */
@@ -1140,7 +1096,7 @@ START_TEST(progress_batch)
                      28800);
 
     /* the same rate on the direct route is capped: the batch skipped the cap */
-    char *fresh = make_lesson(30000);
+    char *fresh = dc_make_lesson(admin, "high_rise", 30000);
     json_t *direct = json_pack("{s:[o]}", "items", prog_item("x", "lesson", fresh, 0, 28800));
     json_object_del(json_array_get(json_object_get(direct, "items"), 0), "external_user_id");
     r = dc_send_json("POST", "/v1/progress", u.token, direct);
@@ -1153,7 +1109,6 @@ START_TEST(progress_batch)
     free(long_lesson);
     free(short_lesson);
     free(scheduled);
-    free_user(&u);
 }
 END_TEST
 
@@ -1161,7 +1116,7 @@ END_TEST
 
 START_TEST(partners_isolated)
 {
-    campaign_set(DC_LIVE);
+    dc_campaign_live(admin, RULES);
     struct dc_partner_cred a, b;
     dc_new_partner(admin, "隔离平台甲", &a);
     dc_new_partner(admin, "隔离平台乙", &b);
@@ -1169,7 +1124,7 @@ START_TEST(partners_isolated)
     char *ub_account = link_new(&b, "ub");
     char **b_ids = upload_by(&b, "x", 2, "ub");
     dc_review_ok(admin, b_ids[0], "approve", NULL);
-    char *lesson = make_lesson(600);
+    char *lesson = dc_make_lesson(admin, "high_rise", 600);
 
     /* A cannot use B's user anywhere */
     struct dc_resp *r = batch(&a, "submissions",
@@ -1432,7 +1387,7 @@ struct cc {
     struct dc_partner_cred p;
     char subs[CC_SUBS][24];
     char likers[CC_LIKERS + CC_TOKENS][24]; /* external ids; the last CC_TOKENS are users */
-    struct user users[CC_TOKENS];
+    struct dc_user users[CC_TOKENS];
     bool ok[CC_LIKERS + CC_TOKENS];
     atomic_bool stop_writers, stop_reader;
     atomic_long reviews, recommends, batch_items, token_likes, unexpected;
@@ -1458,10 +1413,7 @@ static void cc_bad(struct cc *cc, const char *what, const struct dc_resp *r)
 /* registers and logs in users[i] (two scrypt hashes: few at a time) */
 static void cc_register_job(int i, void *ctx)
 {
-    struct user *u = &((struct cc *)ctx)->users[i];
-    dc_unique_phone(u->phone);
-    u->id = dc_register(u->phone, PASSWORD, "并发点赞用户");
-    u->token = u->id ? dc_login(u->phone, PASSWORD) : NULL;
+    (void)dc_try_new_user(&((struct cc *)ctx)->users[i], "并发点赞用户", 0);
 }
 
 static void cc_link_job(int i, void *ctx)
@@ -1471,8 +1423,8 @@ static void cc_link_job(int i, void *ctx)
     if (i < CC_LIKERS) {
         dc_unique_phone(phone);
     } else {
-        const struct user *u = &cc->users[i - CC_LIKERS];
-        if (!u->token)
+        const struct dc_user *u = &cc->users[i - CC_LIKERS];
+        if (!u->token[0])
             return;
         memcpy(phone, u->phone, sizeof phone);
     }
@@ -1544,7 +1496,7 @@ static void *writer_main(void *arg)
             atomic_fetch_add(&cc->batch_items, n);
             dc_resp_free(r);
         } else { /* likes with user tokens */
-            const struct user *u = &cc->users[dc_rnd_next(&seed) % CC_TOKENS];
+            const struct dc_user *u = &cc->users[dc_rnd_next(&seed) % CC_TOKENS];
             bool on = dc_rnd_next(&seed) % 100 < 65;
             snprintf(path, sizeof path, "/v1/submissions/%s/like", sub);
             struct dc_resp *r = dc_req_on(c, on ? "PUT" : "DELETE", path, u->token, NULL);
@@ -1626,7 +1578,7 @@ static bool cc_reader_matches(struct cc *cc, char *const *final, char *why, size
 
 START_TEST(feed_under_concurrency)
 {
-    campaign_set(DC_LIVE);
+    dc_campaign_live(admin, RULES);
     struct cc *cc = calloc(1, sizeof *cc);
     pthread_mutex_init(&cc->mu, NULL);
     dc_new_partner(admin, "并发订阅平台", &cc->p);
@@ -1747,8 +1699,6 @@ START_TEST(feed_under_concurrency)
     free(cursor);
     for (int k = 0; k < CC_SUBS; k++)
         free(final[k]);
-    for (int i = 0; i < CC_TOKENS; i++)
-        free_user(&cc->users[i]);
     clog_free(&cc->seen);
     pthread_mutex_destroy(&cc->mu);
     free(cc);
@@ -1763,8 +1713,7 @@ START_TEST(done_when_walk)
     live_partner("抖音（演练）", &p, NULL);
 
     /* the partner links its users: one already registered here, two new */
-    struct user u;
-    new_user(&u);
+    struct dc_user u = dc_new_user("合作用户本人");
     char *author = link_user(&p, "dy-author", u.phone);
     ck_assert_str_eq(author, u.id);
     char *fan1 = link_new(&p, "dy-fan-1");
@@ -1796,7 +1745,7 @@ START_TEST(done_when_walk)
     expect_result(res, 2, 200, NULL, NULL, "like s1");
     expect_result(res, 3, 404, "not_found", NULL, "like a rejected one");
     dc_resp_free(r);
-    char *lesson = make_lesson(3 * 3600);
+    char *lesson = dc_make_lesson(admin, "high_rise", 3 * 3600);
     r = batch(&p, "progress",
               json_pack("[o, o]", prog_item("dy-author", "lesson", lesson, 0, 3 * 3600),
                         prog_item("dy-fan-1", "lesson", lesson, 0, 1800)));
@@ -1850,7 +1799,6 @@ START_TEST(done_when_walk)
     free(author);
     free(fan1);
     free(fan2);
-    free_user(&u);
 }
 END_TEST
 

@@ -129,16 +129,14 @@ END_TEST
 
 START_TEST(create_partner_roles)
 {
-    char *user = dc_new_user_token(NULL);
-    ck_assert_ptr_nonnull(user);
+    struct dc_user user = dc_new_user(NULL);
     struct dc_resp *r =
-        dc_send_json("POST", "/v1/admin/partners", user, json_pack("{s:s}", "name", "快手"));
+        dc_send_json("POST", "/v1/admin/partners", user.token, json_pack("{s:s}", "name", "快手"));
     dc_expect_error(r, 403, "forbidden", NULL, "user creates a partner");
     dc_resp_free(r);
     r = dc_send_json("POST", "/v1/admin/partners", NULL, json_pack("{s:s}", "name", "快手"));
     dc_expect_error(r, 401, "unauthorized", NULL, "anonymous creates a partner");
     dc_resp_free(r);
-    free(user);
 }
 END_TEST
 
@@ -362,11 +360,10 @@ START_TEST(signature_missing_or_bad_headers)
     dc_expect_status(r, 401, "no partner headers");
     dc_resp_free(r);
     /* a user's bearer token is no partner credential */
-    char *user = dc_new_user_token(NULL);
-    r = dc_req("PUT", target, user, body);
+    struct dc_user user = dc_new_user(NULL);
+    r = dc_req("PUT", target, user.token, body);
     dc_expect_status(r, 401, "bearer token instead");
     dc_resp_free(r);
-    free(user);
 
     /* non-numeric timestamps, each signed correctly over the text sent */
     char now_minus[40];
@@ -397,7 +394,7 @@ START_TEST(link_existing_phone)
     dc_new_partner(admin, "link-existing", &p);
     char phone[12];
     dc_unique_phone(phone);
-    char *registered = dc_register(phone, "correct horse 1", "已注册");
+    char *registered = dc_register(phone, DC_PASSWORD, "已注册");
     ck_assert_ptr_nonnull(registered);
     char *linked = link_user(&p, "exist-1", phone, 200);
     ck_assert_str_eq(linked, registered);
@@ -405,7 +402,7 @@ START_TEST(link_existing_phone)
     ck_assert_ptr_nonnull(db);
     ck_assert_str_eq(db, registered);
     /* the account keeps its own password */
-    char *tok = dc_login(phone, "correct horse 1");
+    char *tok = dc_login(phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(tok);
     free(tok);
     free(db);
@@ -433,7 +430,7 @@ START_TEST(link_new_phone)
     ck_assert_str_eq(db, id);
     free(db);
 
-    const char *guesses[] = {"partner-linked", "correct horse 1", "password123"};
+    const char *guesses[] = {"partner-linked", DC_PASSWORD, "password123"};
     for (size_t i = 0; i < sizeof guesses / sizeof *guesses; i++) {
         struct dc_resp *r =
             dc_send_json("POST", "/v1/sessions", NULL,
@@ -442,7 +439,7 @@ START_TEST(link_new_phone)
         dc_resp_free(r);
     }
     /* registering that phone directly now conflicts rather than duplicating */
-    char *again = dc_register(phone, "correct horse 1", "重复");
+    char *again = dc_register(phone, DC_PASSWORD, "重复");
     ck_assert_ptr_null(again);
     free(id);
 }
@@ -659,12 +656,10 @@ END_TEST
 
 START_TEST(audit_access_and_limits)
 {
-    char *user = dc_new_user_token(NULL);
-    ck_assert_ptr_nonnull(user);
-    struct dc_resp *r = dc_req("GET", "/v1/admin/audit", user, NULL);
+    struct dc_user user = dc_new_user(NULL);
+    struct dc_resp *r = dc_req("GET", "/v1/admin/audit", user.token, NULL);
     dc_expect_error(r, 403, "forbidden", NULL, "user reads audit");
     dc_resp_free(r);
-    free(user);
     r = dc_req("GET", "/v1/admin/audit", NULL, NULL);
     dc_expect_error(r, 401, "unauthorized", NULL, "anonymous reads audit");
     dc_resp_free(r);
@@ -700,7 +695,7 @@ static char *video_body(const char *ext_user, const char *title)
  * partner is another submission */
 START_TEST(partner_submission_upsert)
 {
-    dc_campaign_set(admin, DC_LIVE, NULL, NULL);
+    dc_campaign_live(admin, (struct dc_rules){0});
     struct dc_partner_cred a, b;
     dc_new_partner(admin, "视频平台甲", &a);
     dc_new_partner(admin, "视频平台乙", &b);
@@ -746,7 +741,7 @@ END_TEST
 /* the same validation as direct submissions, and the signature check */
 START_TEST(partner_submission_validation)
 {
-    dc_campaign_set(admin, DC_LIVE, NULL, NULL);
+    dc_campaign_live(admin, (struct dc_rules){0});
     struct dc_partner_cred a;
     dc_new_partner(admin, "视频平台丙", &a);
     char phone[12];

@@ -37,35 +37,33 @@ START_TEST(main_flows_then_clean_exit)
     /* started here, so that this process can wait for its exit status */
     dc_server_start(NULL);
     char *admin = dc_new_admin_token();
-    dc_campaign_live(admin, 60, 1, true, 1000);
+    dc_campaign_live(admin, (struct dc_rules){.class_hour_seconds = 60,
+                                              .required_class_hours = 1,
+                                              .require_checkin = DC_CHECKIN_ON,
+                                              .max_playback_rate = 1000});
 
     /* catalogue, anonymously */
     expect_free("GET", "/v1/campaign", NULL, NULL, 200);
     expect_free("GET", "/v1/categories", NULL, NULL, 200);
     expect_free("GET", "/v1/regions?parent=350000", NULL, NULL, 200);
-    struct dc_resp *r = dc_expect("POST", "/v1/admin/lessons", admin,
-                                  json_pack("{s:s, s:s, s:i, s:s}", "title", "高层建筑火灾逃生",
-                                            "category", "high_rise_fire_escape", "duration_seconds",
-                                            600, "video_url", "https://video.example.com/l/1.mp4"),
-                                  201);
-    char *lesson = strdup(dc_str(r->json, "id"));
-    dc_resp_free(r);
+    char *lesson = dc_make_lesson(admin, "high_rise_fire_escape", 600);
     expect_free("GET", "/v1/lessons?limit=5", NULL, NULL, 200);
 
     /* a learner: profile, progress, check-in, certificate */
-    char phone[12];
-    char *alice = dc_new_user_token(phone);
-    expect_free("GET", "/v1/me", alice, NULL, 200);
-    expect_free("PATCH", "/v1/me", alice, json_pack("{s:s}", "display_name", "演练学员"), 200);
-    r = dc_expect("POST", "/v1/progress", alice,
+    struct dc_user alice = dc_new_user(NULL);
+    expect_free("GET", "/v1/me", alice.token, NULL, 200);
+    expect_free("PATCH", "/v1/me", alice.token, json_pack("{s:s}", "display_name", "演练学员"),
+                200);
+    struct dc_resp *r =
+        dc_expect("POST", "/v1/progress", alice.token,
                   json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
                             "content_id", lesson, "from_second", 0, "to_second", 90),
                   200);
     ck_assert_int_eq(dc_int(r->json, "total_credited_seconds"), 90);
     dc_resp_free(r);
-    expect_free("POST", "/v1/checkins", alice, NULL, 201);
-    expect_free("GET", "/v1/me/progress", alice, NULL, 200);
-    r = dc_expect("POST", "/v1/me/certificate", alice, NULL, 201);
+    expect_free("POST", "/v1/checkins", alice.token, NULL, 201);
+    expect_free("GET", "/v1/me/progress", alice.token, NULL, 200);
+    r = dc_expect("POST", "/v1/me/certificate", alice.token, NULL, 201);
     char *serial = strdup(dc_str(r->json, "serial"));
     dc_resp_free(r);
     snprintf(path, sizeof path, "/v1/certificates/%s", serial);
@@ -75,7 +73,7 @@ START_TEST(main_flows_then_clean_exit)
 
     /* a video, replayed by Idempotency-Key, approved and liked */
     char auth[600];
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", alice);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", alice.token);
     const char *lines[] = {auth, "Idempotency-Key: session-1", "Content-Type: application/json",
                            NULL};
     json_t *tmp = video("会话测试作品");
@@ -92,9 +90,9 @@ START_TEST(main_flows_then_clean_exit)
     free(text);
     snprintf(path, sizeof path, "/v1/admin/submissions/%s/review", sub);
     expect_free("POST", path, admin, json_pack("{s:s}", "decision", "approve"), 200);
-    char *bob = dc_new_user_token(NULL);
+    struct dc_user bob = dc_new_user(NULL);
     snprintf(path, sizeof path, "/v1/submissions/%s/like", sub);
-    r = dc_expect("PUT", path, bob, NULL, 200);
+    r = dc_expect("PUT", path, bob.token, NULL, 200);
     ck_assert_int_eq(dc_int(r->json, "like_count"), 1);
     dc_resp_free(r);
     expect_free("GET", "/v1/leaderboard?limit=10", NULL, NULL, 200);
@@ -148,14 +146,12 @@ START_TEST(main_flows_then_clean_exit)
     expect_free("GET", "/v1/admin/audit?limit=5", admin, NULL, 200);
     expect_free("GET", "/metrics", NULL, NULL, 200);
     expect_free("GET", "/readyz", NULL, NULL, 200);
-    expect_free("DELETE", "/v1/sessions/current", bob, NULL, 204);
-    expect_free("GET", "/v1/me", bob, NULL, 401);
+    expect_free("DELETE", "/v1/sessions/current", bob.token, NULL, 204);
+    expect_free("GET", "/v1/me", bob.token, NULL, 401);
 
     /* a clean stop; under valgrind also no error and no definite leak */
     ck_assert_int_eq(dc_server_stop(), 0);
     free(admin);
-    free(alice);
-    free(bob);
     free(lesson);
     free(serial);
     free(sub);

@@ -46,11 +46,9 @@
 
 #include "harness.h"
 
-#define PASSWORD "correct horse 1"
-#define CH       600 /* class_hour_seconds for the whole run */
-#define WAIT_S   15.0
-#define TOPIC    "逃生演练训练营"
-#define OWN      "650000" /* the admin and the callers of the auth checks */
+#define CH     600 /* class_hour_seconds for the whole run */
+#define WAIT_S 15.0
+#define OWN    "650000" /* the admin and the callers of the auth checks */
 
 static char *admin;
 
@@ -74,13 +72,7 @@ static bool has_non_ascii(const char *s)
 /* Live, class hours of CH seconds, one class hour for a certificate, no
  * check-in needed, playback rate 1000 (credit at once). Every test sets the
  * same rules, so credited_hours never changes meaning during the run. */
-static void campaign_live(void)
-{
-    dc_campaign_set(admin, DC_LIVE, TOPIC,
-                    json_pack("{s:i, s:i, s:b, s:f, s:i}", "class_hour_seconds", CH,
-                              "required_class_hours", 1, "require_checkin", 0, "max_playback_rate",
-                              1000.0, "top_n", 100));
-}
+static const struct dc_rules RULES = {CH, 1, DC_CHECKIN_OFF, 1000.0, 100};
 
 static char *new_org(const char *name, const char *type, const char *region)
 {
@@ -107,9 +99,9 @@ static struct acct new_account(const char *name, const char *region, const char 
     struct acct a;
     memset(&a, 0, sizeof a);
     dc_unique_phone(a.phone);
-    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "phone", a.phone, "password", PASSWORD,
-                          "display_name", name, "kind", kind ? kind : "individual", "region_code",
-                          region, "audience", audience);
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "phone", a.phone, "password",
+                          DC_PASSWORD, "display_name", name, "kind", kind ? kind : "individual",
+                          "region_code", region, "audience", audience);
     if (org)
         json_object_set_new(b, "organization_id", json_string(org));
     struct dc_resp *r = dc_send_json("POST", "/v1/accounts", NULL, b);
@@ -119,7 +111,7 @@ static struct acct new_account(const char *name, const char *region, const char 
     ck_assert_str_eq(dc_str(r->json, "audience"), audience);
     snprintf(a.id, sizeof a.id, "%s", dc_str(r->json, "id"));
     dc_resp_free(r);
-    a.token = dc_login(a.phone, PASSWORD);
+    a.token = dc_login(a.phone, DC_PASSWORD);
     ck_assert_ptr_nonnull(a.token);
     return a;
 }
@@ -128,27 +120,6 @@ static void patch_me(const char *token, json_t *body)
 {
     struct dc_resp *r = dc_send_json("PATCH", "/v1/me", token, body);
     dc_expect_status(r, 200, "PATCH /v1/me");
-    dc_resp_free(r);
-}
-
-/* Credits `seconds` at once on a new lesson of that length. */
-static void earn(const char *token, int seconds)
-{
-    struct dc_resp *r = dc_send_json("POST", "/v1/admin/lessons", admin,
-                                     json_pack("{s:s, s:s, s:i, s:s}", "title", "火场逃生要点",
-                                               "category", "fire", "duration_seconds", seconds,
-                                               "video_url", "https://video.example.cn/l.mp4"));
-    dc_expect_status(r, 201, "lesson create");
-    char lesson[32];
-    snprintf(lesson, sizeof lesson, "%s", dc_str(r->json, "id"));
-    dc_resp_free(r);
-    r = dc_send_json("POST", "/v1/progress", token,
-                     json_pack("{s:[{s:s, s:s, s:i, s:i}]}", "items", "content_type", "lesson",
-                               "content_id", lesson, "from_second", 0, "to_second", seconds));
-    dc_expect_status(r, 200, "progress");
-    ck_assert_msg(json_is_false(json_object_get(r->json, "capped")), "capped: %s", r->body);
-    json_t *it = json_array_get(json_object_get(r->json, "items"), 0);
-    ck_assert_int_eq(dc_int(it, "credited_seconds"), seconds);
     dc_resp_free(r);
 }
 
@@ -656,7 +627,7 @@ static struct ds_cert certs[4] = {
 
 static void build_dataset(void)
 {
-    campaign_live();
+    dc_campaign_live(admin, RULES);
     char *gov = new_org("福州市应急管理局", "government", "350100");
     char *ent = new_org("厦门港务集团", "enterprise_central", "350200");
     char *sch = new_org("平潭实验小学", "school", "350128");
@@ -669,11 +640,11 @@ static void build_dataset(void)
     ds[A6] = new_account("福建省直居民", "350000", NULL, "public", NULL);
     ds[A7] = new_account("北京学生", "110000", uni, "student", NULL);
 
-    earn(ds[A1].token, 5399);
-    earn(ds[A2].token, 1000);
-    earn(ds[A3].token, 700);
-    earn(ds[A6].token, 601);
-    earn(ds[A7].token, 1200);
+    dc_earn(admin, ds[A1].token, 5399);
+    dc_earn(admin, ds[A2].token, 1000);
+    dc_earn(admin, ds[A3].token, 700);
+    dc_earn(admin, ds[A6].token, 601);
+    dc_earn(admin, ds[A7].token, 1200);
     checkin(ds[A1].token);
     checkin(ds[A3].token);
     checkin(ds[A4].token);
@@ -940,12 +911,12 @@ static void expect_two_provinces(struct nums gd, struct nums zj, const char *wha
  * its whole past moves with it, and later activity lands in the new rows */
 START_TEST(moving_an_account)
 {
-    campaign_live();
+    dc_campaign_live(admin, RULES);
     char *village = new_org("清远市某村民委员会", "village", "440000");
     char *community = new_org("杭州市西湖区某社区", "community", "330000");
     struct acct m = new_account("迁居者", "440000", village, "resident", NULL);
     struct acct s = new_account("留守者", "440000", NULL, "public", NULL);
-    earn(m.token, 900);
+    dc_earn(admin, m.token, 900);
     checkin(m.token);
     json_t *cert = claim(m.token);
     char *m1 = submit_approved(m.token, "广东的逃生路线");
@@ -985,7 +956,7 @@ START_TEST(moving_an_account)
     /* later activity counts in the new rows */
     review(m2, "approve");
     like(s.token, m2);
-    earn(m.token, 300);
+    dc_earn(admin, m.token, 300);
     const struct nums later = NUMS(1, 1, 1200, 1, 1, 2, 2, 2);
     expect_two_provinces(stayer, later, "after more activity");
     expect_view("organization_type", "330000", later, "organization types after more activity",
@@ -1233,11 +1204,11 @@ static void expect_field(const struct dc_csv_row *c, int k, const char *want, co
  * revoked; streamed (chunked); read the same by Python's csv module */
 START_TEST(certificates_csv)
 {
-    campaign_live();
+    dc_campaign_live(admin, RULES);
     struct acct at = new_account("@所有人", "620000", NULL, "public", NULL);
     struct acct minus = new_account("-负一", "620000", NULL, "public", NULL);
-    earn(at.token, 600);
-    earn(minus.token, 1234);
+    dc_earn(admin, at.token, 600);
+    dc_earn(admin, minus.token, 1234);
     json_t *ca = claim(at.token), *cm = claim(minus.token);
 
     struct dc_resp *r = dc_req("GET", "/v1/admin/certificates.csv", admin, NULL);
