@@ -230,7 +230,7 @@ enum dc_err submissions_api_patch(struct dc_req *req)
         err = DC_ERR_FORBIDDEN;
     if (err != DC_OK)
         return err;
-    if (validate_string(req->json, "title", false, 1, 60, true, &title) != DC_OK)
+    if (validate_string(req->json, "title", false, 1, 60, false, &title) != DC_OK)
         return dc_req_fail(req, DC_ERR_VALIDATION, "title", NULL);
     if (validate_string(req->json, "description", false, 0, 1000, false, &description) != DC_OK)
         return dc_req_fail(req, DC_ERR_VALIDATION, "description", NULL);

@@ -66,7 +66,9 @@ enum dc_err submission_parse(const json_t *body, const char *topic, struct dc_su
     memset(out, 0, sizeof *out);
     json_t *dur = json_object_get(body, "duration_seconds");
     json_t *size = json_object_get(body, "size_bytes");
-    if (validate_string(body, "title", true, 1, 60, true, &out->title) != DC_OK)
+    /* API.md bounds a title's length only: line breaks and tabs are the
+     * author's (display names are the field it keeps free of controls) */
+    if (validate_string(body, "title", true, 1, 60, false, &out->title) != DC_OK)
         return bad(p, "title", "title must be 1-60 characters");
     if (validate_string(body, "description", false, 0, 1000, false, &out->description) != DC_OK)
         return bad(p, "description", "description must be at most 1000 characters");

@@ -654,7 +654,7 @@ static enum dc_err submission(struct dc_arena *a, const json_t *body, const char
         return err;
     }
     check_borrowed(body, "title", in.title);
-    CHECK(in.title && chars_between(in.title, 1, 60, true));
+    CHECK(in.title && chars_between(in.title, 1, 60, false));
     CHECK(in.description && chars_between(in.description, 0, 1000, false));
     if (json_string_value(json_object_get(body, "description")))
         check_borrowed(body, "description", in.description);
@@ -1015,7 +1015,7 @@ static enum dc_err ep_submission_patch(struct dc_req *req, const char *topic)
     const char *title, *description, *cover = NULL;
     json_t *cv = json_object_get(req->json, "cover_url");
     (void)topic;
-    if (vstring(req->json, "title", false, 1, 60, true, &title) != DC_OK)
+    if (vstring(req->json, "title", false, 1, 60, false, &title) != DC_OK)
         return dc_req_fail(req, DC_ERR_VALIDATION, "title", NULL);
     if (vstring(req->json, "description", false, 0, 1000, false, &description) != DC_OK)
         return dc_req_fail(req, DC_ERR_VALIDATION, "description", NULL);

@@ -27,10 +27,14 @@
 
 #include "harness.h"
 
-#define PASSWORD "correct horse 1"
-#define TOPIC    "逃生演练训练营"
-
 static char *admin; /* made in main() before the tests fork */
+
+/* one hour a class hour, no check-in needed, real-time playback */
+static const struct dc_rules RULES = {3600, 8, DC_CHECKIN_OFF, 1.0, 100};
+/* the same with a playback rate that never caps a report */
+static const struct dc_rules RULES_FAST = DC_RULES_FAST;
+/* the phase alone, rules unchanged */
+static const struct dc_rules NO_RULES = {0};
 
 /* ---- answers ------------------------------------------------------------ */
 
@@ -117,27 +121,23 @@ static void link_user(const struct dc_partner_cred *p, const char *ext, const ch
     free(body);
 }
 
-/* A partner with one linked user (ext "u-<n>"); its token and phone too. */
+/* A partner with one linked user (ext "u-<pid>-<n>"): the same account
+ * calls as itself (user.token) and through the partner (ext). */
 struct side {
     struct dc_partner_cred partner;
     char ext[32];
-    char phone[12];
-    char *token;
+    struct dc_user user;
+    const char *token;
 };
 
 static void side_new(struct side *s, const char *name)
 {
     static int n;
     dc_new_partner(admin, name, &s->partner);
-    s->token = dc_new_user_token(s->phone);
-    ck_assert_ptr_nonnull(s->token);
+    s->user = dc_new_user("两边用户");
+    s->token = s->user.token;
     snprintf(s->ext, sizeof s->ext, "u-%d-%d", (int)getpid(), ++n);
-    link_user(&s->partner, s->ext, s->phone);
-}
-
-static void side_free(struct side *s)
-{
-    free(s->token);
+    link_user(&s->partner, s->ext, s->user.phone);
 }
 
 /* ---- profile fields ----------------------------------------------------- */
@@ -148,8 +148,8 @@ static json_t *register_body(const char *field, json_t *value)
     char phone[12];
     dc_unique_phone(phone);
     json_t *b =
-        json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", PASSWORD, "display_name",
-                  "注册用户", "kind", "individual", "region_code", "350100");
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "phone", phone, "password", DC_PASSWORD,
+                  "display_name", "注册用户", "kind", "individual", "region_code", "350100");
     json_object_set_new(b, field, value);
     return b;
 }
@@ -229,7 +229,6 @@ START_TEST(profile_rules_alike)
             "PATCH", "/v1/me", s.token, json_pack("{s:o}", cases[i].field, cases[i].value)));
         expect_alike(&reg, &me, 422, what);
     }
-    side_free(&s);
 }
 END_TEST
 
@@ -260,7 +259,7 @@ START_TEST(submission_rules_alike)
 {
     struct side s;
     side_new(&s, "parity-submissions");
-    dc_campaign_live(admin, 3600, 8, false, 1.0);
+    dc_campaign_live(admin, RULES);
     upload_three(&s, dc_video_json("好作品"), 201, "a good one");
     struct {
         const char *field;
@@ -281,10 +280,9 @@ START_TEST(submission_rules_alike)
         upload_three(&s, b, 422, bad[i].field);
     }
     /* the campaign's phase: 409 on every path */
-    dc_campaign_set(admin, DC_ENDED, TOPIC, NULL);
+    dc_campaign_set(admin, DC_ENDED, NO_RULES);
     upload_three(&s, dc_video_json("晚了"), 409, "ended");
-    dc_campaign_live(admin, 3600, 8, false, 1.0);
-    side_free(&s);
+    dc_campaign_live(admin, RULES);
 }
 END_TEST
 
@@ -352,13 +350,12 @@ START_TEST(concurrent_upload_alike)
     static int run;
     struct side s;
     side_new(&s, "parity-race");
-    dc_campaign_live(admin, 3600, 8, false, 1.0);
+    dc_campaign_live(admin, RULES);
     for (int batch = 0; batch < 2; batch++) {
         struct race r = {.partner = &s.partner, .ext_user = s.ext, .run = ++run, .batch = batch};
         dc_run_parallel(RACE_IDS * RACE_SENDERS, RACE_SENDERS, race_job, &r);
         race_check(&r, batch ? "batch items" : "single PUTs");
     }
-    side_free(&s);
 }
 END_TEST
 
@@ -393,7 +390,7 @@ START_TEST(progress_rules_alike)
 {
     struct side s;
     side_new(&s, "parity-progress");
-    dc_campaign_live(admin, 3600, 8, false, 1000.0);
+    dc_campaign_live(admin, RULES_FAST);
     char *lesson = make_content("/v1/admin/lessons",
                                 json_pack("{s:s, s:s, s:i, s:s}", "title", "高层建筑火灾逃生",
                                           "category", "high_rise_fire_escape", "duration_seconds",
@@ -418,13 +415,12 @@ START_TEST(progress_rules_alike)
     progress_pair(&s, report("livestream", json_string(live), json_integer(0), json_integer(60)),
                   409, "a scheduled livestream");
     progress_pair(&s, json_integer(5), 422, "not an object");
-    dc_campaign_set(admin, DC_ENDED, TOPIC, NULL);
+    dc_campaign_set(admin, DC_ENDED, NO_RULES);
     progress_pair(&s, report("lesson", json_string(lesson), json_integer(0), json_integer(60)), 409,
                   "ended");
-    dc_campaign_live(admin, 3600, 8, false, 1.0);
+    dc_campaign_live(admin, RULES);
     free(lesson);
     free(live);
-    side_free(&s);
 }
 END_TEST
 
@@ -447,23 +443,21 @@ START_TEST(like_rules_alike)
 {
     struct side s;
     side_new(&s, "parity-likes");
-    dc_campaign_live(admin, 3600, 8, false, 1.0);
-    char *other = dc_new_user_token(NULL);
+    dc_campaign_live(admin, RULES);
+    struct dc_user other = dc_new_user("别人");
     char *own = dc_submit_approved(admin, s.token, dc_video_json("我的作品"));
-    char *theirs = dc_submit_approved(admin, other, dc_video_json("别人的作品"));
-    char *pending = dc_submit(other, dc_video_json("待审核"));
+    char *theirs = dc_submit_approved(admin, other.token, dc_video_json("别人的作品"));
+    char *pending = dc_submit(other.token, dc_video_json("待审核"));
     like_pair(&s, own, 403, "one's own");
     like_pair(&s, pending, 404, "pending");
     like_pair(&s, "999999999", 404, "unknown");
     like_pair(&s, theirs, 200, "approved");
-    dc_campaign_set(admin, DC_ENDED, TOPIC, NULL);
+    dc_campaign_set(admin, DC_ENDED, NO_RULES);
     like_pair(&s, theirs, 409, "ended");
-    dc_campaign_live(admin, 3600, 8, false, 1.0);
+    dc_campaign_live(admin, RULES);
     free(own);
     free(theirs);
     free(pending);
-    free(other);
-    side_free(&s);
 }
 END_TEST
 

@@ -365,29 +365,20 @@ START_TEST(signature_missing_or_bad_headers)
     dc_expect_status(r, 401, "bearer token instead");
     dc_resp_free(r);
 
-    /* a negative count of unix seconds, signed correctly over the text
-     * sent: more than 300 s off, so 401 stale_request (API.md section 7) */
-    char now_minus[40];
+    /* timestamps that are not 1-12 decimal digits, each signed correctly
+     * over the text sent: API.md names a code only for a time more than
+     * 300 s off (stale_request) and a bad signature or unknown key
+     * (invalid_signature); api/openapi.yaml (partner signing, check 1)
+     * names the one the server gives a malformed X-Timestamp:
+     * invalid_signature, before any clock comparison */
+    char now_minus[40], now_frac[40];
     snprintf(now_minus, sizeof now_minus, "-%lld", (long long)time(NULL));
-    dc_partner_sign(p.secret, "PUT", target, now_minus, body, sig);
-    r = dc_partner_send("PUT", target, p.key_id, now_minus, sig, body);
-    dc_expect_error(r, 401, "stale_request", NULL, now_minus);
-    dc_resp_free(r);
-    /* timestamps that are not unix seconds at all, each signed correctly
-     * over the text sent: refused with 401, but API.md names no code for a
-     * malformed X-Timestamp (stale_request is for a time more than 300 s
-     * off, invalid_signature for a bad signature or unknown key), so
-     * either of the two is allowed */
-    char now_frac[40];
     snprintf(now_frac, sizeof now_frac, "%lld.5", (long long)time(NULL));
-    const char *bad[] = {"abc", now_frac, "1e9"};
+    const char *bad[] = {now_minus, "abc", now_frac, "1e9", "+1796289851", "1234567890123"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         dc_partner_sign(p.secret, "PUT", target, bad[i], body, sig);
         r = dc_partner_send("PUT", target, p.key_id, bad[i], sig, body);
-        dc_expect_status(r, 401, bad[i]);
-        const char *code = dc_err_code_of(r);
-        ck_assert_msg(strcmp(code, "invalid_signature") == 0 || strcmp(code, "stale_request") == 0,
-                      "timestamp %s: code %s", bad[i], code);
+        dc_expect_error(r, 401, "invalid_signature", NULL, bad[i]);
         dc_resp_free(r);
     }
     char *acct = linked_account(&p, "hdr-1");
