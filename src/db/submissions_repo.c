@@ -1,19 +1,30 @@
 /*
  * submissions_repo.c - SQL for topic submissions and their moderation.
- * A submission's like_count is the folded count plus the shards not yet
- * folded, so it is exact at every read.
+ * One submission's like_count is exact: the folded count plus the shards
+ * not yet folded. Lists show the folded count, which sort=likes orders by
+ * (at most about a second old, API.md section 6), and never scan likes:
+ * whether the viewer likes an item is one probe of the likes key.
  */
 
 #include "drillcamp/contest.h"
-/* V: the viewing account for `liked` (0: anonymous) */
-#define SUB_COLS(V)                                                                                \
+
+/* The columns of a submission, with its like_count and `liked` given. */
+#define SUB_COLS(LIKES, LIKED)                                                                     \
     "s.id, s.author_id, a.display_name, a.kind, a.region_code, s.title, s.description,"            \
     " s.category, s.video_url, s.cover_url, s.duration_seconds, s.format, s.size_bytes,"           \
     " array_to_json(s.hashtags)::text, s.status, s.reject_reason, s.recommended,"                  \
-    " array_to_json(s.recommended_channels)::text, s.like_count + coalesce((SELECT sum(delta)"     \
-    " FROM like_shards ls WHERE ls.submission_id = s.id), 0), EXISTS (SELECT 1 FROM likes l"       \
-    " WHERE l.submission_id = s.id AND l.account_id = " V                                          \
-    "), s.source, " DB_TS("s.created_at") ", " DB_TS("s.updated_at") ", s.like_count"
+    " array_to_json(s.recommended_channels)::text, " LIKES ", " LIKED                              \
+    ", s.source, " DB_TS("s.created_at") ", " DB_TS("s.updated_at") ", s.like_count"
+#define EXACT_LIKES                                                                                \
+    "s.like_count + coalesce((SELECT sum(delta) FROM like_shards ls WHERE ls.submission_id = "     \
+    "s.id),"                                                                                       \
+    " 0)"
+#define FOLDED_LIKES "s.like_count"
+/* V (a parameter) likes s: a scalar subquery, which the planner cannot turn
+ * into a hashed scan of likes as it may an EXISTS; nothing when anonymous */
+#define LIKED_BY(V)                                                                                \
+    "CASE WHEN " V " = 0 THEN false ELSE coalesce((SELECT true FROM likes l"                       \
+    " WHERE l.submission_id = s.id AND l.account_id = " V " LIMIT 1), false) END"
 #define FROM_SUB " FROM submissions s JOIN accounts a ON a.id = s.author_id"
 
 static const struct db_stmt INSERT = {
@@ -21,7 +32,7 @@ static const struct db_stmt INSERT = {
     "WITH s AS (INSERT INTO submissions (author_id, title, description, category, video_url,"
     " cover_url, duration_seconds, format, size_bytes, hashtags)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[]) RETURNING *)"
-    " SELECT " SUB_COLS("0") " FROM s JOIN accounts a ON a.id = s.author_id",
+    " SELECT " SUB_COLS(EXACT_LIKES, "false") " FROM s JOIN accounts a ON a.id = s.author_id",
     10};
 
 /* a partner's upload: new (201) or an update of its own earlier one (200);
@@ -51,20 +62,24 @@ static const struct db_stmt UPSERT_PARTNER = {
     " excluded.cover_url, excluded.duration_seconds, excluded.format, excluded.size_bytes,"
     " excluded.hashtags)"
     " RETURNING *, (xmax = 0) AS created)"
-    " SELECT " SUB_COLS("0") ", s.created FROM up s JOIN accounts a ON a.id = s.author_id"
-                             " UNION ALL SELECT " SUB_COLS(
-                                 "0") ", false" FROM_SUB
-                                      " WHERE s.partner_id = $11 AND s.external_id = $12 AND NOT "
-                                      "EXISTS (SELECT 1 FROM up)",
+    " SELECT " SUB_COLS(
+        EXACT_LIKES,
+        "false") ", s.created FROM up s JOIN accounts a ON a.id = s.author_id"
+                 " UNION ALL SELECT " SUB_COLS(
+                     EXACT_LIKES,
+                     "false") ", false" FROM_SUB
+                              " WHERE s.partner_id = $11 AND s.external_id = $12 AND NOT "
+                              "EXISTS (SELECT 1 FROM up)",
     12};
 
-static const struct db_stmt GET = {"submissions_get",
-                                   "SELECT " SUB_COLS("$2::bigint") FROM_SUB " WHERE s.id = $1", 2};
+static const struct db_stmt GET = {
+    "submissions_get",
+    "SELECT " SUB_COLS(EXACT_LIKES, LIKED_BY("$2::bigint")) FROM_SUB " WHERE s.id = $1", 2};
 
 /* $1 status, $2 author (0: any), $3 category, $4 after id (0: start), $5 limit, $6 viewer */
 static const struct db_stmt LIST_RECENT = {
     "submissions_list_recent",
-    "SELECT " SUB_COLS("$6::bigint") FROM_SUB
+    "SELECT " SUB_COLS(FOLDED_LIKES, LIKED_BY("$6::bigint")) FROM_SUB
     " WHERE s.status = $1"
     " AND ($2::bigint = 0 OR s.author_id = $2) AND ($3::text IS NULL OR s.category = $3)"
     " AND ($4::bigint = 0 OR s.id < $4) ORDER BY s.id DESC LIMIT $5::int",
@@ -72,7 +87,7 @@ static const struct db_stmt LIST_RECENT = {
 
 static const struct db_stmt LIST_MINE = {
     "submissions_list_mine",
-    "SELECT " SUB_COLS("$6::bigint") FROM_SUB
+    "SELECT " SUB_COLS(FOLDED_LIKES, LIKED_BY("$6::bigint")) FROM_SUB
     " WHERE s.author_id = $2"
     " AND ($1::text IS NULL OR s.status = $1) AND ($3::text IS NULL OR s.category = $3)"
     " AND ($4::bigint = 0 OR s.id < $4) ORDER BY s.id DESC LIMIT $5::int",
@@ -81,7 +96,7 @@ static const struct db_stmt LIST_MINE = {
 /* keyset on (like_count, id) descending; $7 is the cursor's like_count */
 static const struct db_stmt LIST_LIKES = {
     "submissions_list_likes",
-    "SELECT " SUB_COLS("$6::bigint") FROM_SUB
+    "SELECT " SUB_COLS(FOLDED_LIKES, LIKED_BY("$6::bigint")) FROM_SUB
     " WHERE s.status = $1"
     " AND ($2::bigint = 0 OR s.author_id = $2) AND ($3::text IS NULL OR s.category = $3)"
     " AND ($4::bigint = 0 OR (s.like_count, s.id) < ($7::bigint, $4::bigint))"
@@ -89,7 +104,7 @@ static const struct db_stmt LIST_LIKES = {
     7};
 
 static const struct db_stmt QUEUE = {"submissions_queue",
-                                     "SELECT " SUB_COLS("0") FROM_SUB
+                                     "SELECT " SUB_COLS(FOLDED_LIKES, "false") FROM_SUB
                                      " WHERE s.status = $1 AND s.id > $2::bigint"
                                      " ORDER BY s.id LIMIT $3::int",
                                      3};
