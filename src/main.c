@@ -118,14 +118,15 @@ static int cmd_serve(int argc, char **argv)
     };
     if (ratelimit_init(limits) != DC_OK)
         return fail("out of memory");
-    ratelimit_hash_init(dc_config.hash_concurrency);
-    (void)password_dummy_hash(); /* ready before the first login, so timing is even */
     /* before any thread exists, so that no thread but the main one gets them */
     sigset_t sigs;
     server_block_signals(&sigs);
+    if (auth_start_hashing(dc_config.hash_concurrency) != DC_OK)
+        return fail("cannot start the password hashing threads");
     if (like_folder_start() != DC_OK)
         return fail("cannot start the like folder thread");
     enum dc_err err = server_run();
+    auth_stop_hashing();
     like_folder_stop();
     db_pool_shutdown();
     ratelimit_shutdown();

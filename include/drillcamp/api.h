@@ -129,6 +129,31 @@ enum dc_err auth_partner(struct dc_req *req);
  * key); *sealed in the arena. */
 enum dc_err auth_seal_partner_secret(struct dc_arena *a, const char *secret, const char **sealed);
 
+/* The password hashing threads (DRILLCAMP_HASH_CONCURRENCY of them). */
+enum dc_err auth_start_hashing(unsigned threads);
+void auth_stop_hashing(void);
+/*
+ * A password check or new hash, run on a hashing thread while the request
+ * waits suspended (no HTTP worker thread and no connection held). Fill
+ * password (the request's), stored (check against it) or NULL (a new
+ * hash), and next; the handler returns auth_hash_defer(req, h). Then next
+ * runs like a handler, with the route's connection, and finds h with
+ * auth_hash_of (embed h first in a larger struct to carry more); a failed
+ * hash is answered as its error, and 503 when too many hashes wait.
+ */
+struct auth_hash {
+    const char *password;
+    const char *stored;
+    dc_handler next;
+    /* results */
+    bool match;       /* a check: the password matched */
+    const char *made; /* a new hash: the stored form (the request's) */
+    enum dc_err err;
+    struct dc_req *req;
+};
+enum dc_err auth_hash_defer(struct dc_req *req, struct auth_hash *h);
+struct auth_hash *auth_hash_of(struct dc_req *req);
+
 /* ---- business rules shared by the user and partner paths ---- */
 
 /* The campaign, loaded; 409 campaign_closed when its current phase does

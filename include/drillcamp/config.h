@@ -26,7 +26,7 @@ struct dc_config {
     unsigned limit_likes_account;    /* DRILLCAMP_LIMIT_LIKES_ACCOUNT */
     unsigned limit_progress_account; /* DRILLCAMP_LIMIT_PROGRESS_ACCOUNT */
     unsigned limit_partner_key;      /* DRILLCAMP_LIMIT_PARTNER_KEY */
-    unsigned hash_concurrency;       /* DRILLCAMP_HASH_CONCURRENCY (default threads / 2, >= 1) */
+    unsigned hash_concurrency;       /* DRILLCAMP_HASH_CONCURRENCY (default cores) */
 };
 
 /* The process-wide settings; filled by config_load, read-only after. */

@@ -10,17 +10,38 @@
 #include "drillcamp/http.h"
 #include "drillcamp/ratelimit.h"
 
-/* Runs the matched route (req->route) and leaves its answer in req. */
+/* Runs the matched route (req->route) and leaves its answer in req, or
+ * leaves it pending (req->async.state DC_ASYNC_PENDING: the HTTP layer
+ * suspends the connection, then calls dispatch_start). */
 void dispatch_request(struct dc_req *req);
 
-/*
- * Ends a request: returns its connection to the pool and answers err as
+/* Ends a request: returns its connection to the pool and answers err as
  * the error envelope (a handler that returned DC_OK without answering is a
- * 500). A handler that answers later - its work queued, the request
- * suspended - would call this when its work completes (see README,
- * "Layout").
- */
+ * 500). */
 void dispatch_finish(struct dc_req *req, enum dc_err err);
+
+/*
+ * Answering later (a password hash on the hashing threads, a write in the
+ * next batch): the handler returns dispatch_defer(req, start, ctx), which
+ * is DC_PENDING. The dispatcher gives the connection back, the HTTP layer
+ * suspends the request (its worker thread serves others meanwhile), then
+ * start(req, ctx) runs and hands the work over. The thread that does the
+ * work ends it with dispatch_wake; nothing else may touch req meanwhile.
+ */
+enum dc_err dispatch_defer(struct dc_req *req, void (*start)(struct dc_req *req, void *ctx),
+                           void *ctx);
+/* The HTTP layer's, once the connection is suspended: runs start. */
+void dispatch_start(struct dc_req *req);
+/*
+ * The deferred work is done (any thread, once): the request resumes on a
+ * worker thread, where err != DC_OK is answered as the error, else next
+ * (when not NULL) runs like a handler, with the route's connection, else
+ * the answer the work set with dc_reply_* goes out.
+ */
+void dispatch_wake(struct dc_req *req, enum dc_err err, dc_handler next);
+/* The HTTP layer's, on the worker thread after a wake: what dispatch_wake
+ * said, to its end (or pending again). */
+void dispatch_resume(struct dc_req *req);
 
 /*
  * The route table's checks for a variant of a route that depends on the

@@ -9,6 +9,7 @@
 #define DRILLCAMP_ERR_H
 
 enum dc_err {
+    DC_PENDING = -1, /* not an error: a handler's answer comes later (dispatch_defer) */
     DC_OK = 0,
     DC_ERR_INVALID_JSON,        /* 400 invalid_json */
     DC_ERR_BAD_REQUEST,         /* 400 bad_request */

@@ -71,6 +71,22 @@ struct dc_auth {
     char token_hash[65]; /* hex SHA-256 of the bearer token */
 };
 
+struct dc_req;
+/*
+ * The one handler contract: DC_OK after answering with a dc_reply_*
+ * helper; DC_PENDING when the answer comes later (dispatch_defer); anything
+ * else is the failure, answered by the dispatcher as the error envelope
+ * (with req->problem's field and message).
+ */
+typedef enum dc_err (*dc_handler)(struct dc_req *req);
+
+/* A request answered later (dispatch.h): where it is in that life. */
+enum dc_async_state {
+    DC_ASYNC_NONE,    /* answered by its handler, on its worker thread */
+    DC_ASYNC_PENDING, /* suspended; another thread does its work */
+    DC_ASYNC_WOKEN,   /* that work ended; it runs again on a worker thread */
+};
+
 struct dc_req {
     /* request side, filled by the HTTP layer */
     const char *method;
@@ -93,6 +109,15 @@ struct dc_req {
     bool authed;                /* a bearer token was verified */
     struct dc_partner *partner; /* the signing partner (in the arena), or NULL */
 
+    /* a request answered later: set and read by the dispatcher only */
+    struct {
+        _Atomic int state;                      /* enum dc_async_state */
+        void (*start)(struct dc_req *, void *); /* hands the work over, once suspended */
+        void *ctx;
+        enum dc_err err; /* what the work ended with */
+        dc_handler next; /* what runs when woken, or NULL */
+    } async;
+
     /* failure, filled through dc_req_fail and written by the dispatcher */
     struct dc_problem problem;
     json_t *problem_extra; /* members merged into the error object, or NULL */
@@ -109,13 +134,6 @@ struct dc_req {
     bool no_store;            /* private response: Cache-Control: no-store */
     struct dc_stream *stream; /* a streamed body instead of reply/raw, or NULL */
 };
-
-/*
- * The one handler contract: DC_OK after answering with a dc_reply_*
- * helper; anything else is the failure, answered by the dispatcher as the
- * error envelope (with req->problem's field and message).
- */
-typedef enum dc_err (*dc_handler)(struct dc_req *req);
 
 /*
  * A body produced part by part while the client reads it: next() fills

@@ -11,8 +11,8 @@
 
 #include "drillcamp/err.h"
 
-/* Both take one of the concurrent-hash slots (ratelimit_hash_init): 32 MiB
- * each; DC_ERR_BUSY (503) when none is free soon. */
+/* Both take about a third of a second and 32 MiB: the server runs them on
+ * its hashing threads (auth_api.c), never on an HTTP worker thread. */
 
 /* Hashes password; *out is malloc'ed for the caller. */
 enum dc_err password_hash(const char *password, char **out);

@@ -1,7 +1,6 @@
 /*
  * ratelimit.h - in-memory token buckets per key (a phone, an IP address,
- * an account, a partner key) for the limits of one server instance, and the
- * cap on concurrent password hashes.
+ * an account, a partner key) for the limits of one server instance.
  *
  * A limiter is a fixed table of buckets: memory does not grow with the
  * number of keys. Two keys that land on the same slot while both are busy
@@ -40,12 +39,5 @@ void ratelimit_shutdown(void);
  * token is back (at least 1).
  */
 bool ratelimit_take(enum rl_kind kind, const char *key, double now, unsigned *retry_after);
-
-/* At most `limit` password hashes at once (0: no cap). */
-void ratelimit_hash_init(unsigned limit);
-/* Takes a hash slot, waiting up to wait_ms when no more callers than the
- * cap are waiting already; false when none came free (or too many wait). */
-bool ratelimit_hash_enter(unsigned wait_ms);
-void ratelimit_hash_leave(void);
 
 #endif

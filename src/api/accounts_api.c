@@ -6,9 +6,8 @@
 #include <string.h>
 
 #include "drillcamp/api.h"
-#include "drillcamp/dispatch.h"
+#include "drillcamp/arena.h"
 #include "drillcamp/enums.h"
-#include "drillcamp/password.h"
 #include "drillcamp/validate.h"
 
 enum dc_err profile_check_refs(struct db_conn *c, const struct dc_profile *pr, struct dc_problem *p)
@@ -27,37 +26,49 @@ enum dc_err profile_check_refs(struct db_conn *c, const struct dc_profile *pr, s
     return DC_OK;
 }
 
-/* Route: anyone, rate limited per address, JSON body. */
-enum dc_err accounts_api_register(struct dc_req *req)
+/* A registration waiting for its password hash. */
+struct registration {
+    struct auth_hash hash; /* first: auth_hash_of finds it */
+    struct dc_profile profile;
+};
+
+/* After the hash, on a worker thread with a connection: the account. */
+static enum dc_err register_finish(struct dc_req *req)
 {
-    struct dc_profile pr;
+    struct registration *g = (struct registration *)auth_hash_of(req);
+    const struct dc_profile *pr = &g->profile;
     struct dc_account acct;
-    char *hash = NULL;
-    bool taken = false;
-    enum dc_err err = profile_parse(req->json, PROFILE_REGISTER, &pr, &req->problem);
-    if (err == DC_OK)
-        err = profile_check_refs(req->db, &pr, &req->problem);
-    if (err == DC_OK)
-        err = accounts_repo_phone_exists(req->db, pr.phone, &taken);
-    if (err == DC_OK && taken)
-        err = DC_ERR_PHONE_TAKEN;
-    if (err != DC_OK)
-        return err;
-    /* hashing takes a few hundred ms: hold no connection meanwhile */
-    dispatch_db_suspend(req);
-    err = password_hash(pr.password, &hash);
-    if (err == DC_OK)
-        err = dispatch_db_resume(req);
     struct dc_account_new in = {
-        pr.phone, hash,           pr.display_name,    pr.kind,
-        "user",   pr.region_code, pr.organization_id, pr.audience ? pr.audience : "public"};
-    if (err == DC_OK)
-        err = accounts_repo_insert(req->db, &in, &acct);
-    free(hash);
+        pr->phone, g->hash.made,    pr->display_name,    pr->kind,
+        "user",    pr->region_code, pr->organization_id, pr->audience ? pr->audience : "public"};
+    enum dc_err err = accounts_repo_insert(req->db, &in, &acct);
     if (err != DC_OK)
         return err;
     req->no_store = true;
     return dc_reply_json(req, 201, api_account_json(&acct, true));
+}
+
+/* Route: anyone, rate limited per address, JSON body. The hash runs on a
+ * hashing thread (auth_hash_defer). */
+enum dc_err accounts_api_register(struct dc_req *req)
+{
+    struct registration *g = arena_alloc(req->arena, sizeof *g);
+    bool taken = false;
+    if (!g)
+        return DC_ERR_NOMEM;
+    enum dc_err err = profile_parse(req->json, PROFILE_REGISTER, &g->profile, &req->problem);
+    if (err == DC_OK)
+        err = profile_check_refs(req->db, &g->profile, &req->problem);
+    if (err == DC_OK)
+        err = accounts_repo_phone_exists(req->db, g->profile.phone, &taken);
+    if (err == DC_OK && taken)
+        err = DC_ERR_PHONE_TAKEN;
+    if (err != DC_OK)
+        return err;
+    g->hash.password = g->profile.password;
+    g->hash.stored = NULL;
+    g->hash.next = register_finish;
+    return auth_hash_defer(req, &g->hash);
 }
 
 /* Route: admin, JSON body. */

@@ -2,7 +2,8 @@
  * auth_api.c - who is calling: a bearer token resolved into an account and
  * its role, or a partner's HMAC signature verified over the raw request
  * target and body (API.md section 7). The dispatcher runs these as the
- * route table says; no handler calls them.
+ * route table says; no handler calls them. And the password hashing
+ * threads that logins, registrations and password changes use.
  *
  * The key that seals partner secrets is loaded once at start and only read
  * afterwards, so worker threads share it without locking.
@@ -13,12 +14,25 @@
 
 #include "drillcamp/api.h"
 #include "drillcamp/arena.h"
+#include "drillcamp/dispatch.h"
 #include "drillcamp/enums.h"
 #include "drillcamp/partner.h"
+#include "drillcamp/password.h"
 #include "drillcamp/token.h"
+#include "drillcamp/workpool.h"
+
+/* Hashes waiting for a hashing thread, per thread: beyond that a request
+ * is answered 503 at once rather than after seconds of waiting (16 waits
+ * are about 5 s at a third of a second a hash). */
+#define HASH_QUEUE_PER_THREAD 16
 
 static unsigned char sealing_key[32];
 static bool sealing_key_set;
+
+/* Every password hash of a request runs here: the HTTP worker threads go
+ * on serving while a third of a second of scrypt runs, and no more than
+ * the threads' number of 32 MiB hashes run at once. */
+static struct workpool *hashers;
 
 enum dc_err auth_init_partner_key(const char *key_hex)
 {
@@ -95,4 +109,58 @@ enum dc_err auth_partner(struct dc_req *req)
         return DC_ERR_INVALID_SIGNATURE;
     req->partner = p;
     return DC_OK;
+}
+
+enum dc_err auth_start_hashing(unsigned threads)
+{
+    (void)password_dummy_hash(); /* ready before the first login, so timing is even */
+    hashers = workpool_new(threads, (size_t)threads * HASH_QUEUE_PER_THREAD);
+    return hashers ? DC_OK : DC_ERR_INTERNAL;
+}
+
+void auth_stop_hashing(void)
+{
+    workpool_free(hashers);
+    hashers = NULL;
+}
+
+static void free_text(void *p)
+{
+    free(p);
+}
+
+/* On a hashing thread: the hash, then the request wakes on a worker thread. */
+static void hash_run(void *arg)
+{
+    struct auth_hash *h = arg;
+    char *made = NULL;
+    h->err = h->stored ? password_verify(h->password, h->stored, &h->match)
+                       : password_hash(h->password, &made);
+    if (made && arena_defer(h->req->arena, free_text, made))
+        h->made = made;
+    else if (h->err == DC_OK && !h->stored)
+        h->err = DC_ERR_NOMEM; /* arena_defer freed it */
+    dispatch_wake(h->req, h->err, h->next);
+}
+
+/* Runs once the request is suspended: a hashing thread takes the hash, or
+ * 503 at once when too many wait already. */
+static void hash_start(struct dc_req *req, void *ctx)
+{
+    if (!hashers || !workpool_submit(hashers, hash_run, ctx))
+        dispatch_wake(req, DC_ERR_BUSY, NULL);
+}
+
+enum dc_err auth_hash_defer(struct dc_req *req, struct auth_hash *h)
+{
+    h->req = req;
+    h->match = false;
+    h->made = NULL;
+    h->err = DC_OK;
+    return dispatch_defer(req, hash_start, h);
+}
+
+struct auth_hash *auth_hash_of(struct dc_req *req)
+{
+    return req->async.ctx;
 }

@@ -73,8 +73,9 @@ const char *config_load(void)
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
         if (env_uint(limits[i].name, limits[i].def, 0, 10000000, limits[i].out))
             return "DRILLCAMP_LIMIT_* must be 0-10000000 requests a minute (0: no limit)";
-    unsigned half = dc_config.threads / 2 ? dc_config.threads / 2 : 1;
-    if (env_uint("DRILLCAMP_HASH_CONCURRENCY", half, 1, 256, &dc_config.hash_concurrency))
+    /* hashes run on threads of their own (auth_api.c): one per core */
+    if (env_uint("DRILLCAMP_HASH_CONCURRENCY", (unsigned)cores, 1, 256,
+                 &dc_config.hash_concurrency))
         return "DRILLCAMP_HASH_CONCURRENCY must be 1-256";
     return NULL;
 }

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "drillcamp/encode.h"
-#include "drillcamp/ratelimit.h"
 
 #define SCRYPT_N      32768u
 #define SCRYPT_R      8u
@@ -27,19 +26,10 @@
 #define SCRYPT_MAXMEM (64ull * 1024 * 1024)
 #define STORED_MAX    160
 
-/* How long a hash may wait for one of the capped slots (only while few
- * others wait: see ratelimit_hash_enter) before the request is answered
- * 503. Short, because a waiting hash blocks its worker thread. */
-#define HASH_WAIT_MS 250
-
-/* capped: takes one of the concurrent-hash slots first (every request
- * path); DC_ERR_BUSY when none came free in time. */
 static enum dc_err scrypt_derive(const char *password, const unsigned char *salt, size_t salt_len,
                                  uint64_t n, uint32_t r, uint32_t p, unsigned char *out,
-                                 size_t out_len, bool capped)
+                                 size_t out_len)
 {
-    if (capped && !ratelimit_hash_enter(HASH_WAIT_MS))
-        return DC_ERR_BUSY;
     enum dc_err err = DC_ERR_INTERNAL;
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
@@ -61,19 +51,17 @@ static enum dc_err scrypt_derive(const char *password, const unsigned char *salt
 out:
     EVP_KDF_CTX_free(ctx);
     EVP_KDF_free(kdf);
-    if (capped)
-        ratelimit_hash_leave();
     return err;
 }
 
-static enum dc_err hash_new(const char *password, char **out, bool capped)
+static enum dc_err hash_new(const char *password, char **out)
 {
     unsigned char salt[SALT_LEN], hash[HASH_LEN];
     char salt_b64[32], hash_b64[48];
     if (encode_random(salt, sizeof salt) != DC_OK)
         return DC_ERR_INTERNAL;
-    enum dc_err err = scrypt_derive(password, salt, sizeof salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, hash,
-                                    sizeof hash, capped);
+    enum dc_err err =
+        scrypt_derive(password, salt, sizeof salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, hash, sizeof hash);
     if (err != DC_OK)
         return err;
     encode_base64url(salt, sizeof salt, salt_b64);
@@ -90,7 +78,7 @@ static enum dc_err hash_new(const char *password, char **out, bool capped)
 
 enum dc_err password_hash(const char *password, char **out)
 {
-    return hash_new(password, out, true);
+    return hash_new(password, out);
 }
 
 /* Parses "scrypt$N$r$p$salt$hash"; refuses absurd costs from a bad row. */
@@ -125,7 +113,7 @@ enum dc_err password_verify(const char *password, const char *stored, bool *ok)
     if (!parse_stored(stored, &n, &r, &p, salt, &salt_len, want, &hash_len))
         return DC_ERR_INTERNAL;
     enum dc_err err =
-        scrypt_derive(password, salt, (size_t)salt_len, n, r, p, got, (size_t)hash_len, true);
+        scrypt_derive(password, salt, (size_t)salt_len, n, r, p, got, (size_t)hash_len);
     if (err != DC_OK)
         return err;
     *ok = CRYPTO_memcmp(got, want, (size_t)hash_len) == 0;
@@ -144,7 +132,7 @@ static void make_dummy(void)
         memset(raw, 0x5a, sizeof raw);
     encode_base64url(raw, sizeof raw, pw);
     /* made once, outside the cap: a busy moment must not leave it unset */
-    if (hash_new(pw, &dummy_hash, false) != DC_OK)
+    if (hash_new(pw, &dummy_hash) != DC_OK)
         dummy_hash = NULL;
 }
 

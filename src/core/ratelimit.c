@@ -1,14 +1,10 @@
 /*
  * ratelimit.c - fixed-size tables of token buckets, one per limit, striped
- * over a few locks; and a counting semaphore for scrypt, whose 32 MiB per
- * hash would otherwise let a login storm take the machine's memory.
+ * over a few locks.
  */
 #include "drillcamp/ratelimit.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <semaphore.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +27,6 @@ struct limiter {
 };
 
 static struct limiter limiters[RL__COUNT];
-
-static sem_t hash_sem;
-static bool hash_capped;
-static unsigned hash_max_waiters;
-static atomic_uint hash_waiters;
 
 /* FNV-1a, never 0. */
 static uint64_t key_hash(const char *s)
@@ -75,9 +66,6 @@ void ratelimit_shutdown(void)
         free(l->slots);
         memset(l, 0, sizeof *l);
     }
-    if (hash_capped)
-        sem_destroy(&hash_sem);
-    hash_capped = false;
 }
 
 bool ratelimit_take(enum rl_kind kind, const char *key, double now, unsigned *retry_after)
@@ -110,44 +98,4 @@ bool ratelimit_take(enum rl_kind kind, const char *key, double now, unsigned *re
     b->at = now;
     pthread_mutex_unlock(lock);
     return ok;
-}
-
-void ratelimit_hash_init(unsigned limit)
-{
-    if (hash_capped)
-        sem_destroy(&hash_sem);
-    hash_capped = limit > 0 && sem_init(&hash_sem, 0, limit) == 0;
-    hash_max_waiters = limit;
-    atomic_store(&hash_waiters, 0);
-}
-
-bool ratelimit_hash_enter(unsigned wait_ms)
-{
-    if (!hash_capped || sem_trywait(&hash_sem) == 0)
-        return true;
-    /* a waiter blocks its worker thread and every connection on it: only
-     * as many wait as there are slots, the rest are turned away at once */
-    if (atomic_fetch_add(&hash_waiters, 1) >= hash_max_waiters) {
-        atomic_fetch_sub(&hash_waiters, 1);
-        return false;
-    }
-    bool ok = true;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    while (ok && sem_timedwait(&hash_sem, &until) != 0)
-        ok = errno == EINTR;
-    atomic_fetch_sub(&hash_waiters, 1);
-    return ok;
-}
-
-void ratelimit_hash_leave(void)
-{
-    if (hash_capped)
-        sem_post(&hash_sem);
 }

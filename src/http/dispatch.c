@@ -16,10 +16,16 @@
  *   6. the JSON body (400);
  *   7. the handler, with req->db, req->json, req->auth / req->partner set.
  * The connection goes back to the pool when the handler returns.
+ *
+ * A handler may answer later (dispatch_defer): the request is suspended
+ * without a connection while another thread works for it, and resumes on
+ * a worker thread when that thread calls dispatch_wake.
  */
 #include "drillcamp/dispatch.h"
 
 #include <inttypes.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "drillcamp/api.h"
@@ -127,6 +133,52 @@ static enum dc_err prepare(struct dc_req *req, const struct dc_route *r)
     return err;
 }
 
+/* The handler's (or continuation's) result: pending, or the end. */
+static void settle(struct dc_req *req, enum dc_err err)
+{
+    if (err == DC_PENDING) {
+        dispatch_db_suspend(req); /* no connection is held while suspended */
+        return;
+    }
+    dispatch_finish(req, err);
+}
+
+enum dc_err dispatch_defer(struct dc_req *req, void (*start)(struct dc_req *req, void *ctx),
+                           void *ctx)
+{
+    req->async.start = start;
+    req->async.ctx = ctx;
+    req->async.err = DC_OK;
+    req->async.next = NULL;
+    atomic_store(&req->async.state, DC_ASYNC_PENDING);
+    return DC_PENDING;
+}
+
+void dispatch_start(struct dc_req *req)
+{
+    req->async.start(req, req->async.ctx);
+}
+
+void dispatch_wake(struct dc_req *req, enum dc_err err, dc_handler next)
+{
+    req->async.err = err;
+    req->async.next = next;
+    atomic_store(&req->async.state, DC_ASYNC_WOKEN);
+    MHD_resume_connection(req->conn);
+}
+
+void dispatch_resume(struct dc_req *req)
+{
+    atomic_store(&req->async.state, DC_ASYNC_NONE);
+    enum dc_err err = req->async.err;
+    dc_handler next = req->async.next;
+    if (err == DC_OK && next && req->route->db != DC_DB_NONE)
+        err = dispatch_db_resume(req);
+    if (err == DC_OK && next)
+        err = next(req);
+    settle(req, err);
+}
+
 void dispatch_finish(struct dc_req *req, enum dc_err err)
 {
     dispatch_db_suspend(req);
@@ -145,5 +197,5 @@ void dispatch_request(struct dc_req *req)
     enum dc_err err = prepare(req, r);
     if (err == DC_OK)
         err = r->handler(req);
-    dispatch_finish(req, err);
+    settle(req, err);
 }

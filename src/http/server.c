@@ -7,8 +7,10 @@
  * 405, 415, 413 by Content-Length); later callbacks append body data up to
  * the route's limit and, once the answer is known (too large), discard the
  * rest of the upload unread into memory. The final callback hands the
- * request to the dispatcher (dispatch.c) and queues its response. One JSON
- * access-log line is written per request.
+ * request to the dispatcher (dispatch.c) and queues its response; a request
+ * answered later is suspended instead and its final callback comes again
+ * once the dispatcher wakes it. One JSON access-log line is written per
+ * request.
  */
 #include "drillcamp/server.h"
 
@@ -477,13 +479,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return reply_early(conn, st);
         return MHD_YES;
     }
-    if (st->answered)
+    int async = atomic_load(&st->req.async.state);
+    if (async == DC_ASYNC_PENDING)
+        return MHD_YES; /* suspended: its worker wakes it */
+    if (async == DC_ASYNC_WOKEN) {
+        dispatch_resume(&st->req);
+    } else {
+        if (st->answered)
+            return MHD_YES;
+        if (st->early != DC_OK)
+            return reply_early(conn, st);
+        st->req.body = st->buf;
+        st->req.body_len = st->len;
+        dispatch_request(&st->req);
+    }
+    if (atomic_load(&st->req.async.state) == DC_ASYNC_PENDING) {
+        /* suspended first, so that the work may end (and resume it) at once */
+        MHD_suspend_connection(conn);
+        dispatch_start(&st->req);
         return MHD_YES;
-    if (st->early != DC_OK)
-        return reply_early(conn, st);
-    st->req.body = st->buf;
-    st->req.body_len = st->len;
-    dispatch_request(&st->req);
+    }
     return queue_reply(conn, st);
 }
 
@@ -606,7 +621,9 @@ enum dc_err server_run(void)
     sigset_t sigs;
     server_block_signals(&sigs);
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* suspend/resume: requests answered later (dispatch_defer) */
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)dc_config.port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
         log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,

@@ -80,56 +80,6 @@ START_TEST(keys_and_kinds_are_apart)
 }
 END_TEST
 
-static void *hold_hash(void *arg)
-{
-    (void)arg;
-    if (!ratelimit_hash_enter(5000))
-        return (void *)1;
-    usleep(300 * 1000);
-    ratelimit_hash_leave();
-    return NULL;
-}
-
-START_TEST(hash_cap)
-{
-    ratelimit_hash_init(2);
-    ck_assert(ratelimit_hash_enter(0));
-    ck_assert(ratelimit_hash_enter(0));
-    /* both slots taken: a third waits its time and gives up */
-    ck_assert(!ratelimit_hash_enter(50));
-    ratelimit_hash_leave();
-    ck_assert(ratelimit_hash_enter(0));
-    ratelimit_hash_leave();
-    ratelimit_hash_leave();
-    /* waiters get a slot when one is released */
-    pthread_t th[4];
-    for (int i = 0; i < 4; i++)
-        pthread_create(&th[i], NULL, hold_hash, NULL);
-    for (int i = 0; i < 4; i++) {
-        void *res;
-        pthread_join(th[i], &res);
-        ck_assert_ptr_null(res);
-    }
-    /* one slot, held here, and one waiter: a third caller is turned away
-     * (at once when the waiter is registered; else its wait runs out, as
-     * the slot is never freed meanwhile) */
-    ratelimit_hash_init(1);
-    ck_assert(ratelimit_hash_enter(0));
-    pthread_t waiter;
-    pthread_create(&waiter, NULL, hold_hash, NULL);
-    usleep(100 * 1000);
-    ck_assert(!ratelimit_hash_enter(1000));
-    ratelimit_hash_leave();
-    void *res;
-    pthread_join(waiter, &res);
-    ck_assert_ptr_null(res);
-    ratelimit_hash_init(0); /* no cap */
-    for (int i = 0; i < 10; i++)
-        ck_assert(ratelimit_hash_enter(0));
-    ratelimit_shutdown();
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("ratelimit");
@@ -137,7 +87,6 @@ int main(void)
     tcase_add_test(tc, burst_then_refused_with_retry_after);
     tcase_add_test(tc, refills_at_the_rate);
     tcase_add_test(tc, keys_and_kinds_are_apart);
-    tcase_add_test(tc, hash_cap);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
