@@ -125,7 +125,10 @@ static int cmd_serve(int argc, char **argv)
         return fail("cannot start the password hashing threads");
     if (like_folder_start() != DC_OK)
         return fail("cannot start the like folder thread");
+    if (public_cache_start() != DC_OK)
+        return fail("cannot read the campaign from the database");
     enum dc_err err = server_run();
+    public_cache_stop();
     auth_stop_hashing();
     like_folder_stop();
     db_pool_shutdown();

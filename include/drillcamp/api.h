@@ -156,6 +156,9 @@ struct auth_hash *auth_hash_of(struct dc_req *req);
 
 /* ---- business rules shared by the user and partner paths ---- */
 
+/* The campaign as the public cache has it (at most about a second old;
+ * from the database when the cache has none) (campaign_api.c). */
+enum dc_err api_campaign_load(struct db_conn *c, struct dc_campaign *out);
 /* The campaign, loaded; 409 campaign_closed when its current phase does
  * not allow the activity (campaign_api.c). */
 enum dc_err api_campaign_gate(struct db_conn *c, enum dc_activity activity,
@@ -228,6 +231,31 @@ enum dc_err submissions_save(struct db_conn *c, const struct dc_campaign *camp,
  * (partner_users_api.c). */
 enum dc_err api_partner_author(struct db_conn *c, const struct dc_partner *partner,
                                const json_t *obj, int64_t *account, struct dc_problem *p);
+
+/* ---- the public cache (public_cache.c) ---- */
+
+/* The answers rendered once a second. */
+enum public_kind { PUBLIC_CAMPAIGN, PUBLIC_LEADERBOARD, PUBLIC__COUNT };
+/* Renders the answers once (DC_OK needed to serve), then keeps them fresh
+ * from a thread of its own; stop joins it and frees them. */
+enum dc_err public_cache_start(void);
+void public_cache_stop(void);
+/* After a change made here (campaign PATCH, freeze): returns once answers
+ * rendered after this call are published (or after 2 s). */
+void public_cache_refresh_now(void);
+/* The campaign as last read (at most about a second old): the phase gate
+ * of the write paths. false before the first refresh. */
+bool public_cache_campaign(struct dc_campaign *out);
+/* Answers the cached kind: 200 with its bytes, or 304 when If-None-Match
+ * names its ETag; with ETag and Cache-Control: public, max-age=1. */
+enum dc_err public_cache_reply(struct dc_req *req, enum public_kind kind);
+/* The leaderboard cut to limit entries, the same way. */
+enum dc_err public_cache_reply_leaderboard(struct dc_req *req, int limit);
+/* The renderers the cache calls: the campaign object at now
+ * (campaign_api.c) and the leaderboard answer, frozen or live, with
+ * camp's top_n entries (leaderboard_api.c). New references. */
+json_t *api_campaign_json(const struct dc_campaign *c, double now);
+enum dc_err leaderboard_render(struct db_conn *c, const struct dc_campaign *camp, json_t **out);
 
 /* ---- helpers (common.c) ---- */
 

@@ -10,7 +10,7 @@
 #include "drillcamp/limits.h"
 #include "drillcamp/validate.h"
 
-static json_t *campaign_json(const struct dc_campaign *c, double now)
+json_t *api_campaign_json(const struct dc_campaign *c, double now)
 {
     char w[DC_TS_LEN], l[DC_TS_LEN], e[DC_TS_LEN], f[DC_TS_LEN];
     campaign_format_time(c->warmup_at, w);
@@ -28,20 +28,23 @@ static json_t *campaign_json(const struct dc_campaign *c, double now)
                      c->frozen_at > 0 ? json_string(f) : json_null(), "rules", rules);
 }
 
+enum dc_err api_campaign_load(struct db_conn *c, struct dc_campaign *out)
+{
+    return public_cache_campaign(out) ? DC_OK : campaign_repo_get(c, out);
+}
+
 enum dc_err api_campaign_gate(struct db_conn *c, enum dc_activity activity, struct dc_campaign *out)
 {
-    enum dc_err err = campaign_repo_get(c, out);
+    enum dc_err err = api_campaign_load(c, out);
     if (err == DC_OK && !campaign_allows(out, activity, campaign_now()))
         err = DC_ERR_CAMPAIGN_CLOSED;
     return err;
 }
 
-/* Route: anyone, read replica. */
+/* Route: anyone, no database: the answer rendered once a second. */
 enum dc_err campaign_api_get(struct dc_req *req)
 {
-    struct dc_campaign c;
-    enum dc_err err = campaign_repo_get(req->db, &c);
-    return err == DC_OK ? dc_reply_json(req, 200, campaign_json(&c, campaign_now())) : err;
+    return public_cache_reply(req, PUBLIC_CAMPAIGN);
 }
 
 /* Reads an optional RFC 3339 member into *t. */
@@ -128,5 +131,8 @@ enum dc_err campaign_api_patch(struct dc_req *req)
         err = api_audit(req, "campaign.update", "campaign:1", json_incref(req->json));
     if (err == DC_OK)
         err = db_commit(req->db);
-    return err == DC_OK ? dc_reply_json(req, 200, campaign_json(&c, campaign_now())) : err;
+    if (err != DC_OK)
+        return err;
+    public_cache_refresh_now(); /* the next GET shows the change */
+    return dc_reply_json(req, 200, api_campaign_json(&c, campaign_now()));
 }

@@ -70,35 +70,37 @@ static enum dc_err board_limit(struct dc_req *req, int top_n, int *limit)
     return DC_OK;
 }
 
-/* Route: anyone, read replica. */
-enum dc_err leaderboard_api_get(struct dc_req *req)
+enum dc_err leaderboard_render(struct db_conn *c, const struct dc_campaign *camp, json_t **out)
 {
-    struct dc_campaign camp;
     const char *snapshot = NULL;
     json_t *entries = NULL;
-    int limit = 0;
-    enum dc_err err = campaign_repo_get(req->db, &camp);
-    if (err == DC_OK)
-        err = board_limit(req, camp.rules.top_n, &limit);
-    if (err == DC_OK)
-        err = leaderboard_repo_snapshot(req->db, camp.id, &snapshot);
+    enum dc_err err = leaderboard_repo_snapshot(c, camp->id, &snapshot);
     if (err == DC_OK) {
-        /* frozen: the stored snapshot, cut to the limit */
-        json_t *body = json_loads(snapshot, 0, NULL);
-        json_t *all = json_object_get(body, "entries");
-        while (json_array_size(all) > (size_t)limit)
-            json_array_remove(all, json_array_size(all) - 1);
-        return dc_reply_json(req, 200, body);
+        /* frozen: the stored snapshot */
+        *out = json_loads(snapshot, 0, NULL);
+        return *out ? DC_OK : DC_ERR_INTERNAL;
     }
     if (err == DC_ERR_NOT_FOUND)
-        err = ranking_entries(req->db, limit, &entries);
+        err = ranking_entries(c, camp->rules.top_n, &entries);
     if (err != DC_OK)
         return err;
     char now[DC_TS_LEN];
     campaign_format_time(campaign_now(), now);
-    return dc_reply_json(req, 200,
-                         json_pack("{s:o, s:s, s:b, s:o}", "campaign_id", api_id_json(camp.id),
-                                   "generated_at", now, "frozen", false, "entries", entries));
+    *out = json_pack("{s:o, s:s, s:b, s:o}", "campaign_id", api_id_json(camp->id), "generated_at",
+                     now, "frozen", false, "entries", entries);
+    return *out ? DC_OK : DC_ERR_NOMEM;
+}
+
+/* Route: anyone, no database: the answer rendered once a second (a frozen
+ * snapshot, or the live ranking), cut to ?limit=. */
+enum dc_err leaderboard_api_get(struct dc_req *req)
+{
+    struct dc_campaign camp;
+    int limit = 0;
+    enum dc_err err = public_cache_campaign(&camp) ? DC_OK : DC_ERR_UNAVAILABLE;
+    if (err == DC_OK)
+        err = board_limit(req, camp.rules.top_n, &limit);
+    return err == DC_OK ? public_cache_reply_leaderboard(req, limit) : err;
 }
 
 /* The final snapshot's text: the last likes folded in, the top_n ranked. */
@@ -144,9 +146,11 @@ enum dc_err leaderboard_api_freeze(struct dc_req *req)
         err = leaderboard_repo_freeze(req->db, camp.id, text, now, &stored);
     if (err == DC_OK && text)
         err = api_audit(req, "leaderboard.freeze", "campaign:1", NULL);
-    free(text);
     if (err == DC_OK)
         err = db_commit(req->db);
+    if (err == DC_OK && text)
+        public_cache_refresh_now(); /* GET /v1/leaderboard shows the snapshot */
+    free(text);
     return err == DC_OK ? dc_reply_json(req, 200, json_loads(stored, 0, NULL)) : err;
 }
 

@@ -38,7 +38,7 @@ static enum dc_err like_change(struct dc_req *req, bool like)
     int64_t id, count = 0;
     enum dc_err err = api_path_id(req, "id", &id);
     if (err == DC_OK)
-        err = campaign_repo_get(req->db, &camp);
+        err = api_campaign_load(req->db, &camp);
     if (err == DC_OK)
         err = likes_apply(req->db, &camp, req->auth.account_id, id, like, &count);
     return err == DC_OK ? dc_reply_json(req, 200,

@@ -24,7 +24,7 @@ enum dc_err partner_submissions_api_put(struct dc_req *req)
     enum dc_err err =
         api_partner_author(req->db, req->partner, req->json, &o.author_id, &req->problem);
     if (err == DC_OK)
-        err = campaign_repo_get(req->db, &camp);
+        err = api_campaign_load(req->db, &camp);
     if (err == DC_OK)
         err = submissions_save(req->db, &camp, &o, req->json, &sub, &created, &req->problem);
     return err == DC_OK ? dc_reply_json(req, created ? 201 : 200, api_submission_json(&sub)) : err;

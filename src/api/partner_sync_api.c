@@ -60,7 +60,7 @@ static enum dc_err batch_run(struct dc_req *req, item_fn fn)
     if (!json_is_array(items) || n < 1 || n > DC_BATCH_MAX_ITEMS)
         return dc_req_fail(req, DC_ERR_VALIDATION, "items",
                            "items must be an array of 1-500 items");
-    enum dc_err err = campaign_repo_get(req->db, &camp);
+    enum dc_err err = api_campaign_load(req->db, &camp);
     json_t *results = err == DC_OK ? json_array() : NULL;
     for (size_t i = 0; err == DC_OK && i < n; i++) {
         struct item_result r = {.status = 200};

@@ -217,7 +217,7 @@ enum dc_err progress_api_mine(struct dc_req *req)
     struct dc_learner learner;
     struct dc_progress_item *items;
     size_t n;
-    enum dc_err err = campaign_repo_get(req->db, &camp);
+    enum dc_err err = api_campaign_load(req->db, &camp);
     if (err == DC_OK)
         err = learners_repo_get(req->db, req->auth.account_id, &learner);
     if (err == DC_OK)

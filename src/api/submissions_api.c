@@ -127,7 +127,7 @@ enum dc_err submissions_api_create(struct dc_req *req)
     if (err == DC_OK && !idem.fresh)
         return idempotent_replay(req, &idem, hash);
     if (err == DC_OK)
-        err = campaign_repo_get(req->db, &camp);
+        err = api_campaign_load(req->db, &camp);
     if (err == DC_OK)
         err = submissions_save(req->db, &camp, &origin, req->json, &sub, &created, &req->problem);
     json_t *resp = err == DC_OK ? api_submission_json(&sub) : NULL;

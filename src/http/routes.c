@@ -38,7 +38,7 @@ const struct dc_route dc_routes[] = {
     {"GET", "/v1/organizations", organizations_api_list, REPLICA},
     {"POST", "/v1/admin/organizations", organizations_api_create, ADMIN, PRIMARY, JSON},
 
-    {"GET", "/v1/campaign", campaign_api_get, REPLICA},
+    {"GET", "/v1/campaign", campaign_api_get, ANYONE},
     {"PATCH", "/v1/admin/campaign", campaign_api_patch, ADMIN, PRIMARY, JSON},
     {"GET", "/v1/categories", categories_api_list, REPLICA},
 
@@ -80,7 +80,7 @@ const struct dc_route dc_routes[] = {
     {"POST", "/v1/admin/submissions/:id/review", submissions_api_review, STAFF, PRIMARY, JSON},
     {"POST", "/v1/admin/submissions/:id/recommend", submissions_api_recommend, ADMIN, PRIMARY,
      JSON},
-    {"GET", "/v1/leaderboard", leaderboard_api_get, REPLICA},
+    {"GET", "/v1/leaderboard", leaderboard_api_get, ANYONE},
     {"POST", "/v1/admin/leaderboard/freeze", leaderboard_api_freeze, ADMIN, PRIMARY},
     {"GET", "/v1/admin/winners.csv", leaderboard_api_winners_csv, ADMIN, PRIMARY},
 
