@@ -169,14 +169,27 @@ enum dc_err api_campaign_gate(struct db_conn *c, enum dc_activity activity,
 enum dc_err profile_check_refs(struct db_conn *c, const struct dc_profile *pr,
                                struct dc_problem *p);
 
+/* One like or unlike, and what became of it. */
+struct like_op {
+    int64_t submission_id, account_id;
+    bool like;
+    /* results */
+    enum dc_err err;    /* DC_OK, or NOT_FOUND / SELF_LIKE / CAMPAIGN_CLOSED */
+    int64_t like_count; /* on DC_OK: the count including this op */
+};
 /*
- * Likes or unlikes (likes_api.c), whoever asks: only approved submissions
+ * The like rule (likes_api.c), whoever asks: only approved submissions
  * (404 to likers otherwise), never one's own (403 self_like), only while
- * camp allows likes (409 campaign_closed); idempotent, in its own
- * transaction. *count includes this call.
+ * the campaign is live (409 campaign_closed); idempotent. All n ops go in
+ * one statement (one transaction) - an op repeating an earlier one's
+ * (submission, account) in the next, so that they apply in order - and
+ * each op's err and like_count say what became of it. The return is the
+ * database's error (then nothing of the failed statement was kept).
  */
-enum dc_err likes_apply(struct db_conn *c, const struct dc_campaign *camp, int64_t account_id,
-                        int64_t submission_id, bool like, int64_t *count);
+enum dc_err likes_apply(struct db_conn *c, struct like_op *const *ops, size_t n);
+/* The thread that batches users' likes (started and stopped by main). */
+enum dc_err likes_start_batching(void);
+void likes_stop_batching(void);
 
 /* One content's credit after a progress_credit call. */
 struct progress_content {
@@ -231,6 +244,27 @@ enum dc_err submissions_save(struct db_conn *c, const struct dc_campaign *camp,
  * (partner_users_api.c). */
 enum dc_err api_partner_author(struct db_conn *c, const struct dc_partner *partner,
                                const json_t *obj, int64_t *account, struct dc_problem *p);
+
+/* ---- batched writes (batcher.c) ---- */
+
+struct batcher;
+/* Runs a batch: n items on connection c in one transaction, then wakes
+ * each item's request. c is NULL when no connection could be had (err
+ * says why: the items are answered with it). */
+typedef void (*batcher_fn)(struct db_conn *c, void **items, size_t n, enum dc_err err);
+struct batcher_stats {
+    long long batches, items;
+    size_t largest;
+};
+/* A thread that runs everything queued, up to max_batch items at a time,
+ * through run; max_queued items may wait. NULL when out of memory. */
+struct batcher *batcher_start(const char *name, batcher_fn run, size_t max_batch,
+                              size_t max_queued);
+/* Queues item (any thread); false when the queue is full or stopping. */
+bool batcher_submit(struct batcher *b, void *item);
+void batcher_get_stats(struct batcher *b, struct batcher_stats *out);
+/* Runs what is queued, then joins the thread and frees b (NULL: no-op). */
+void batcher_stop(struct batcher *b);
 
 /* ---- the public cache (public_cache.c) ---- */
 

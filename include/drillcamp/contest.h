@@ -102,16 +102,14 @@ enum dc_err partner_changes_repo_page(struct db_conn *c, int64_t partner_id, int
                                       int64_t after_seq, int limit, struct dc_partner_change **out,
                                       size_t *n);
 
-/* likes_repo.c: status and author of a submission, for the like rules. */
-struct dc_like_target {
-    const char *status;
-    int64_t author_id;
-};
-enum dc_err likes_repo_target(struct db_conn *c, int64_t submission_id, struct dc_like_target *out);
-/* Adds or removes one like (idempotent) inside the caller's transaction and
- * returns the count including it. */
-enum dc_err likes_repo_set(struct db_conn *c, int64_t submission_id, int64_t account_id, bool like,
-                           int64_t *like_count);
+/* likes_repo.c: n likes (likes[i] true) and unlikes in one statement (its
+ * own transaction when none is open): codes[i] receives 200, or 404 (not an
+ * approved submission), 403 (the account's own) or 409 (the campaign is not
+ * live), and counts[i] the submission's count including the statement's
+ * changes. A (submission, account) may appear once; rows are locked in key
+ * order (no deadlock with other batches or the folder). */
+enum dc_err likes_repo_apply(struct db_conn *c, const int64_t *sids, const int64_t *aids,
+                             const bool *likes, size_t n, int *codes, int64_t *counts);
 /* Moves the shards into submissions.like_count and refreshes their newest
  * like's time; *moved receives how many submissions changed. Run it inside
  * a transaction (two statements). */

@@ -47,41 +47,64 @@ static json_t *result_json(struct dc_arena *a, size_t index, const struct item_r
     return o;
 }
 
+/* A batch being applied: its items, each item's result, the campaign. */
+struct batch {
+    const json_t *items;
+    size_t n;
+    struct item_result *results;
+    struct dc_campaign camp;
+};
+
 /*
  * The common frame of the three batches: {"items": [1..500]}, the
- * campaign loaded once, then each item through fn, answered as
- * {"results": [...]}.
+ * campaign loaded once, a result per item (a non-object item fails as
+ * itself).
  */
-static enum dc_err batch_run(struct dc_req *req, item_fn fn)
+static enum dc_err batch_begin(struct dc_req *req, struct batch *b)
 {
-    struct dc_campaign camp;
-    json_t *items = json_object_get(req->json, "items");
-    size_t n = json_array_size(items);
-    if (!json_is_array(items) || n < 1 || n > DC_BATCH_MAX_ITEMS)
+    b->items = json_object_get(req->json, "items");
+    b->n = json_array_size(b->items);
+    if (!json_is_array(b->items) || b->n < 1 || b->n > DC_BATCH_MAX_ITEMS)
         return dc_req_fail(req, DC_ERR_VALIDATION, "items",
                            "items must be an array of 1-500 items");
-    enum dc_err err = api_campaign_load(req->db, &camp);
-    json_t *results = err == DC_OK ? json_array() : NULL;
-    for (size_t i = 0; err == DC_OK && i < n; i++) {
-        struct item_result r = {.status = 200};
-        const json_t *item = json_array_get(items, i);
-        if (!json_is_object(item))
-            r.err =
-                dc_problem_set(&r.problem, DC_ERR_VALIDATION, "", "each item must be an object");
-        else
-            fn(req, &camp, item, &r);
-        /* the database went away: the rest would fail alike, and the
-         * client must retry the batch (replays are harmless) */
-        if (r.err == DC_ERR_UNAVAILABLE)
-            err = r.err;
-        else
-            json_array_append_new(results, result_json(req->arena, i, &r));
+    b->results = arena_calloc(req->arena, b->n, sizeof *b->results);
+    if (!b->results)
+        return DC_ERR_NOMEM;
+    for (size_t i = 0; i < b->n; i++) {
+        b->results[i].status = 200;
+        if (!json_is_object(json_array_get(b->items, i)))
+            b->results[i].err = dc_problem_set(&b->results[i].problem, DC_ERR_VALIDATION, "",
+                                               "each item must be an object");
     }
-    if (err != DC_OK) {
-        json_decref(results);
-        return err;
-    }
+    return api_campaign_load(req->db, &b->camp);
+}
+
+/* {"results": [...]}; when the database went away for an item, the rest
+ * would fail alike: 503 for the whole batch, which the client retries
+ * (replays are harmless). */
+static enum dc_err batch_reply(struct dc_req *req, const struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->results[i].err == DC_ERR_UNAVAILABLE)
+            return DC_ERR_UNAVAILABLE;
+    json_t *results = json_array();
+    for (size_t i = 0; i < b->n; i++)
+        json_array_append_new(results, result_json(req->arena, i, &b->results[i]));
     return dc_reply_json(req, 200, json_pack("{s:o}", "results", results));
+}
+
+/* Each object item through fn, one after the other. */
+static enum dc_err batch_run(struct dc_req *req, item_fn fn)
+{
+    struct batch b;
+    enum dc_err err = batch_begin(req, &b);
+    for (size_t i = 0; err == DC_OK && i < b.n; i++) {
+        if (b.results[i].err == DC_OK)
+            fn(req, &b.camp, json_array_get(b.items, i), &b.results[i]);
+        if (b.results[i].err == DC_ERR_UNAVAILABLE)
+            break;
+    }
+    return err == DC_OK ? batch_reply(req, &b) : err;
 }
 
 static void submission_item(struct dc_req *req, const struct dc_campaign *camp, const json_t *item,
@@ -110,16 +133,16 @@ enum dc_err partner_sync_api_submissions(struct dc_req *req)
     return batch_run(req, submission_item);
 }
 
-static void like_item(struct dc_req *req, const struct dc_campaign *camp, const json_t *item,
+/* A like item's fields into op; false (with r failed) when one is bad. */
+static bool like_item(struct dc_req *req, const json_t *item, struct like_op *op,
                       struct item_result *r)
 {
     const char *action;
-    int64_t account, id, count;
     const json_t *sid = json_object_get(item, "submission_id");
-    r->err = api_partner_author(req->db, req->partner, item, &account, &r->problem);
+    r->err = api_partner_author(req->db, req->partner, item, &op->account_id, &r->problem);
     if (r->err != DC_OK)
-        return;
-    if (!json_is_string(sid) || !validate_id(json_string_value(sid), &id))
+        return false;
+    if (!json_is_string(sid) || !validate_id(json_string_value(sid), &op->submission_id))
         r->err = dc_problem_set(&r->problem, DC_ERR_VALIDATION, "submission_id",
                                 "submission_id must be an id string");
     else if (validate_string(item, "action", true, 1, 8, true, &action) != DC_OK ||
@@ -127,14 +150,37 @@ static void like_item(struct dc_req *req, const struct dc_campaign *camp, const 
         r->err =
             dc_problem_set(&r->problem, DC_ERR_VALIDATION, "action", DC_ENUM_LIKE_ACTION.message);
     else
-        r->err = likes_apply(req->db, camp, account, id, strcmp(action, "like") == 0, &count);
-    r->id = r->err == DC_OK ? id : 0;
+        op->like = strcmp(action, "like") == 0;
+    return r->err == DC_OK;
 }
 
-/* Route: partner signature, JSON body (8 MiB). */
+/* Route: partner signature, JSON body (8 MiB). Every good item goes
+ * through the like rule in one statement, in item order. */
 enum dc_err partner_sync_api_likes(struct dc_req *req)
 {
-    return batch_run(req, like_item);
+    struct batch b;
+    enum dc_err err = batch_begin(req, &b);
+    if (err != DC_OK)
+        return err;
+    struct like_op *ops = arena_calloc(req->arena, b.n, sizeof *ops);
+    struct like_op **todo = arena_calloc(req->arena, b.n, sizeof *todo);
+    size_t *at = arena_calloc(req->arena, b.n, sizeof *at), n = 0;
+    if (!ops || !todo || !at)
+        return DC_ERR_NOMEM;
+    for (size_t i = 0; i < b.n && b.results[i].err != DC_ERR_UNAVAILABLE; i++) {
+        if (b.results[i].err == DC_OK &&
+            like_item(req, json_array_get(b.items, i), &ops[i], &b.results[i])) {
+            todo[n] = &ops[i];
+            at[n++] = i;
+        }
+    }
+    err = likes_apply(req->db, todo, n);
+    for (size_t k = 0; k < n; k++) {
+        struct item_result *r = &b.results[at[k]];
+        r->err = err != DC_OK ? err : todo[k]->err;
+        r->id = r->err == DC_OK ? todo[k]->submission_id : 0;
+    }
+    return batch_reply(req, &b);
 }
 
 static void progress_item(struct dc_req *req, const struct dc_campaign *camp, const json_t *item,

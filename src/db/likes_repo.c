@@ -8,41 +8,60 @@
  * about once a second.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "drillcamp/arena.h"
 #include "drillcamp/contest.h"
 
 #define SHARDS "32"
 
-static const struct db_stmt TARGET = {"likes_target",
-                                      "SELECT status, author_id FROM submissions WHERE id = $1", 1};
+/*
+ * n likes and unlikes in one statement, so one transaction and one commit:
+ * $1 submissions, $2 accounts, $3 like (true) or unlike, an op per index.
+ * Each op is checked (404 unless approved, 403 one's own, 409 outside
+ * live), then the good ones insert or delete their like row, the rows that
+ * changed move the shard counters, and each op gets its code and the count
+ * including the batch: folded + shards before + the batch's own moves. A
+ * (submission, account) appears once per statement (the caller splits),
+ * and rows are locked in key order so that batches and the folder do not
+ * deadlock each other.
+ */
+static const struct db_stmt APPLY = {
+    "likes_apply",
+    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[])"
+    " WITH ORDINALITY AS r(sid, aid, liking, ord)),"
+    " k AS (SELECT launch_at <= now() AND now() < ends_at AS live FROM campaigns WHERE id = 1),"
+    " v AS (SELECT r.ord, r.sid, r.aid, r.liking, s.like_count,"
+    " CASE WHEN s.id IS NULL OR s.status <> 'approved' THEN 404 WHEN s.author_id = r.aid THEN 403"
+    " WHEN NOT k.live THEN 409 ELSE 200 END AS code"
+    " FROM r CROSS JOIN k LEFT JOIN submissions s ON s.id = r.sid),"
+    " ins AS (INSERT INTO likes (submission_id, account_id)"
+    " SELECT sid, aid FROM v WHERE code = 200 AND liking ORDER BY sid, aid"
+    " ON CONFLICT DO NOTHING RETURNING submission_id, account_id),"
+    " del AS (DELETE FROM likes l USING v WHERE v.code = 200 AND NOT v.liking"
+    " AND l.submission_id = v.sid AND l.account_id = v.aid RETURNING l.submission_id, "
+    "l.account_id),"
+    " moved AS (SELECT submission_id, (account_id % " SHARDS ")::smallint AS shard, sum(d) AS d"
+    " FROM (SELECT submission_id, account_id, 1 AS d FROM ins"
+    " UNION ALL SELECT submission_id, account_id, -1 FROM del) x GROUP BY 1, 2),"
+    " bump AS (INSERT INTO like_shards (submission_id, shard, delta)"
+    " SELECT submission_id, shard, d FROM moved ORDER BY submission_id, shard"
+    " ON CONFLICT (submission_id, shard) DO UPDATE SET delta = like_shards.delta + excluded.delta"
+    " RETURNING 1)"
+    " SELECT v.code, CASE WHEN v.code = 200 THEN v.like_count"
+    " + coalesce((SELECT sum(delta) FROM like_shards ls WHERE ls.submission_id = v.sid), 0)"
+    " + coalesce((SELECT sum(m.d) FROM moved m WHERE m.submission_id = v.sid), 0) ELSE 0 END"
+    " FROM v ORDER BY v.ord",
+    3};
 
-static const struct db_stmt LIKE = {
-    "likes_like",
-    "WITH ins AS (INSERT INTO likes (submission_id, account_id) VALUES ($1, $2)"
-    " ON CONFLICT DO NOTHING RETURNING 1)"
-    " INSERT INTO like_shards (submission_id, shard, delta)"
-    " SELECT $1, ($2::bigint % " SHARDS ")::smallint, 1 FROM ins"
-    " ON CONFLICT (submission_id, shard) DO UPDATE SET delta = like_shards.delta + 1",
-    2};
-
-static const struct db_stmt UNLIKE = {
-    "likes_unlike",
-    "WITH del AS (DELETE FROM likes WHERE submission_id = $1 AND account_id = $2 RETURNING 1)"
-    " INSERT INTO like_shards (submission_id, shard, delta)"
-    " SELECT $1, ($2::bigint % " SHARDS ")::smallint, -1 FROM del"
-    " ON CONFLICT (submission_id, shard) DO UPDATE SET delta = like_shards.delta - 1",
-    2};
-
-static const struct db_stmt COUNT = {
-    "likes_count",
-    "SELECT s.like_count + coalesce((SELECT sum(delta) FROM like_shards"
-    " WHERE submission_id = $1), 0) FROM submissions s WHERE s.id = $1",
-    1};
-
+/* the shard rows are locked in key order, as the like batches lock them,
+ * so that the two never deadlock */
 static const struct db_stmt FOLD = {
     "likes_fold",
-    "WITH moved AS (DELETE FROM like_shards RETURNING submission_id, delta),"
+    "WITH locked AS (SELECT submission_id, shard FROM like_shards ORDER BY submission_id, shard"
+    " FOR UPDATE), moved AS (DELETE FROM like_shards ls USING locked"
+    " WHERE ls.submission_id = locked.submission_id AND ls.shard = locked.shard"
+    " RETURNING ls.submission_id, ls.delta),"
     " sums AS (SELECT submission_id, sum(delta) AS d FROM moved GROUP BY submission_id)"
     " UPDATE submissions s SET like_count = s.like_count + sums.d"
     " FROM sums WHERE s.id = sums.submission_id RETURNING s.id",
@@ -56,43 +75,70 @@ static const struct db_stmt FOLD_NEWEST = {
     " WHERE l.submission_id = s.id) WHERE s.id = ANY ($1::bigint[])",
     1};
 
-static void target_from_row(const PGresult *r, int i, void *item)
+/* An op's code and count. */
+struct applied {
+    int code;
+    int64_t count;
+};
+
+static void applied_from_row(const PGresult *r, int i, void *item)
 {
-    struct dc_like_target *t = item;
-    t->status = db_text(r, i, 0);
-    t->author_id = db_i64(r, i, 1);
+    struct applied *a = item;
+    a->code = db_int(r, i, 0);
+    a->count = db_i64(r, i, 1);
 }
 
-enum dc_err likes_repo_target(struct db_conn *c, int64_t submission_id, struct dc_like_target *out)
+/* "{v0,v1,...}" of n values printed by fmt, in the arena. */
+static const char *array_literal(struct dc_arena *a, size_t n, size_t width,
+                                 void (*put)(char *out, size_t cap, size_t i, const void *ctx),
+                                 const void *ctx)
 {
-    const char *p[] = {db_arg_i64(c, submission_id)};
-    return db_query_one(c, &TARGET, p, target_from_row, out);
-}
-
-enum dc_err likes_repo_set(struct db_conn *c, int64_t submission_id, int64_t account_id, bool like,
-                           int64_t *like_count)
-{
-    const char *p[] = {db_arg_i64(c, submission_id), db_arg_i64(c, account_id)};
-    enum dc_err err = db_exec_void(c, like ? &LIKE : &UNLIKE, p);
-    *like_count = 0;
-    if (err == DC_OK)
-        err = db_query_one(c, &COUNT, p, db_row_i64, like_count);
-    return err == DC_ERR_NOT_FOUND ? DC_OK : err;
-}
-
-/* The folded submissions' ids as a bigint[] literal in the arena. */
-static const char *ids_literal(struct dc_arena *a, const int64_t *ids, size_t n)
-{
-    char *s = arena_alloc(a, n * 21 + 3); /* each: a comma and 20 characters */
+    char *s = arena_alloc(a, n * (width + 1) + 3);
     if (!s)
         return NULL;
     size_t o = 0;
     s[o++] = '{';
-    for (size_t i = 0; i < n; i++)
-        o += (size_t)snprintf(s + o, 22, "%s%lld", i ? "," : "", (long long)ids[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            s[o++] = ',';
+        put(s + o, width + 1, i, ctx);
+        o += strlen(s + o);
+    }
     s[o++] = '}';
     s[o] = '\0';
     return s;
+}
+
+static void put_i64(char *out, size_t cap, size_t i, const void *ctx)
+{
+    snprintf(out, cap, "%lld", (long long)((const int64_t *)ctx)[i]);
+}
+
+static void put_bool(char *out, size_t cap, size_t i, const void *ctx)
+{
+    snprintf(out, cap, "%c", ((const bool *)ctx)[i] ? 't' : 'f');
+}
+
+enum dc_err likes_repo_apply(struct db_conn *c, const int64_t *sids, const int64_t *aids,
+                             const bool *likes, size_t n, int *codes, int64_t *counts)
+{
+    struct dc_arena *a = db_conn_arena(c);
+    const char *p[] = {array_literal(a, n, 20, put_i64, sids),
+                       array_literal(a, n, 20, put_i64, aids),
+                       array_literal(a, n, 1, put_bool, likes)};
+    struct applied *rows = NULL;
+    size_t got = 0;
+    if (!p[0] || !p[1] || !p[2])
+        return DC_ERR_NOMEM;
+    enum dc_err err =
+        db_query_list(c, &APPLY, p, sizeof *rows, applied_from_row, (void **)&rows, &got);
+    if (err == DC_OK && got != n)
+        err = DC_ERR_INTERNAL;
+    for (size_t i = 0; err == DC_OK && i < n; i++) {
+        codes[i] = rows[i].code;
+        counts[i] = rows[i].count;
+    }
+    return err;
 }
 
 enum dc_err likes_repo_fold(struct db_conn *c, int *moved)
@@ -103,7 +149,7 @@ enum dc_err likes_repo_fold(struct db_conn *c, int *moved)
     enum dc_err err = db_query_list(c, &FOLD, NULL, sizeof *ids, db_row_i64, (void **)&ids, &n);
     if (err != DC_OK || n == 0)
         return err;
-    const char *p[] = {ids_literal(db_conn_arena(c), ids, n)};
+    const char *p[] = {array_literal(db_conn_arena(c), n, 20, put_i64, ids)};
     if (!p[0])
         return DC_ERR_NOMEM;
     err = db_exec_void(c, &FOLD_NEWEST, p);
