@@ -96,7 +96,7 @@ struct like_wait {
 /* On the like thread: one batch of waiting likes, then each answered. */
 static void like_batch(struct db_conn *c, void **items, size_t n, enum dc_err err)
 {
-    struct like_op **ops = c ? arena_calloc(db_conn_arena(c), n, sizeof *ops) : NULL;
+    struct like_op **ops = c ? arena_calloc(db_conn_arena(c), n, sizeof(struct like_op *)) : NULL;
     if (err == DC_OK && !ops)
         err = DC_ERR_NOMEM;
     for (size_t i = 0; err == DC_OK && i < n; i++)

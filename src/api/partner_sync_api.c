@@ -163,7 +163,7 @@ enum dc_err partner_sync_api_likes(struct dc_req *req)
     if (err != DC_OK)
         return err;
     struct like_op *ops = arena_calloc(req->arena, b.n, sizeof *ops);
-    struct like_op **todo = arena_calloc(req->arena, b.n, sizeof *todo);
+    struct like_op **todo = arena_calloc(req->arena, b.n, sizeof(struct like_op *));
     size_t *at = arena_calloc(req->arena, b.n, sizeof *at), n = 0;
     if (!ops || !todo || !at)
         return DC_ERR_NOMEM;
