@@ -62,14 +62,17 @@ struct batch {
  */
 static enum dc_err batch_begin(struct dc_req *req, struct batch *b)
 {
-    b->items = json_object_get(req->json, "items");
-    b->n = json_array_size(b->items);
-    if (!json_is_array(b->items) || b->n < 1 || b->n > DC_BATCH_MAX_ITEMS)
+    const json_t *items = json_object_get(req->json, "items");
+    size_t n = json_array_size(items);
+    *b = (struct batch){0};
+    if (!json_is_array(items) || n < 1 || n > DC_BATCH_MAX_ITEMS)
         return dc_req_fail(req, DC_ERR_VALIDATION, "items",
                            "items must be an array of 1-500 items");
-    b->results = arena_calloc(req->arena, b->n, sizeof *b->results);
+    b->results = arena_calloc(req->arena, n, sizeof *b->results);
     if (!b->results)
         return DC_ERR_NOMEM;
+    b->items = items;
+    b->n = n;
     for (size_t i = 0; i < b->n; i++) {
         b->results[i].status = 200;
         if (!json_is_object(json_array_get(b->items, i)))
