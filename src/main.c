@@ -127,9 +127,10 @@ static int cmd_serve(int argc, char **argv)
         return fail("cannot start the like folder thread");
     if (public_cache_start() != DC_OK)
         return fail("cannot read the campaign from the database");
-    if (likes_start_batching() != DC_OK)
-        return fail("cannot start the like batching thread");
+    if (likes_start_batching() != DC_OK || progress_start_batching() != DC_OK)
+        return fail("cannot start the batching threads");
     enum dc_err err = server_run();
+    progress_stop_batching();
     likes_stop_batching();
     public_cache_stop();
     auth_stop_hashing();

@@ -191,34 +191,47 @@ enum dc_err likes_apply(struct db_conn *c, struct like_op *const *ops, size_t n)
 enum dc_err likes_start_batching(void);
 void likes_stop_batching(void);
 
-/* One content's credit after a progress_credit call. */
+/* One content's credit after a job of progress_credit. */
 struct progress_content {
     const char *type;
     int64_t id;
-    int64_t credited_seconds; /* the content's total credit now */
+    int64_t credited_seconds; /* the content's total credit after the job */
 };
-struct progress_outcome {
+/* One account's watch reports, applied whole or not at all, and the
+ * outcome. */
+struct progress_job {
+    int64_t account_id;
+    const struct progress_report *reports;
+    int n;
+    bool allowance; /* users' heartbeats: within the playback-rate bucket */
+    /* results */
+    enum dc_err err;
+    struct dc_problem problem;         /* on err: problem.field relative to reports[bad_item] */
+    int bad_item;                      /* -1: none */
     struct progress_content *contents; /* distinct contents, in first-seen order (arena) */
     int ncontents;
     bool capped;               /* new seconds beyond the allowance were dropped */
-    struct dc_learner learner; /* the account's totals after the call */
-    int bad_item;              /* on a failure naming an item: its index */
+    struct dc_learner learner; /* the account's totals after the job */
 };
 /*
- * Credits watch reports of one account in one transaction (progress_api.c),
- * whoever sends them: a content's credit is the union of its reported
- * intervals, never past its length (422 naming to_second), unknown content
- * 422 and a scheduled livestream 409 (naming content_id). With the
- * allowance (users' heartbeats) the account's total grows no faster than
- * the campaign's playback-rate bucket; without it (partners watched the
- * clock) only the union and length rules apply. Applied whole or not at
- * all: on a failure naming an item, out->bad_item is its index and p->field
- * the member within it. The campaign must allow learning (checked by the
- * caller).
+ * Credits watch reports (progress_api.c), whoever sends them: a content's
+ * credit is the union of its reported intervals, never past its length
+ * (422 naming to_second); unknown content is 422 and a scheduled
+ * livestream 409 (naming content_id). With the allowance (users'
+ * heartbeats) an account's total grows no faster than the campaign's
+ * playback-rate bucket; without it (partners watched the clock) only the
+ * union and length rules apply. All n jobs run in one transaction (the
+ * learners and intervals they touch locked in key order), in order, each
+ * applied whole or not at all: a job that fails leaves nothing and the
+ * others go on; its err, bad_item and problem say why. The return is the
+ * database's error (then no job was applied). The campaign must allow
+ * learning (checked by the caller).
  */
-enum dc_err progress_credit(struct db_conn *c, const struct dc_campaign *camp, int64_t account_id,
-                            const struct progress_report *reports, int n, bool allowance,
-                            struct progress_outcome *out, struct dc_problem *p);
+enum dc_err progress_credit(struct db_conn *c, const struct dc_campaign *camp,
+                            struct progress_job *const *jobs, size_t n);
+/* The thread that batches users' heartbeats (started and stopped by main). */
+enum dc_err progress_start_batching(void);
+void progress_stop_batching(void);
 
 /* Who uploads a submission: an account directly, or a partner on its
  * linked user's behalf under its own external id. */

@@ -115,6 +115,12 @@ double db_double(const PGresult *r, int row, int col);
 const char *db_arg_i64(struct db_conn *conn, int64_t v);
 const char *db_arg_double(struct db_conn *conn, double v);
 const char *db_arg_bool(bool v);
+/* Array parameters ("{...}") of n values, in the connection's arena; text
+ * elements are quoted. */
+const char *db_arg_i64_array(struct db_conn *conn, const int64_t *v, size_t n);
+const char *db_arg_bool_array(struct db_conn *conn, const bool *v, size_t n);
+const char *db_arg_double_array(struct db_conn *conn, const double *v, size_t n);
+const char *db_arg_text_array(struct db_conn *conn, const char *const *v, size_t n);
 
 /* Transactions on one connection. db_rollback is safe to call after errors. */
 enum dc_err db_begin(struct db_conn *conn);

@@ -117,21 +117,41 @@ enum dc_err learners_repo_lock(struct db_conn *c, int64_t account_id, double rat
 /* Without a lock and without creating; a missing row reads as zeros. */
 enum dc_err learners_repo_get(struct db_conn *c, int64_t account_id, struct dc_learner *out);
 enum dc_err learners_repo_save(struct db_conn *c, int64_t account_id, const struct dc_learner *l);
+/* The learners of n accounts (sorted, distinct), created full-bucketed
+ * when new, locked for the transaction in account order: out[i] is
+ * accounts[i]'s. */
+enum dc_err learners_repo_lock_many(struct db_conn *c, const int64_t *accounts, size_t n,
+                                    double rate, double now, struct dc_learner *out);
+/* Saves the credited seconds and the bucket of n learners. */
+enum dc_err learners_repo_save_credit(struct db_conn *c, const int64_t *accounts,
+                                      const struct dc_learner *learners, size_t n);
 
 /* progress_repo.c */
 
-/* A content's length for crediting: DC_ERR_NOT_FOUND unknown,
- * DC_ERR_INVALID_STATE for a scheduled livestream. */
-enum dc_err progress_repo_content_length(struct db_conn *c, const char *content_type,
-                                         int64_t content_id, double now, int32_t *length);
-/* The merged intervals of one content, locked; empty when none. The set is
- * malloc'ed: progress_set_free it. */
-enum dc_err progress_repo_lock_intervals(struct db_conn *c, int64_t account_id,
-                                         const char *content_type, int64_t content_id,
-                                         struct progress_set *out);
-enum dc_err progress_repo_save_intervals(struct db_conn *c, int64_t account_id,
-                                         const char *content_type, int64_t content_id,
-                                         const struct progress_set *s);
+/* Watch credit in batches: a content, and an account's credit on one. */
+struct dc_content_key {
+    const char *type; /* "lesson" or "livestream" */
+    int64_t id;
+};
+struct dc_progress_key {
+    int64_t account_id;
+    const char *type;
+    int64_t id;
+};
+/* The lengths of n contents credit is bounded by: errs[i] DC_OK with
+ * lengths[i] (a live livestream's is the seconds since it started),
+ * DC_ERR_NOT_FOUND (unknown) or DC_ERR_INVALID_STATE (a scheduled
+ * livestream has none yet). */
+enum dc_err progress_repo_content_lengths(struct db_conn *c, const struct dc_content_key *keys,
+                                          size_t n, double now, int32_t *lengths,
+                                          enum dc_err *errs);
+/* The intervals of n keys (sorted by account, type, id; distinct), locked
+ * in that order; sets[i] empty when none (malloc'ed: progress_set_free). */
+enum dc_err progress_repo_lock_many(struct db_conn *c, const struct dc_progress_key *keys, size_t n,
+                                    struct progress_set *sets);
+/* Saves n keys' sets, each key's credited_seconds its set's length. */
+enum dc_err progress_repo_save_many(struct db_conn *c, const struct dc_progress_key *keys,
+                                    const struct progress_set *const *sets, size_t n);
 
 struct dc_progress_item {
     const char *content_type;

@@ -48,6 +48,8 @@ struct progress_set {
 };
 
 void progress_set_free(struct progress_set *s);
+/* *dst becomes a copy of src (free it with progress_set_free). */
+enum dc_err progress_set_copy(const struct progress_set *src, struct progress_set *dst);
 /* Total seconds covered. */
 int64_t progress_set_length(const struct progress_set *s);
 

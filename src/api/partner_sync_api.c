@@ -186,26 +186,52 @@ enum dc_err partner_sync_api_likes(struct dc_req *req)
     return batch_reply(req, &b);
 }
 
-static void progress_item(struct dc_req *req, const struct dc_campaign *camp, const json_t *item,
+/* A progress item's fields into job (one report, no allowance: the
+ * partner watched the clock); false (with r failed) when one is bad. */
+static bool progress_item(struct dc_req *req, const struct dc_campaign *camp, const json_t *item,
+                          struct progress_job *job, struct progress_report *report,
                           struct item_result *r)
 {
-    struct progress_report report;
-    struct progress_outcome o;
-    int64_t account;
-    r->err = api_partner_author(req->db, req->partner, item, &account, &r->problem);
+    r->err = api_partner_author(req->db, req->partner, item, &job->account_id, &r->problem);
     if (r->err == DC_OK)
-        r->err = progress_parse_report(item, &report, &r->problem);
+        r->err = progress_parse_report(item, report, &r->problem);
     if (r->err == DC_OK && !campaign_allows(camp, ACT_LEARN, campaign_now()))
         r->err = dc_problem_set(&r->problem, DC_ERR_CAMPAIGN_CLOSED, NULL, NULL);
-    /* partner progress skips the playback-rate allowance: the partner watched the clock */
-    if (r->err == DC_OK)
-        r->err = progress_credit(req->db, camp, account, &report, 1, false, &o, &r->problem);
+    job->reports = report;
+    job->n = 1;
+    job->allowance = false;
+    return r->err == DC_OK;
 }
 
-/* Route: partner signature, JSON body (8 MiB). */
+/* Route: partner signature, JSON body (8 MiB). Every good item is a job of
+ * the crediting rule, all in one transaction, each applied alone. */
 enum dc_err partner_sync_api_progress(struct dc_req *req)
 {
-    return batch_run(req, progress_item);
+    struct batch b;
+    enum dc_err err = batch_begin(req, &b);
+    if (err != DC_OK)
+        return err;
+    struct progress_job *jobs = arena_calloc(req->arena, b.n, sizeof *jobs);
+    struct progress_report *reports = arena_calloc(req->arena, b.n, sizeof *reports);
+    struct progress_job **todo = arena_calloc(req->arena, b.n, sizeof(struct progress_job *));
+    size_t *at = arena_calloc(req->arena, b.n, sizeof *at), n = 0;
+    if (!jobs || !reports || !todo || !at)
+        return DC_ERR_NOMEM;
+    for (size_t i = 0; i < b.n && b.results[i].err != DC_ERR_UNAVAILABLE; i++) {
+        if (b.results[i].err == DC_OK && progress_item(req, &b.camp, json_array_get(b.items, i),
+                                                       &jobs[i], &reports[i], &b.results[i])) {
+            todo[n] = &jobs[i];
+            at[n++] = i;
+        }
+    }
+    err = n ? progress_credit(req->db, &b.camp, todo, n) : DC_OK;
+    for (size_t k = 0; k < n; k++) {
+        struct item_result *r = &b.results[at[k]];
+        r->err = err != DC_OK ? err : todo[k]->err;
+        if (err == DC_OK)
+            r->problem = todo[k]->problem;
+    }
+    return batch_reply(req, &b);
 }
 
 static json_t *change_json(const void *item)

@@ -132,6 +132,19 @@ char *progress_set_to_pg_array(const struct progress_set *s)
     return out;
 }
 
+enum dc_err progress_set_copy(const struct progress_set *src, struct progress_set *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    if (src->n == 0)
+        return DC_OK;
+    dst->v = malloc(src->n * sizeof *dst->v);
+    if (!dst->v)
+        return DC_ERR_NOMEM;
+    memcpy(dst->v, src->v, src->n * sizeof *dst->v);
+    dst->n = dst->cap = src->n;
+    return DC_OK;
+}
+
 enum dc_err progress_set_from_pg_array(const char *text, struct progress_set *out)
 {
     memset(out, 0, sizeof *out);

@@ -4,6 +4,7 @@
  * first, so two heartbeats of one account are applied one after the other
  * while different accounts never wait on each other.
  */
+#include "drillcamp/arena.h"
 #include "drillcamp/learning.h"
 
 static const struct db_stmt CREATE = {
@@ -29,6 +30,27 @@ static const struct db_stmt SAVE = {
     " last_checkin_day = CASE WHEN $7::int < 0 THEN NULL ELSE date '1970-01-01' + $7::int END,"
     " updated_at = now() WHERE account_id = $1",
     7};
+
+/* many learners at once, for a batch of watch reports: created when new,
+ * then locked in account order (batches never deadlock each other) */
+static const struct db_stmt CREATE_MANY = {
+    "learners_create_many",
+    "INSERT INTO learners (account_id, bucket_tokens, bucket_at)"
+    " SELECT a, $2, $3 FROM unnest($1::bigint[]) a ON CONFLICT (account_id) DO NOTHING",
+    3};
+
+static const struct db_stmt LOCK_MANY = {
+    "learners_lock_many",
+    "SELECT " LEARNER_COLS ", account_id FROM learners WHERE account_id = ANY ($1::bigint[])"
+    " ORDER BY account_id FOR UPDATE",
+    1};
+
+static const struct db_stmt SAVE_CREDIT_MANY = {
+    "learners_save_credit_many",
+    "UPDATE learners l SET credited_seconds = u.cs, bucket_tokens = u.bt, bucket_at = u.ba,"
+    " updated_at = now() FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[])"
+    " AS u(a, cs, bt, ba) WHERE l.account_id = u.a",
+    4};
 
 static void learner_from_row(const PGresult *r, int i, void *item)
 {
@@ -69,4 +91,55 @@ enum dc_err learners_repo_save(struct db_conn *c, int64_t account_id, const stru
                        db_arg_i64(c, l->checkin_days),     db_arg_i64(c, l->streak_days),
                        db_arg_i64(c, l->last_checkin_day)};
     return db_exec_void(c, &SAVE, p);
+}
+
+/* A locked learner row and whose it is. */
+struct owned_learner {
+    struct dc_learner l;
+    int64_t account_id;
+};
+
+static void owned_from_row(const PGresult *r, int i, void *item)
+{
+    struct owned_learner *o = item;
+    learner_from_row(r, i, &o->l);
+    o->account_id = db_i64(r, i, 6);
+}
+
+enum dc_err learners_repo_lock_many(struct db_conn *c, const int64_t *accounts, size_t n,
+                                    double rate, double now, struct dc_learner *out)
+{
+    struct progress_bucket full = progress_bucket_new(rate, now);
+    const char *ids = db_arg_i64_array(c, accounts, n);
+    const char *p[] = {ids, db_arg_double(c, full.tokens), db_arg_double(c, full.at)};
+    struct owned_learner *rows = NULL;
+    size_t got = 0;
+    enum dc_err err = db_exec_void(c, &CREATE_MANY, p);
+    if (err == DC_OK)
+        err = db_query_list(c, &LOCK_MANY, p, sizeof *rows, owned_from_row, (void **)&rows, &got);
+    /* accounts are sorted and distinct, and so are the rows: one each */
+    for (size_t i = 0; err == DC_OK && i < n; i++) {
+        if (i >= got || rows[i].account_id != accounts[i])
+            return DC_ERR_INTERNAL;
+        out[i] = rows[i].l;
+    }
+    return err;
+}
+
+enum dc_err learners_repo_save_credit(struct db_conn *c, const int64_t *accounts,
+                                      const struct dc_learner *learners, size_t n)
+{
+    struct dc_arena *a = db_conn_arena(c);
+    int64_t *cs = arena_calloc(a, n, sizeof *cs);
+    double *bt = arena_calloc(a, n, sizeof *bt), *ba = arena_calloc(a, n, sizeof *ba);
+    if (!cs || !bt || !ba)
+        return DC_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        cs[i] = learners[i].credited_seconds;
+        bt[i] = learners[i].bucket.tokens;
+        ba[i] = learners[i].bucket.at;
+    }
+    const char *p[] = {db_arg_i64_array(c, accounts, n), db_arg_i64_array(c, cs, n),
+                       db_arg_double_array(c, bt, n), db_arg_double_array(c, ba, n)};
+    return db_exec_void(c, &SAVE_CREDIT_MANY, p);
 }

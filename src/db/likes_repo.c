@@ -7,10 +7,6 @@
  * submissions.like_count (and the newest counted like's time, for ties)
  * about once a second.
  */
-#include <stdio.h>
-#include <string.h>
-
-#include "drillcamp/arena.h"
 #include "drillcamp/contest.h"
 
 #define SHARDS "32"
@@ -88,48 +84,13 @@ static void applied_from_row(const PGresult *r, int i, void *item)
     a->count = db_i64(r, i, 1);
 }
 
-/* "{v0,v1,...}" of n values printed by fmt, in the arena. */
-static const char *array_literal(struct dc_arena *a, size_t n, size_t width,
-                                 void (*put)(char *out, size_t cap, size_t i, const void *ctx),
-                                 const void *ctx)
-{
-    char *s = arena_alloc(a, n * (width + 1) + 3);
-    if (!s)
-        return NULL;
-    size_t o = 0;
-    s[o++] = '{';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            s[o++] = ',';
-        put(s + o, width + 1, i, ctx);
-        o += strlen(s + o);
-    }
-    s[o++] = '}';
-    s[o] = '\0';
-    return s;
-}
-
-static void put_i64(char *out, size_t cap, size_t i, const void *ctx)
-{
-    snprintf(out, cap, "%lld", (long long)((const int64_t *)ctx)[i]);
-}
-
-static void put_bool(char *out, size_t cap, size_t i, const void *ctx)
-{
-    snprintf(out, cap, "%c", ((const bool *)ctx)[i] ? 't' : 'f');
-}
-
 enum dc_err likes_repo_apply(struct db_conn *c, const int64_t *sids, const int64_t *aids,
                              const bool *likes, size_t n, int *codes, int64_t *counts)
 {
-    struct dc_arena *a = db_conn_arena(c);
-    const char *p[] = {array_literal(a, n, 20, put_i64, sids),
-                       array_literal(a, n, 20, put_i64, aids),
-                       array_literal(a, n, 1, put_bool, likes)};
+    const char *p[] = {db_arg_i64_array(c, sids, n), db_arg_i64_array(c, aids, n),
+                       db_arg_bool_array(c, likes, n)};
     struct applied *rows = NULL;
     size_t got = 0;
-    if (!p[0] || !p[1] || !p[2])
-        return DC_ERR_NOMEM;
     enum dc_err err =
         db_query_list(c, &APPLY, p, sizeof *rows, applied_from_row, (void **)&rows, &got);
     if (err == DC_OK && got != n)
@@ -149,9 +110,7 @@ enum dc_err likes_repo_fold(struct db_conn *c, int *moved)
     enum dc_err err = db_query_list(c, &FOLD, NULL, sizeof *ids, db_row_i64, (void **)&ids, &n);
     if (err != DC_OK || n == 0)
         return err;
-    const char *p[] = {array_literal(db_conn_arena(c), n, 20, put_i64, ids)};
-    if (!p[0])
-        return DC_ERR_NOMEM;
+    const char *p[] = {db_arg_i64_array(c, ids, n)};
     err = db_exec_void(c, &FOLD_NEWEST, p);
     *moved = (int)n;
     return err;

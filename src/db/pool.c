@@ -461,6 +461,86 @@ const char *db_arg_bool(bool v)
     return v ? "true" : "false";
 }
 
+/* n elements written by put into one "{...}" literal of at most
+ * n * width + 3 bytes. */
+static const char *array_arg(struct db_conn *c, size_t n, size_t width,
+                             size_t (*put)(char *out, size_t cap, size_t i, const void *v),
+                             const void *v)
+{
+    size_t cap = n * (width + 1) + 3;
+    char *s = arena_alloc(c->arena, cap);
+    if (!s) {
+        c->arg_failed = true;
+        return NULL;
+    }
+    size_t o = 0;
+    s[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            s[o++] = ',';
+        o += put(s + o, cap - o, i, v);
+    }
+    s[o++] = '}';
+    s[o] = '\0';
+    return s;
+}
+
+static size_t put_i64(char *out, size_t cap, size_t i, const void *v)
+{
+    return (size_t)snprintf(out, cap, "%" PRId64, ((const int64_t *)v)[i]);
+}
+
+static size_t put_double(char *out, size_t cap, size_t i, const void *v)
+{
+    return (size_t)snprintf(out, cap, "%.17g", ((const double *)v)[i]);
+}
+
+/* A quoted element: backslash before " and \. */
+static size_t put_text(char *out, size_t cap, size_t i, const void *v)
+{
+    const char *t = ((const char *const *)v)[i];
+    size_t o = 0;
+    out[o++] = '"';
+    for (; *t && o + 3 < cap; t++) {
+        if (*t == '"' || *t == '\\')
+            out[o++] = '\\';
+        out[o++] = *t;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return o;
+}
+
+static size_t put_bool(char *out, size_t cap, size_t i, const void *v)
+{
+    return (size_t)snprintf(out, cap, "%c", ((const bool *)v)[i] ? 't' : 'f');
+}
+
+const char *db_arg_bool_array(struct db_conn *c, const bool *v, size_t n)
+{
+    return array_arg(c, n, 1, put_bool, v);
+}
+
+const char *db_arg_i64_array(struct db_conn *c, const int64_t *v, size_t n)
+{
+    return array_arg(c, n, 20, put_i64, v);
+}
+
+const char *db_arg_double_array(struct db_conn *c, const double *v, size_t n)
+{
+    return array_arg(c, n, 25, put_double, v);
+}
+
+const char *db_arg_text_array(struct db_conn *c, const char *const *v, size_t n)
+{
+    size_t width = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = 2 * strlen(v[i]) + 2;
+        width = l > width ? l : width;
+    }
+    return array_arg(c, n, width + 1, put_text, v);
+}
+
 static enum dc_err simple(struct db_conn *c, const char *sql)
 {
     PGresult *r = PQexec(c->pg, sql);
