@@ -123,10 +123,8 @@ static int cmd_serve(int argc, char **argv)
     server_block_signals(&sigs);
     if (auth_start_hashing(dc_config.hash_concurrency) != DC_OK)
         return fail("cannot start the password hashing threads");
-    if (like_folder_start() != DC_OK)
-        return fail("cannot start the like folder thread");
     if (public_cache_start() != DC_OK)
-        return fail("cannot read the campaign from the database");
+        return fail("cannot start the once-a-second thread (is the database there?)");
     if (likes_start_batching() != DC_OK || progress_start_batching() != DC_OK)
         return fail("cannot start the batching threads");
     enum dc_err err = server_run();
@@ -134,7 +132,6 @@ static int cmd_serve(int argc, char **argv)
     likes_stop_batching();
     public_cache_stop();
     auth_stop_hashing();
-    like_folder_stop();
     db_pool_shutdown();
     ratelimit_shutdown();
     return err == DC_OK ? 0 : 1;

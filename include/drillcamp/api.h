@@ -271,8 +271,7 @@ struct batcher_stats {
 };
 /* A thread that runs everything queued, up to max_batch items at a time,
  * through run; max_queued items may wait. NULL when out of memory. */
-struct batcher *batcher_start(const char *name, batcher_fn run, size_t max_batch,
-                              size_t max_queued);
+struct batcher *batcher_start(batcher_fn run, size_t max_batch, size_t max_queued);
 /* Queues item (any thread); false when the queue is full or stopping. */
 bool batcher_submit(struct batcher *b, void *item);
 void batcher_get_stats(struct batcher *b, struct batcher_stats *out);
@@ -283,8 +282,9 @@ void batcher_stop(struct batcher *b);
 
 /* The answers rendered once a second. */
 enum public_kind { PUBLIC_CAMPAIGN, PUBLIC_LEADERBOARD, PUBLIC__COUNT };
-/* Renders the answers once (DC_OK needed to serve), then keeps them fresh
- * from a thread of its own; stop joins it and frees them. */
+/* Renders the answers once (DC_OK needed to serve), then every second a
+ * thread of its own folds the like shards and renders them again; stop
+ * joins it and frees them. */
 enum dc_err public_cache_start(void);
 void public_cache_stop(void);
 /* After a change made here (campaign PATCH, freeze): returns once answers

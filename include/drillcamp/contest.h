@@ -115,9 +115,6 @@ enum dc_err likes_repo_apply(struct db_conn *c, const int64_t *sids, const int64
  * a transaction (two statements). */
 enum dc_err likes_repo_fold(struct db_conn *c, int *moved);
 
-/* like_folder.c: a thread that folds every second while the server runs. */
-enum dc_err like_folder_start(void);
-void like_folder_stop(void);
 
 /* leaderboard_repo.c */
 struct dc_rank_row {

@@ -16,85 +16,77 @@
 
 #include "drillcamp/api.h"
 #include "drillcamp/arena.h"
-#include "drillcamp/log.h"
+#include "drillcamp/workpool.h"
 
 struct batcher {
-    const char *name;
     batcher_fn run;
     size_t max_batch, max_queued;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
     void **queue; /* a ring of max_queued items */
     size_t head, count;
+    bool draining; /* a drain is queued or running on the thread */
     bool stopping;
-    pthread_t thread;
+    struct workpool *thread; /* one thread runs the drains */
+    void **items;            /* the batch being run (the thread's) */
     struct batcher_stats stats;
 };
 
-/* Takes up to max_batch queued items into items (in queue order). */
-static size_t take(struct batcher *b, void **items)
+/* Takes up to max_batch queued items into b->items (in queue order). */
+static size_t take(struct batcher *b)
 {
     size_t n = b->count < b->max_batch ? b->count : b->max_batch;
     for (size_t i = 0; i < n; i++)
-        items[i] = b->queue[(b->head + i) % b->max_queued];
+        b->items[i] = b->queue[(b->head + i) % b->max_queued];
     b->head = (b->head + n) % b->max_queued;
     b->count -= n;
     return n;
 }
 
 /* One batch on a connection of its own, with an arena for its rows. */
-static void run_batch(struct batcher *b, void **items, size_t n)
+static void run_batch(struct batcher *b, size_t n)
 {
     struct dc_arena *a = arena_new();
     struct db_conn *c = NULL;
     enum dc_err err = a ? db_acquire(&c, a) : DC_ERR_NOMEM;
-    b->run(err == DC_OK ? c : NULL, items, n, err);
+    b->run(err == DC_OK ? c : NULL, b->items, n, err);
     db_release(c);
     arena_free(a);
 }
 
-static void *batcher_main(void *arg)
+/* On the thread: batches until the queue is empty. */
+static void drain(void *arg)
 {
     struct batcher *b = arg;
-    void **items = calloc(b->max_batch, sizeof *items);
     pthread_mutex_lock(&b->mu);
-    while (items) {
-        while (b->count == 0 && !b->stopping)
-            pthread_cond_wait(&b->cv, &b->mu);
-        if (b->count == 0)
-            break; /* stopping and drained */
-        size_t n = take(b, items);
+    for (size_t n; (n = take(b)) > 0;) {
         b->stats.batches++;
         b->stats.items += n;
-        if (n > b->stats.largest)
-            b->stats.largest = n;
+        b->stats.largest = n > b->stats.largest ? n : b->stats.largest;
         pthread_mutex_unlock(&b->mu);
-        run_batch(b, items, n);
+        run_batch(b, n);
         pthread_mutex_lock(&b->mu);
     }
+    b->draining = false;
     pthread_mutex_unlock(&b->mu);
-    if (!items)
-        log_event("error", b->name, "out of memory: the batcher stopped");
-    free(items);
-    return NULL;
 }
 
-struct batcher *batcher_start(const char *name, batcher_fn run, size_t max_batch, size_t max_queued)
+struct batcher *batcher_start(batcher_fn run, size_t max_batch, size_t max_queued)
 {
     struct batcher *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    *b = (struct batcher){.name = name,
-                          .run = run,
+    *b = (struct batcher){.run = run,
                           .max_batch = max_batch ? max_batch : 1,
                           .max_queued = max_queued ? max_queued : 1};
     b->queue = calloc(b->max_queued, sizeof *b->queue);
+    b->items = calloc(b->max_batch, sizeof *b->items);
     pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv, NULL);
-    if (!b->queue || pthread_create(&b->thread, NULL, batcher_main, b) != 0) {
-        pthread_cond_destroy(&b->cv);
+    /* one drain at a time is ever queued: room for one */
+    b->thread = b->queue && b->items ? workpool_new(1, 1) : NULL;
+    if (!b->thread) {
         pthread_mutex_destroy(&b->mu);
         free(b->queue);
+        free(b->items);
         free(b);
         return NULL;
     }
@@ -105,12 +97,16 @@ bool batcher_submit(struct batcher *b, void *item)
 {
     pthread_mutex_lock(&b->mu);
     bool ok = !b->stopping && b->count < b->max_queued;
+    bool start = ok && !b->draining;
     if (ok) {
         b->queue[(b->head + b->count) % b->max_queued] = item;
         b->count++;
-        pthread_cond_signal(&b->cv);
+        b->draining = b->draining || start;
     }
     pthread_mutex_unlock(&b->mu);
+    /* the only drain submitted while none is queued or running: it fits */
+    if (start)
+        (void)workpool_submit(b->thread, drain, b);
     return ok;
 }
 
@@ -127,11 +123,10 @@ void batcher_stop(struct batcher *b)
         return;
     pthread_mutex_lock(&b->mu);
     b->stopping = true;
-    pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
-    pthread_join(b->thread, NULL); /* runs what is queued first */
-    pthread_cond_destroy(&b->cv);
+    workpool_free(b->thread); /* runs the queued drain, which empties the queue */
     pthread_mutex_destroy(&b->mu);
     free(b->queue);
+    free(b->items);
     free(b);
 }

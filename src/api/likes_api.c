@@ -147,7 +147,7 @@ enum dc_err likes_api_delete(struct dc_req *req)
 
 enum dc_err likes_start_batching(void)
 {
-    like_batcher = batcher_start("likes", like_batch, LIKE_BATCH_MAX, LIKE_QUEUE_MAX);
+    like_batcher = batcher_start(like_batch, LIKE_BATCH_MAX, LIKE_QUEUE_MAX);
     return like_batcher ? DC_OK : DC_ERR_INTERNAL;
 }
 

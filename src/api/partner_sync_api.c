@@ -47,13 +47,22 @@ static json_t *result_json(struct dc_arena *a, size_t index, const struct item_r
     return o;
 }
 
-/* A batch being applied: its items, each item's result, the campaign. */
+/* A batch being applied: its items, each item's result, the campaign;
+ * and the ops its good items staged for one call of a rule. */
 struct batch {
     const json_t *items;
     size_t n;
     struct item_result *results;
     struct dc_campaign camp;
+    void **staged; /* the k-th staged op (in the arena) */
+    size_t *at;    /* and its item's index */
+    size_t nstaged;
 };
+
+/* Reads an item into an op for the rule (in the arena), or NULL with r
+ * failed. */
+typedef void *(*stage_fn)(struct dc_req *req, const struct batch *b, const json_t *item,
+                          struct item_result *r);
 
 /*
  * The common frame of the three batches: {"items": [1..500]}, the
@@ -96,6 +105,25 @@ static enum dc_err batch_reply(struct dc_req *req, const struct batch *b)
     return dc_reply_json(req, 200, json_pack("{s:o}", "results", results));
 }
 
+/* Each object item through fn, staging the good ones' ops. */
+static enum dc_err batch_stage(struct dc_req *req, struct batch *b, stage_fn fn)
+{
+    b->staged = arena_calloc(req->arena, b->n, sizeof *b->staged);
+    b->at = arena_calloc(req->arena, b->n, sizeof *b->at);
+    if (!b->staged || !b->at)
+        return DC_ERR_NOMEM;
+    for (size_t i = 0; i < b->n && b->results[i].err != DC_ERR_UNAVAILABLE; i++) {
+        void *op = b->results[i].err == DC_OK
+                       ? fn(req, b, json_array_get(b->items, i), &b->results[i])
+                       : NULL;
+        if (op) {
+            b->staged[b->nstaged] = op;
+            b->at[b->nstaged++] = i;
+        }
+    }
+    return DC_OK;
+}
+
 /* Each object item through fn, one after the other. */
 static enum dc_err batch_run(struct dc_req *req, item_fn fn)
 {
@@ -136,15 +164,18 @@ enum dc_err partner_sync_api_submissions(struct dc_req *req)
     return batch_run(req, submission_item);
 }
 
-/* A like item's fields into op; false (with r failed) when one is bad. */
-static bool like_item(struct dc_req *req, const json_t *item, struct like_op *op,
-                      struct item_result *r)
+/* A like item's fields as an op (in the arena), or NULL with r failed. */
+static void *like_stage(struct dc_req *req, const struct batch *b, const json_t *item,
+                        struct item_result *r)
 {
+    struct like_op *op = arena_alloc(req->arena, sizeof *op);
     const char *action;
     const json_t *sid = json_object_get(item, "submission_id");
-    r->err = api_partner_author(req->db, req->partner, item, &op->account_id, &r->problem);
+    (void)b;
+    r->err = op ? api_partner_author(req->db, req->partner, item, &op->account_id, &r->problem)
+                : DC_ERR_NOMEM;
     if (r->err != DC_OK)
-        return false;
+        return NULL;
     if (!json_is_string(sid) || !validate_id(json_string_value(sid), &op->submission_id))
         r->err = dc_problem_set(&r->problem, DC_ERR_VALIDATION, "submission_id",
                                 "submission_id must be an id string");
@@ -154,7 +185,7 @@ static bool like_item(struct dc_req *req, const json_t *item, struct like_op *op
             dc_problem_set(&r->problem, DC_ERR_VALIDATION, "action", DC_ENUM_LIKE_ACTION.message);
     else
         op->like = strcmp(action, "like") == 0;
-    return r->err == DC_OK;
+    return r->err == DC_OK ? op : NULL;
 }
 
 /* Route: partner signature, JSON body (8 MiB). Every good item goes
@@ -163,44 +194,41 @@ enum dc_err partner_sync_api_likes(struct dc_req *req)
 {
     struct batch b;
     enum dc_err err = batch_begin(req, &b);
-    if (err != DC_OK)
-        return err;
-    struct like_op *ops = arena_calloc(req->arena, b.n, sizeof *ops);
-    struct like_op **todo = arena_calloc(req->arena, b.n, sizeof(struct like_op *));
-    size_t *at = arena_calloc(req->arena, b.n, sizeof *at), n = 0;
-    if (!ops || !todo || !at)
-        return DC_ERR_NOMEM;
-    for (size_t i = 0; i < b.n && b.results[i].err != DC_ERR_UNAVAILABLE; i++) {
-        if (b.results[i].err == DC_OK &&
-            like_item(req, json_array_get(b.items, i), &ops[i], &b.results[i])) {
-            todo[n] = &ops[i];
-            at[n++] = i;
-        }
-    }
-    err = likes_apply(req->db, todo, n);
-    for (size_t k = 0; k < n; k++) {
-        struct item_result *r = &b.results[at[k]];
-        r->err = err != DC_OK ? err : todo[k]->err;
-        r->id = r->err == DC_OK ? todo[k]->submission_id : 0;
+    if (err == DC_OK)
+        err = batch_stage(req, &b, like_stage);
+    struct like_op **ops = err == DC_OK ? arena_calloc(req->arena, b.n, sizeof(void *)) : NULL;
+    if (err != DC_OK || !ops)
+        return err != DC_OK ? err : DC_ERR_NOMEM;
+    for (size_t k = 0; k < b.nstaged; k++)
+        ops[k] = b.staged[k];
+    err = likes_apply(req->db, ops, b.nstaged);
+    for (size_t k = 0; k < b.nstaged; k++) {
+        struct item_result *r = &b.results[b.at[k]];
+        r->err = err != DC_OK ? err : ops[k]->err;
+        r->id = r->err == DC_OK ? ops[k]->submission_id : 0;
     }
     return batch_reply(req, &b);
 }
 
-/* A progress item's fields into job (one report, no allowance: the
- * partner watched the clock); false (with r failed) when one is bad. */
-static bool progress_item(struct dc_req *req, const struct dc_campaign *camp, const json_t *item,
-                          struct progress_job *job, struct progress_report *report,
-                          struct item_result *r)
+/* A progress item as a job of one report (in the arena; no allowance: the
+ * partner watched the clock), or NULL with r failed. */
+static void *progress_stage(struct dc_req *req, const struct batch *b, const json_t *item,
+                            struct item_result *r)
 {
-    r->err = api_partner_author(req->db, req->partner, item, &job->account_id, &r->problem);
+    struct progress_job *job = arena_alloc(req->arena, sizeof *job);
+    struct progress_report *report = arena_alloc(req->arena, sizeof *report);
+    r->err = job && report
+                 ? api_partner_author(req->db, req->partner, item, &job->account_id, &r->problem)
+                 : DC_ERR_NOMEM;
     if (r->err == DC_OK)
         r->err = progress_parse_report(item, report, &r->problem);
-    if (r->err == DC_OK && !campaign_allows(camp, ACT_LEARN, campaign_now()))
+    if (r->err == DC_OK && !campaign_allows(&b->camp, ACT_LEARN, campaign_now()))
         r->err = dc_problem_set(&r->problem, DC_ERR_CAMPAIGN_CLOSED, NULL, NULL);
+    if (r->err != DC_OK)
+        return NULL;
     job->reports = report;
     job->n = 1;
-    job->allowance = false;
-    return r->err == DC_OK;
+    return job;
 }
 
 /* Route: partner signature, JSON body (8 MiB). Every good item is a job of
@@ -209,27 +237,20 @@ enum dc_err partner_sync_api_progress(struct dc_req *req)
 {
     struct batch b;
     enum dc_err err = batch_begin(req, &b);
-    if (err != DC_OK)
-        return err;
-    struct progress_job *jobs = arena_calloc(req->arena, b.n, sizeof *jobs);
-    struct progress_report *reports = arena_calloc(req->arena, b.n, sizeof *reports);
-    struct progress_job **todo = arena_calloc(req->arena, b.n, sizeof(struct progress_job *));
-    size_t *at = arena_calloc(req->arena, b.n, sizeof *at), n = 0;
-    if (!jobs || !reports || !todo || !at)
-        return DC_ERR_NOMEM;
-    for (size_t i = 0; i < b.n && b.results[i].err != DC_ERR_UNAVAILABLE; i++) {
-        if (b.results[i].err == DC_OK && progress_item(req, &b.camp, json_array_get(b.items, i),
-                                                       &jobs[i], &reports[i], &b.results[i])) {
-            todo[n] = &jobs[i];
-            at[n++] = i;
-        }
-    }
-    err = n ? progress_credit(req->db, &b.camp, todo, n) : DC_OK;
-    for (size_t k = 0; k < n; k++) {
-        struct item_result *r = &b.results[at[k]];
-        r->err = err != DC_OK ? err : todo[k]->err;
+    if (err == DC_OK)
+        err = batch_stage(req, &b, progress_stage);
+    struct progress_job **jobs =
+        err == DC_OK ? arena_calloc(req->arena, b.n, sizeof(void *)) : NULL;
+    if (err != DC_OK || !jobs)
+        return err != DC_OK ? err : DC_ERR_NOMEM;
+    for (size_t k = 0; k < b.nstaged; k++)
+        jobs[k] = b.staged[k];
+    err = b.nstaged ? progress_credit(req->db, &b.camp, jobs, b.nstaged) : DC_OK;
+    for (size_t k = 0; k < b.nstaged; k++) {
+        struct item_result *r = &b.results[b.at[k]];
+        r->err = err != DC_OK ? err : jobs[k]->err;
         if (err == DC_OK)
-            r->problem = todo[k]->problem;
+            r->problem = jobs[k]->problem;
     }
     return batch_reply(req, &b);
 }

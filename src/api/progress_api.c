@@ -392,8 +392,7 @@ enum dc_err progress_api_post(struct dc_req *req)
 
 enum dc_err progress_start_batching(void)
 {
-    progress_batcher =
-        batcher_start("progress", progress_batch, PROGRESS_BATCH_MAX, PROGRESS_QUEUE_MAX);
+    progress_batcher = batcher_start(progress_batch, PROGRESS_BATCH_MAX, PROGRESS_QUEUE_MAX);
     return progress_batcher ? DC_OK : DC_ERR_INTERNAL;
 }
 

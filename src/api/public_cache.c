@@ -1,12 +1,14 @@
 /*
- * public_cache.c - the hottest public answers, rendered once a second
- * instead of on every request: GET /v1/campaign and GET /v1/leaderboard.
+ * public_cache.c - the once-a-second thread: it folds the like shards into
+ * submissions.like_count (which keeps the leaderboard within the
+ * contract's 5 s of the likes), then renders the hottest public answers,
+ * GET /v1/campaign and GET /v1/leaderboard, so that no request computes
+ * them.
  *
  * Their inputs change rarely (an admin's PATCH, a moderation, a freeze) or
- * once a second at most (like counts move only when the folder runs), yet
- * everyone polls them. A thread of its own reads the campaign and renders
- * both answers every second; a request copies the bytes, with an ETag (a
- * hash of them) so that a client that has them gets 304, and
+ * once a second at most (like counts move only when the fold runs), yet
+ * everyone polls them. A request copies the rendered bytes, with an ETag
+ * (a hash of them) so that a client that has them gets 304, and
  * Cache-Control saying they may be a second old. A change made through
  * this instance (campaign PATCH, freeze) refreshes them before it is
  * answered (public_cache_refresh_now); one made through another instance
@@ -101,6 +103,21 @@ static void publish(struct public_answer *fresh[PUBLIC__COUNT], const struct dc_
     pthread_mutex_unlock(&mu);
 }
 
+/* The like shards folded into the counts, in a transaction of its own
+ * (what does not commit is rolled back when the connection goes back). */
+static void fold(void)
+{
+    struct dc_arena *a = arena_new();
+    struct db_conn *c;
+    int moved;
+    if (a && db_acquire(&c, a) == DC_OK) {
+        if (db_begin(c) == DC_OK && likes_repo_fold(c, &moved) == DC_OK)
+            (void)db_commit(c);
+        db_release(c);
+    }
+    arena_free(a);
+}
+
 /* One refresh: the campaign, then both answers, from one connection. */
 static enum dc_err refresh(void)
 {
@@ -154,6 +171,7 @@ static void *refresher_main(void *arg)
         requested = false;
         busy = true;
         pthread_mutex_unlock(&mu);
+        fold();
         enum dc_err err = refresh();
         if (err != DC_OK && err != DC_ERR_UNAVAILABLE)
             log_event("warn", "public_cache", "refresh failed");
