@@ -409,6 +409,10 @@ hash_seconds=$("$tools/scrypt_time" 5)
 echo "-- one scrypt hash (N=2^15, r=8, p=3): ${hash_seconds} s"
 
 # --- the table and the JSON -----------------------------------------------------
+# the server's settings that differ from its defaults (keys left out)
+server_env=$(DRILLCAMP_PORT=$port DRILLCAMP_LIMIT_LOGIN_IP=0 python3 -c 'import os, json
+print(json.dumps({k: v for k, v in sorted(os.environ.items()) if k.startswith("DRILLCAMP_")
+                  and "KEY" not in k and "PASSWORD" not in k}))')
 mkdir -p bench/results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 total_seconds=$(secs "$run_start" "$(now)")
@@ -421,6 +425,7 @@ python3 "$bench/report.py" "$results" "bench/results/$stamp.json" "$tmp/server.l
  "sessions": $sessions, "login_accounts": $logins, "pgbench_accounts": $pgb},
  "load_seconds": ${load_seconds:-null}, "load_note": "$load_note",
  "commit": "$commit", "uncommitted_changes": $dirty, "hash_seconds": $hash_seconds,
+ "server_env": $server_env,
  "hash_concurrency": ${DRILLCAMP_HASH_CONCURRENCY:-$(nproc)},
  "server_vmhwm_kb": ${server_hwm:-0}, "server_5xx_log_lines": ${server_errors:-0},
  "total_seconds": $total_seconds,
