@@ -129,6 +129,8 @@ def main():
         if not ceil:
             continue
         r["ceiling"] = ceil
+        if ceil in meta.get("stale_ceilings", {}):
+            r["ceiling_stale"] = True
         if ceil == "scrypt":
             r["ceiling_rps"] = scrypt_rps
         elif ceil in by_name and by_name[ceil].get("rps"):
@@ -150,7 +152,8 @@ def main():
             err += f' (probe {r["probe_status"]})'
         table.append([r["scenario"], str(r["connections"]), f(r.get("rps"), ".0f"),
                       f(r.get("p50_ms"), ".2f"), f(r.get("p99_ms"), ".2f"), err,
-                      r.get("ceiling", "-"), f(r.get("ceiling_rps"), ".0f"),
+                      r.get("ceiling", "-") + ("*" if r.get("ceiling_stale") else ""),
+                      f(r.get("ceiling_rps"), ".0f"),
                       f(r["ratio"] * 100 if "ratio" in r else None, ".0f"),
                       f(r.get("peak_rss_mb"), ".1f")])
     widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h)
@@ -166,6 +169,9 @@ def main():
         if "probe_body" in r:
             print(f'{r["scenario"]}: the probe request was answered {r["probe_status"]}: '
                   f'{r["probe_body"]}')
+    for name, why in meta.get("stale_ceilings", {}).items():
+        print(f"* {name} is stale: the server's SQL moved on ({'; '.join(why)}); "
+              f"update bench/pgbench/{name[8:]}.sql")
     m = meta["machine"]
     load = (f'{meta["load_seconds"]} s' if meta.get("load_seconds") is not None
             else meta.get("load_note") or "-")

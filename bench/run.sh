@@ -151,6 +151,9 @@ commit=$(git rev-parse HEAD)
 dirty=false
 [ -n "$(git status --porcelain -- src include migrations CMakeLists.txt cmake 2>/dev/null)" ] && dirty=true
 echo "drillcamp $commit$( $dirty && echo ' (with uncommitted changes in src/include/migrations)')"
+# are the pgbench ceilings still the server's SQL? (bench/README.md, "When the server's SQL changes")
+stale=$(python3 "$bench/check_mirrors.py" --json)
+python3 "$bench/check_mirrors.py" | sed 's/^/WARNING: /'
 
 # --- PostgreSQL --------------------------------------------------------------
 say "PostgreSQL in $pgdir"
@@ -425,7 +428,7 @@ python3 "$bench/report.py" "$results" "bench/results/$stamp.json" "$tmp/server.l
  "sessions": $sessions, "login_accounts": $logins, "pgbench_accounts": $pgb},
  "load_seconds": ${load_seconds:-null}, "load_note": "$load_note",
  "commit": "$commit", "uncommitted_changes": $dirty, "hash_seconds": $hash_seconds,
- "server_env": $server_env,
+ "server_env": $server_env, "stale_ceilings": $stale,
  "hash_concurrency": ${DRILLCAMP_HASH_CONCURRENCY:-$(nproc)},
  "server_vmhwm_kb": ${server_hwm:-0}, "server_5xx_log_lines": ${server_errors:-0},
  "total_seconds": $total_seconds,

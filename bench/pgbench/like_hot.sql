@@ -13,6 +13,13 @@
 --       likes_repo.c APPLY                      (one statement, autocommit: one commit)
 --   The campaign gate is inside APPLY (the cached campaign is not read here);
 --   the like folder's once-a-second FOLD is not part of a request.
+-- The "mirror:" lines name each copied statement with the first 8 hex
+-- digits of the SHA-256 of its text when it was copied: bench/check_mirrors.py
+-- (run by bench/run.sh) flags this ceiling stale once the source differs.
+-- After updating the statements below, put the new hashes here
+-- (bench/check_mirrors.py --hash FILE NAME).
+-- mirror: src/db/sessions_repo.c LOOKUP d90bc09d
+-- mirror: src/db/likes_repo.c APPLY f60a6e4e
 --
 -- ONE LIKE PER STATEMENT. The server puts every like waiting at that moment
 -- (up to 256) into one APPLY and one commit, on one connection of its like

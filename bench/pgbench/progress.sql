@@ -17,6 +17,18 @@
 --                   learners_repo_save_credit    learners_repo.c SAVE_CREDIT_MANY
 --       COMMIT
 --   (triggers: learners_stats -> stats_bump_account, as in the server)
+-- The "mirror:" lines name each copied statement with the first 8 hex
+-- digits of the SHA-256 of its text when it was copied: bench/check_mirrors.py
+-- (run by bench/run.sh) flags this ceiling stale once the source differs.
+-- After updating the statements below, put the new hashes here
+-- (bench/check_mirrors.py --hash FILE NAME).
+-- mirror: src/db/sessions_repo.c LOOKUP d90bc09d
+-- mirror: src/db/learners_repo.c CREATE_MANY 8de16eef
+-- mirror: src/db/learners_repo.c LOCK_MANY d42dac4f
+-- mirror: src/db/progress_repo.c LENGTHS e9877bb7
+-- mirror: src/db/progress_repo.c LOCK_MANY 519aab58
+-- mirror: src/db/progress_repo.c SAVE_MANY d6111631
+-- mirror: src/db/learners_repo.c SAVE_CREDIT_MANY 14f23aff
 --
 -- ONE HEARTBEAT PER TRANSACTION. The server applies every heartbeat
 -- waiting at that moment (up to 64) in one such transaction, on one
