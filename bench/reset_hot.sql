@@ -11,4 +11,6 @@ WITH d AS (DELETE FROM likes WHERE submission_id = :hot AND account_id >= :lo RE
 UPDATE submissions SET like_count = like_count - (SELECT count(*) FROM d) WHERE id = :hot;
 UPDATE submissions SET last_like_at = (SELECT max(created_at) FROM likes WHERE submission_id = :hot)
 WHERE id = :hot;
+-- the shards' newest may be a deleted like's: the folder looks it up instead
+UPDATE like_shards SET newest = NULL WHERE submission_id = :hot;
 COMMIT;

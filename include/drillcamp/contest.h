@@ -110,11 +110,15 @@ enum dc_err partner_changes_repo_page(struct db_conn *c, int64_t partner_id, int
  * order (no deadlock with other batches or the folder). */
 enum dc_err likes_repo_apply(struct db_conn *c, const int64_t *sids, const int64_t *aids,
                              const bool *likes, size_t n, int *codes, int64_t *counts);
-/* Moves the shards into submissions.like_count and refreshes their newest
- * like's time; *moved receives how many submissions changed. Run it inside
- * a transaction (two statements). */
+/* Moves the shards of the next `limit` submissions with ids above *after
+ * into submissions.like_count and refreshes their newest like's time, in
+ * the caller's transaction (two statements): *after becomes the chunk's
+ * last id, *moved its size (0: no shards above *after). A transaction per
+ * chunk keeps the shard rows locked briefly. */
+#define LIKES_FOLD_CHUNK 256
+enum dc_err likes_repo_fold_chunk(struct db_conn *c, int64_t *after, int limit, int *moved);
+/* Every chunk in the caller's transaction; *moved the submissions changed. */
 enum dc_err likes_repo_fold(struct db_conn *c, int *moved);
-
 
 /* leaderboard_repo.c */
 struct dc_rank_row {

@@ -103,18 +103,24 @@ static void publish(struct public_answer *fresh[PUBLIC__COUNT], const struct dc_
     pthread_mutex_unlock(&mu);
 }
 
-/* The like shards folded into the counts, in a transaction of its own
- * (what does not commit is rolled back when the connection goes back). */
+/* The like shards folded into the counts, a transaction per chunk so that
+ * likes wait for one chunk at most (what does not commit is rolled back
+ * when the connection goes back). */
 static void fold(void)
 {
     struct dc_arena *a = arena_new();
     struct db_conn *c;
-    int moved;
-    if (a && db_acquire(&c, a) == DC_OK) {
-        if (db_begin(c) == DC_OK && likes_repo_fold(c, &moved) == DC_OK)
-            (void)db_commit(c);
-        db_release(c);
+    int64_t after = 0;
+    int moved = 1;
+    if (!a || db_acquire(&c, a) != DC_OK) {
+        arena_free(a);
+        return;
     }
+    while (moved > 0 && db_begin(c) == DC_OK &&
+           likes_repo_fold_chunk(c, &after, LIKES_FOLD_CHUNK, &moved) == DC_OK &&
+           db_commit(c) == DC_OK)
+        ;
+    db_release(c);
     arena_free(a);
 }
 

@@ -1026,6 +1026,75 @@ START_TEST(like_storm)
 }
 END_TEST
 
+/* ---- 8b. folding many videos at once ------------------------------------ */
+
+#define FOLD_SUBS 700 /* more than two of the folder's chunks (LIKES_FOLD_CHUNK 256) */
+
+/* 700 approved videos by the pool's 40 accounts, 1-3 likes each, all
+ * committed at once as a like batch leaves them (likes rows plus shard
+ * deltas), so that one folder cycle meets them all: afterwards every
+ * count equals its likes, every newest-like time equals the newest like,
+ * and the statistics' likes equal the counts (the triggers summed per cell) */
+START_TEST(fold_many_at_once)
+{
+    reset_contest(true);
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    char *ids = calloc(POOL_N, 24);
+    ck_assert_ptr_nonnull(ids);
+    for (int i = 0; i < POOL_N; i++)
+        sprintf(ids + strlen(ids), "%s%s", i ? "," : "", pool[i].id);
+    long long subs_before = dc_sql_ll("SELECT count(*) FROM submissions");
+    char *sql = dc_sql_fmt(
+        "BEGIN;"
+        "CREATE TEMP TABLE fold_pool AS SELECT id, ord - 1 AS k FROM unnest('{%s}'::bigint[])"
+        " WITH ORDINALITY AS u(id, ord);"
+        "CREATE TEMP TABLE fold_subs (id bigint, k int);"
+        "WITH made AS (INSERT INTO submissions (author_id, title, category, video_url,"
+        " duration_seconds, format, size_bytes, hashtags, status)"
+        " SELECT p.id, '合并' || g, 'fire', 'https://video.example.com/f/' || g || '.mp4', 60,"
+        " 'mp4', 1048576, ARRAY['逃生演练训练营'], 'approved' FROM generate_series(0, %d) g"
+        " JOIN fold_pool p ON p.k = g %% %d RETURNING id, author_id)"
+        " INSERT INTO fold_subs SELECT m.id, p.k FROM made m JOIN fold_pool p ON p.id = "
+        "m.author_id;"
+        "CREATE TEMP TABLE fold_likes AS SELECT s.id AS sid, p.id AS aid,"
+        " now() - (s.id %% 97) * interval '1 second' - j * interval '1 minute' AS at"
+        " FROM fold_subs s CROSS JOIN generate_series(1, 3) j"
+        " JOIN fold_pool p ON p.k = (s.k + j) %% %d WHERE j <= 1 + s.id %% 3;"
+        "INSERT INTO likes (submission_id, account_id, created_at) SELECT sid, aid, at FROM "
+        "fold_likes;"
+        /* the newest of each shard as a like batch stores it, but for
+         * odd ids none (as after an unlike): those are looked up */
+        "INSERT INTO like_shards (submission_id, shard, delta, newest)"
+        " SELECT sid, (aid %% 32)::smallint, count(*), CASE WHEN sid %% 2 = 0 THEN max(at) END"
+        " FROM fold_likes GROUP BY 1, 2;"
+        "COMMIT",
+        ids, FOLD_SUBS - 1, POOL_N, POOL_N);
+    sql_exec(sql);
+    free(sql);
+    free(ids);
+    ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions") - subs_before, FOLD_SUBS);
+
+    double t0 = dc_now_s();
+    while (dc_sql_ll("SELECT count(*) FROM like_shards") > 0) {
+        ck_assert_msg(dc_now_s() - t0 < BOARD_WAIT_S, "shards not folded after %.0f s",
+                      BOARD_WAIT_S);
+        usleep(50 * 1000);
+    }
+    ck_assert_int_eq(
+        dc_sql_ll("SELECT count(*) FROM submissions s, LATERAL (SELECT count(*) AS n,"
+                  " max(created_at) AS newest FROM likes l WHERE l.submission_id = s.id) l"
+                  " WHERE s.status = 'approved'"
+                  " AND (s.like_count, s.last_like_at) IS DISTINCT FROM (l.n, l.newest)"),
+        0);
+    ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions WHERE status = 'approved'"
+                               " AND like_count BETWEEN 1 AND 3"),
+                     FOLD_SUBS);
+    ck_assert_int_eq(dc_sql_ll("SELECT (SELECT sum(likes) FROM stats_cells)"
+                               " - (SELECT sum(like_count) FROM submissions)"),
+                     0);
+}
+END_TEST
+
 /* ---- 9. ranking and ties ----------------------------------------------- */
 
 START_TEST(ranking_ties)
@@ -1052,6 +1121,13 @@ START_TEST(ranking_ties)
     ck_assert_int_eq(like(L0, sa, false), 1);
     ck_assert_int_eq(like(L0, sa, true), 2);
     wait_board((struct want[]){{B->id, sb, 2}, {A->id, sa, 2}}, 2, "A re-liked");
+
+    /* a newest like taken back no longer counts for the tie: B leads with
+     * 3, then falls back to 2 reached before A did */
+    ck_assert_int_eq(like(L2, sb, true), 3);
+    wait_board((struct want[]){{B->id, sb, 3}, {A->id, sa, 2}}, 2, "B's third like");
+    ck_assert_int_eq(like(L2, sb, false), 2);
+    wait_board((struct want[]){{B->id, sb, 2}, {A->id, sa, 2}}, 2, "B's third like taken back");
 
     /* C has two videos: listed once, with the better */
     char *c1 = submit_approved(C->token, "丙的第一部");
@@ -1439,8 +1515,8 @@ int main(void)
     TCase *tc = dc_add_tcase(s, "contest", 300, NULL);
     tcase_add_loop_test(tc, validation_rule, 0, NRULES);
     dc_add_tests(tc, topic_spellings, idempotency_key, visibility, author_patch_delete, moderation,
-                 likes_basics, like_storm, ranking_ties, freeze_leaderboard, winners_csv,
-                 whole_contest, NULL);
+                 likes_basics, like_storm, fold_many_at_once, ranking_ties, freeze_leaderboard,
+                 winners_csv, whole_contest, NULL);
     int rc = dc_finish("test_contest", dc_run_suite(s));
     free(admin);
     free(moderator);
