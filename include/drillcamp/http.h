@@ -126,8 +126,10 @@ struct dc_req {
     /* response side, filled by handlers through dc_reply_* */
     unsigned status;
     json_t *reply; /* owned by the request */
-    char *raw;     /* owned by the request; used when reply is NULL */
+    char *raw;     /* owned by the request, unless raw_release; used when reply is NULL */
     size_t raw_len;
+    void (*raw_release)(void *arg); /* a shared raw: release(raw_release_arg) instead of free */
+    void *raw_release_arg;
     const char *content_type; /* static */
     struct dc_header headers[DC_MAX_HEADERS];
     int nheaders;
@@ -170,6 +172,12 @@ enum dc_err dc_reply_json(struct dc_req *req, unsigned status, json_t *body);
 enum dc_err dc_reply_empty(struct dc_req *req, unsigned status);
 enum dc_err dc_reply_text(struct dc_req *req, unsigned status, const char *content_type,
                           char *owned_text, size_t len);
+/* The same with text that others share: the response reads it in place
+ * and calls release(arg) once it is sent or dropped (also when this fails). */
+enum dc_err dc_reply_shared(struct dc_req *req, unsigned status, const char *content_type,
+                            const char *text, size_t len, void (*release)(void *arg), void *arg);
+/* Frees or releases req->raw (the HTTP layer's). */
+void dc_reply_raw_drop(struct dc_req *req);
 void dc_reply_header(struct dc_req *req, const char *name, const char *value);
 /* Answers status with a body streamed by next(state, ...), with a database
  * connection of the route's kind per part; the request owns state from

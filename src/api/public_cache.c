@@ -34,6 +34,7 @@
 
 #define REFRESH_MS    1000
 #define MAX_AGE_VALUE "public, max-age=1"
+#define JSON_TYPE     "application/json; charset=utf-8"
 
 struct public_answer {
     atomic_int refs;
@@ -272,17 +273,29 @@ static bool etag_matches(const char *inm, const char *etag)
     return false;
 }
 
-/* 200 with text (copied) or 304, with the ETag and Cache-Control. */
-static enum dc_err reply_cached(struct dc_req *req, const char *text, size_t len, const char *etag)
+/* The response's reference on an answer, dropped once it is sent. */
+static void answer_release(void *arg)
+{
+    answer_put(arg);
+}
+
+/* 200 with text or 304, with the ETag and Cache-Control. The 200 reads the
+ * text in place: shared (a reference on it, taken here) when it is a
+ * published answer's, else copied. */
+static enum dc_err reply_cached(struct dc_req *req, const char *text, size_t len, const char *etag,
+                                struct public_answer *shared)
 {
     enum dc_err err;
     if (etag_matches(dc_req_header(req, "If-None-Match"), etag)) {
         err = dc_reply_empty(req, 304);
+    } else if (shared) {
+        atomic_fetch_add(&shared->refs, 1);
+        err = dc_reply_shared(req, 200, JSON_TYPE, text, len, answer_release, shared);
     } else {
         char *copy = malloc(len + 1);
         if (copy)
             memcpy(copy, text, len + 1);
-        err = dc_reply_text(req, 200, "application/json; charset=utf-8", copy, len);
+        err = dc_reply_text(req, 200, JSON_TYPE, copy, len);
     }
     dc_reply_header(req, "ETag", etag);
     dc_reply_header(req, "Cache-Control", MAX_AGE_VALUE);
@@ -294,7 +307,7 @@ enum dc_err public_cache_reply(struct dc_req *req, enum public_kind kind)
     struct public_answer *a = answer_take(kind);
     if (!a)
         return DC_ERR_UNAVAILABLE;
-    enum dc_err err = reply_cached(req, a->text, a->len, a->etag);
+    enum dc_err err = reply_cached(req, a->text, a->len, a->etag, a);
     answer_put(a);
     return err;
 }
@@ -306,7 +319,7 @@ enum dc_err public_cache_reply_leaderboard(struct dc_req *req, int limit)
         return DC_ERR_UNAVAILABLE;
     enum dc_err err;
     if ((size_t)limit >= a->entries) {
-        err = reply_cached(req, a->text, a->len, a->etag);
+        err = reply_cached(req, a->text, a->len, a->etag, a);
     } else {
         /* fewer entries than cached: the same answer cut to the limit */
         json_t *body = json_loadb(a->text, a->len, 0, NULL);
@@ -317,7 +330,7 @@ enum dc_err public_cache_reply_leaderboard(struct dc_req *req, int limit)
         char etag[24];
         if (text)
             etag_of(text, strlen(text), etag);
-        err = text ? reply_cached(req, text, strlen(text), etag) : DC_ERR_NOMEM;
+        err = text ? reply_cached(req, text, strlen(text), etag, NULL) : DC_ERR_NOMEM;
         free(text);
         json_decref(body);
     }

@@ -68,8 +68,7 @@ static void reply_clear(struct dc_req *req)
 {
     json_decref(req->reply);
     req->reply = NULL;
-    free(req->raw);
-    req->raw = NULL;
+    dc_reply_raw_drop(req);
     dc_stream_free(req->stream);
     req->stream = NULL;
 }
@@ -102,6 +101,30 @@ enum dc_err dc_reply_text(struct dc_req *req, unsigned status, const char *conte
     req->content_type = content_type;
     req->status = status;
     return DC_OK;
+}
+
+enum dc_err dc_reply_shared(struct dc_req *req, unsigned status, const char *content_type,
+                            const char *text, size_t len, void (*release)(void *arg), void *arg)
+{
+    reply_clear(req);
+    req->raw = (char *)text; /* never written: released, not freed */
+    req->raw_len = len;
+    req->raw_release = release;
+    req->raw_release_arg = arg;
+    req->content_type = content_type;
+    req->status = status;
+    return DC_OK;
+}
+
+void dc_reply_raw_drop(struct dc_req *req)
+{
+    if (req->raw_release)
+        req->raw_release(req->raw_release_arg);
+    else
+        free(req->raw);
+    req->raw = NULL;
+    req->raw_release = NULL;
+    req->raw_release_arg = NULL;
 }
 
 enum dc_err dc_reply_stream(struct dc_req *req, unsigned status, const char *content_type,

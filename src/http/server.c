@@ -202,7 +202,7 @@ static void state_free(struct req_state *st)
     json_decref(st->req.json);
     json_decref(st->req.reply);
     json_decref(st->req.problem_extra);
-    free(st->req.raw);
+    dc_reply_raw_drop(&st->req);
     dc_stream_free(st->req.stream);
     free(st->target);
     free(st->buf);
@@ -299,7 +299,6 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state
     } else if (req->raw) {
         text = req->raw;
         len = req->raw_len;
-        req->raw = NULL; /* the response owns it now */
         ctype = req->content_type;
     }
     if (!text) {
@@ -310,8 +309,18 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state
     if (req->stream && !req->reply) {
         ctype = req->content_type;
         resp = stream_response(req);
+    } else if (text == req->raw && req->raw_release) {
+        /* shared text: the response releases it once sent */
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(len, text, req->raw_release,
+                                                                      req->raw_release_arg);
+        if (resp) {
+            req->raw_release = NULL;
+            req->raw = NULL;
+        }
     } else {
         resp = MHD_create_response_from_buffer(len, text, mode);
+        if (text == req->raw)
+            req->raw = NULL; /* the response owns it now (or it was freed) */
         if (!resp && mode == MHD_RESPMEM_MUST_FREE)
             free(text);
     }
