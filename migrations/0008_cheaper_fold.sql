@@ -24,12 +24,14 @@ DROP FUNCTION partner_changes_record();
 -- repeat) to the accounts' cells: one upsert per cell, cells in key order.
 -- The accounts are locked FOR SHARE, as stats_bump_account does, so that a
 -- concurrent move of an account to another cell waits for this (or this
--- for it).
+-- for it). PL/pgSQL, not SQL: its plan is kept for the session (a SQL
+-- function's statement was planned again on every call).
 CREATE FUNCTION stats_bump_accounts(p_accounts bigint[], d_learners bigint[],
                                     d_seconds bigint[], d_certified bigint[],
                                     d_checkins bigint[], d_submissions bigint[],
                                     d_approved bigint[], d_likes bigint[])
-RETURNS void LANGUAGE sql AS $$
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     WITH d AS (
         SELECT account_id, sum(dl) AS dl, sum(ds) AS ds, sum(dc) AS dc, sum(dk) AS dk,
                sum(dsub) AS dsub, sum(da) AS da, sum(dlk) AS dlk
@@ -62,8 +64,8 @@ RETURNS void LANGUAGE sql AS $$
         checkins = c.checkins + excluded.checkins,
         submissions = c.submissions + excluded.submissions,
         approved_submissions = c.approved_submissions + excluded.approved_submissions,
-        likes = c.likes + excluded.likes
-$$;
+        likes = c.likes + excluded.likes;
+END $$;
 
 CREATE FUNCTION stats_submissions_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
