@@ -13,6 +13,7 @@
 #include "drillcamp/config.h"
 #include "drillcamp/contest.h"
 #include "drillcamp/db.h"
+#include "drillcamp/dispatch.h"
 #include "drillcamp/log.h"
 #include "drillcamp/migrate.h"
 #include "drillcamp/password.h"
@@ -20,6 +21,9 @@
 #include "drillcamp/seed.h"
 #include "drillcamp/server.h"
 #include "drillcamp/validate.h"
+
+/* requests that may wait for a database worker at once (more: 503) */
+#define DB_WORKERS_QUEUE 8192
 
 #ifndef DRILLCAMP_VERSION
 #define DRILLCAMP_VERSION "0.0.0"
@@ -127,7 +131,11 @@ static int cmd_serve(int argc, char **argv)
         return fail("cannot start the once-a-second thread (is the database there?)");
     if (likes_start_batching() != DC_OK || progress_start_batching() != DC_OK)
         return fail("cannot start the batching threads");
+    if (dc_config.db_workers > 0 &&
+        dispatch_start_workers(dc_config.db_workers, DB_WORKERS_QUEUE) != DC_OK)
+        return fail("cannot start the database worker threads");
     enum dc_err err = server_run();
+    dispatch_stop_workers();
     progress_stop_batching();
     likes_stop_batching();
     public_cache_stop();

@@ -10,7 +10,8 @@ struct dc_config {
     const char *bind;              /* DRILLCAMP_BIND */
     unsigned port;                 /* DRILLCAMP_PORT */
     unsigned threads;              /* DRILLCAMP_THREADS */
-    unsigned db_pool_size;         /* DRILLCAMP_DB_POOL (default threads + 2) */
+    unsigned db_workers;           /* DRILLCAMP_DB_WORKERS (default 2 * cores + 2) */
+    unsigned db_pool_size;         /* DRILLCAMP_DB_POOL (default db_workers + threads + 3) */
     unsigned max_connections;      /* DRILLCAMP_MAX_CONNECTIONS */
     unsigned per_ip_connections;   /* DRILLCAMP_PER_IP_CONNECTIONS (0: no cap) */
     unsigned connection_timeout;   /* DRILLCAMP_CONNECTION_TIMEOUT seconds */

@@ -12,8 +12,14 @@
 
 /* Runs the matched route (req->route) and leaves its answer in req, or
  * leaves it pending (req->async.state DC_ASYNC_PENDING: the HTTP layer
- * suspends the connection, then calls dispatch_start). */
+ * suspends the connection, then calls dispatch_start). A route that may
+ * wait for the database is always pending: it runs on a database worker. */
 void dispatch_request(struct dc_req *req);
+/* The database workers: threads running the routes that may wait for
+ * PostgreSQL, with room for max_queued waiting (more: 503). Without them
+ * (tools, tests of the dispatcher alone) routes run inline. */
+enum dc_err dispatch_start_workers(unsigned threads, size_t max_queued);
+void dispatch_stop_workers(void);
 
 /* Ends a request: returns its connection to the pool and answers err as
  * the error envelope (a handler that returned DC_OK without answering is a

@@ -46,7 +46,14 @@ const char *config_load(void)
         return "DRILLCAMP_PORT must be a port number 1-65535";
     if (env_uint("DRILLCAMP_THREADS", (unsigned)cores, 1, 256, &dc_config.threads))
         return "DRILLCAMP_THREADS must be 1-256";
-    if (env_uint("DRILLCAMP_DB_POOL", dc_config.threads + 2, 1, 512, &dc_config.db_pool_size))
+    /* routes that use the database run on workers of their own (dispatch.c):
+     * enough that queries overlap with the rest of each request's work */
+    if (env_uint("DRILLCAMP_DB_WORKERS", 2 * (unsigned)cores + 2, 0, 256, &dc_config.db_workers))
+        return "DRILLCAMP_DB_WORKERS must be 0-256 (0: routes run on the HTTP threads)";
+    /* one per worker, one per HTTP thread (streams, continuations after a
+     * hash), and the like and progress batchers and the refresher */
+    if (env_uint("DRILLCAMP_DB_POOL", dc_config.db_workers + dc_config.threads + 3, 1, 512,
+                 &dc_config.db_pool_size))
         return "DRILLCAMP_DB_POOL must be 1-512";
     if (env_uint("DRILLCAMP_MAX_CONNECTIONS", 4000, 1, 100000, &dc_config.max_connections))
         return "DRILLCAMP_MAX_CONNECTIONS must be 1-100000";

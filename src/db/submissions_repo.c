@@ -76,15 +76,41 @@ static const struct db_stmt GET = {
     "submissions_get",
     "SELECT " SUB_COLS(EXACT_LIKES, LIKED_BY("$2::bigint")) FROM_SUB " WHERE s.id = $1", 2};
 
-/* $1 status, $2 author (0: any), $3 category, $4 after id (0: start), $5 limit, $6 viewer */
-static const struct db_stmt LIST_RECENT = {
-    "submissions_list_recent",
-    "SELECT " SUB_COLS(FOLDED_LIKES, LIKED_BY("$6::bigint")) FROM_SUB
-    " WHERE s.status = $1"
-    " AND ($2::bigint = 0 OR s.author_id = $2) AND ($3::text IS NULL OR s.category = $3)"
-    " AND ($4::bigint = 0 OR s.id < $4) ORDER BY s.id DESC LIMIT $5::int",
-    6};
+/*
+ * The public lists: $1 status, $2 limit, $3 viewer (0: anonymous), then
+ * the category and the cursor when given. One statement per combination,
+ * none with "$n IS NULL OR ..." conditions: those made PostgreSQL plan the
+ * query again on every call (a generic plan of them scans every approved
+ * submission), and planning cost more than running it. Indexed [by likes]
+ * [with a category][after a cursor]; by likes, the keyset is (like_count,
+ * id) descending.
+ */
+#define LIST(NAME, FILTER, ORDER, N)                                                               \
+    {                                                                                              \
+        NAME,                                                                                      \
+            "SELECT " SUB_COLS(FOLDED_LIKES, LIKED_BY("$3::bigint")) FROM_SUB                      \
+            " WHERE s.status = $1" FILTER " ORDER BY " ORDER " LIMIT $2::int",                     \
+            N                                                                                      \
+    }
+#define BY_ID    "s.id DESC"
+#define BY_LIKES "s.like_count DESC, s.id DESC"
+static const struct db_stmt LIST_PUBLIC[2][2][2] = {
+    {{LIST("submissions_list_recent", "", BY_ID, 3),
+      LIST("submissions_list_recent_after", " AND s.id < $4::bigint", BY_ID, 4)},
+     {LIST("submissions_list_recent_cat", " AND s.category = $4", BY_ID, 4),
+      LIST("submissions_list_recent_cat_after", " AND s.category = $4 AND s.id < $5::bigint", BY_ID,
+           5)}},
+    {{LIST("submissions_list_likes", "", BY_LIKES, 3),
+      LIST("submissions_list_likes_after", " AND (s.like_count, s.id) < ($4::bigint, $5::bigint)",
+           BY_LIKES, 5)},
+     {LIST("submissions_list_likes_cat", " AND s.category = $4", BY_LIKES, 4),
+      LIST("submissions_list_likes_cat_after",
+           " AND s.category = $4 AND (s.like_count, s.id) < ($5::bigint, $6::bigint)", BY_LIKES,
+           6)}},
+};
 
+/* An author's own list, newest first: $1 status (NULL: any), $2 author,
+ * $3 category, $4 after id (0: start), $5 limit, $6 viewer. */
 static const struct db_stmt LIST_MINE = {
     "submissions_list_mine",
     "SELECT " SUB_COLS(FOLDED_LIKES, LIKED_BY("$6::bigint")) FROM_SUB
@@ -92,16 +118,6 @@ static const struct db_stmt LIST_MINE = {
     " AND ($1::text IS NULL OR s.status = $1) AND ($3::text IS NULL OR s.category = $3)"
     " AND ($4::bigint = 0 OR s.id < $4) ORDER BY s.id DESC LIMIT $5::int",
     6};
-
-/* keyset on (like_count, id) descending; $7 is the cursor's like_count */
-static const struct db_stmt LIST_LIKES = {
-    "submissions_list_likes",
-    "SELECT " SUB_COLS(FOLDED_LIKES, LIKED_BY("$6::bigint")) FROM_SUB
-    " WHERE s.status = $1"
-    " AND ($2::bigint = 0 OR s.author_id = $2) AND ($3::text IS NULL OR s.category = $3)"
-    " AND ($4::bigint = 0 OR (s.like_count, s.id) < ($7::bigint, $4::bigint))"
-    " ORDER BY s.like_count DESC, s.id DESC LIMIT $5::int",
-    7};
 
 static const struct db_stmt QUEUE = {"submissions_queue",
                                      "SELECT " SUB_COLS(FOLDED_LIKES, "false") FROM_SUB
@@ -233,15 +249,26 @@ enum dc_err submissions_repo_get(struct db_conn *c, int64_t id, int64_t viewer,
 enum dc_err submissions_repo_list(struct db_conn *c, const struct dc_submission_filter *f,
                                   struct dc_submission **out, size_t *n)
 {
-    const char *p[] = {f->status,
-                       db_arg_i64(c, f->author_id),
-                       f->category,
-                       db_arg_i64(c, f->after_b),
-                       db_arg_i64(c, f->limit),
-                       db_arg_i64(c, f->viewer),
-                       db_arg_i64(c, f->after_a)};
-    /* an author's own list is newest first, whatever the sort */
-    const struct db_stmt *s = f->author_id ? &LIST_MINE : f->by_likes ? &LIST_LIKES : &LIST_RECENT;
+    if (f->author_id) {
+        /* an author's own list is newest first, whatever the sort */
+        const char *p[] = {f->status,
+                           db_arg_i64(c, f->author_id),
+                           f->category,
+                           db_arg_i64(c, f->after_b),
+                           db_arg_i64(c, f->limit),
+                           db_arg_i64(c, f->viewer)};
+        return db_query_list(c, &LIST_MINE, p, sizeof **out, submission_from_row, (void **)out, n);
+    }
+    bool cat = f->category != NULL, after = f->after_b != 0;
+    const char *p[6] = {f->status, db_arg_i64(c, f->limit), db_arg_i64(c, f->viewer)};
+    int k = 3;
+    if (cat)
+        p[k++] = f->category;
+    if (after && f->by_likes)
+        p[k++] = db_arg_i64(c, f->after_a);
+    if (after)
+        p[k++] = db_arg_i64(c, f->after_b);
+    const struct db_stmt *s = &LIST_PUBLIC[f->by_likes][cat][after];
     return db_query_list(c, s, p, sizeof **out, submission_from_row, (void **)out, n);
 }
 

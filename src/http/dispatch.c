@@ -33,6 +33,7 @@
 #include "drillcamp/db.h"
 #include "drillcamp/log.h"
 #include "drillcamp/router.h"
+#include "drillcamp/workpool.h"
 
 /* What each rate limit is keyed by. */
 enum rate_key { KEY_NONE, KEY_ADDRESS, KEY_ACCOUNT, KEY_PARTNER, KEY_OTHER };
@@ -116,11 +117,11 @@ enum dc_err dispatch_require(struct dc_req *req, enum dc_auth_kind kind, unsigne
     return err;
 }
 
-/* Steps 1-6 of the order above. */
-static enum dc_err prepare(struct dc_req *req, const struct dc_route *r)
+/* Steps 1-6 of the order above (1 unless counted already). */
+static enum dc_err prepare(struct dc_req *req, const struct dc_route *r, bool address_counted)
 {
     enum dc_err err = DC_OK;
-    if (rate_key_of(r->rate) == KEY_ADDRESS)
+    if (rate_key_of(r->rate) == KEY_ADDRESS && !address_counted)
         err = dispatch_rate(req, r->rate, req->client_ip);
     if (err == DC_OK)
         err = dispatch_require(req, r->auth, r->roles);
@@ -191,11 +192,79 @@ void dispatch_finish(struct dc_req *req, enum dc_err err)
         dc_reply_error(req, err);
 }
 
-void dispatch_request(struct dc_req *req)
+/* The threads that run the routes needing the database (NULL: inline). */
+static struct workpool *db_workers;
+
+enum dc_err dispatch_start_workers(unsigned threads, size_t max_queued)
+{
+    db_workers = workpool_new(threads, max_queued);
+    return db_workers ? DC_OK : DC_ERR_INTERNAL;
+}
+
+void dispatch_stop_workers(void)
+{
+    workpool_free(db_workers);
+    db_workers = NULL;
+}
+
+/* Whether answering may wait for the database: the route uses it, or its
+ * authentication looks a token or a partner key up. */
+static bool needs_database(const struct dc_req *req, const struct dc_route *r)
+{
+    return r->db != DC_DB_NONE || r->auth == DC_AUTH_BEARER || r->auth == DC_AUTH_PARTNER ||
+           (r->auth == DC_AUTH_OPTIONAL && dc_req_header(req, "Authorization") != NULL);
+}
+
+/* Steps 1-7 and the answer (on a database worker: the request suspended,
+ * its address counted already). */
+static void run_route(struct dc_req *req, bool address_counted)
 {
     const struct dc_route *r = req->route;
-    enum dc_err err = prepare(req, r);
+    enum dc_err err = prepare(req, r, address_counted);
     if (err == DC_OK)
         err = r->handler(req);
     settle(req, err);
+}
+
+/* On a database worker: the route, then the request wakes with its answer;
+ * a handler that defers again hands its work over from here. */
+static void run_on_worker(void *arg)
+{
+    struct dc_req *req = arg;
+    atomic_store(&req->async.state, DC_ASYNC_NONE);
+    run_route(req, true);
+    if (atomic_load(&req->async.state) == DC_ASYNC_PENDING)
+        dispatch_start(req); /* still suspended: its new worker wakes it */
+    else
+        dispatch_wake(req, DC_OK, NULL);
+}
+
+static void start_on_worker(struct dc_req *req, void *ctx)
+{
+    (void)ctx;
+    if (!workpool_submit(db_workers, run_on_worker, req))
+        dispatch_wake(req, dc_req_fail(req, DC_ERR_BUSY, NULL, "the server is busy"), NULL);
+}
+
+/*
+ * A route that may wait for the database runs on a database worker, so
+ * that the HTTP threads never block on PostgreSQL: they go on serving (the
+ * cached public answers above all) while any number of queries run. Only
+ * the address rate limit is counted here first: a flood costs nothing.
+ */
+void dispatch_request(struct dc_req *req)
+{
+    const struct dc_route *r = req->route;
+    if (!db_workers || !needs_database(req, r)) {
+        run_route(req, false);
+        return;
+    }
+    enum dc_err err = DC_OK;
+    if (rate_key_of(r->rate) == KEY_ADDRESS)
+        err = dispatch_rate(req, r->rate, req->client_ip);
+    if (err != DC_OK) {
+        dispatch_finish(req, err);
+        return;
+    }
+    (void)dispatch_defer(req, start_on_worker, NULL);
 }

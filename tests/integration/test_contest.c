@@ -1044,7 +1044,7 @@ START_TEST(fold_many_at_once)
     for (int i = 0; i < POOL_N; i++)
         sprintf(ids + strlen(ids), "%s%s", i ? "," : "", pool[i].id);
     long long subs_before = dc_sql_ll("SELECT count(*) FROM submissions");
-    char *sql = dc_sql_fmt(
+    free(dc_sql_fmt(
         "BEGIN;"
         "CREATE TEMP TABLE fold_pool AS SELECT id, ord - 1 AS k FROM unnest('{%s}'::bigint[])"
         " WITH ORDINALITY AS u(id, ord);"
@@ -1068,9 +1068,7 @@ START_TEST(fold_many_at_once)
         " SELECT sid, (aid %% 32)::smallint, count(*), CASE WHEN sid %% 2 = 0 THEN max(at) END"
         " FROM fold_likes GROUP BY 1, 2;"
         "COMMIT",
-        ids, FOLD_SUBS - 1, POOL_N, POOL_N);
-    sql_exec(sql);
-    free(sql);
+        ids, FOLD_SUBS - 1, POOL_N, POOL_N));
     free(ids);
     ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions") - subs_before, FOLD_SUBS);
 
@@ -1092,6 +1090,83 @@ START_TEST(fold_many_at_once)
     ck_assert_int_eq(dc_sql_ll("SELECT (SELECT sum(likes) FROM stats_cells)"
                                " - (SELECT sum(like_count) FROM submissions)"),
                      0);
+}
+END_TEST
+
+/* ---- 8c. public list pages --------------------------------------------- */
+
+#define PAGED_SUBS 9
+
+/* The ids of GET /v1/submissions?<query> over every page of `limit`,
+ * comma-separated (malloc'ed). */
+static char *walk_pages(const char *query, int limit)
+{
+    char path[512], *ids = calloc(PAGED_SUBS * 2 + 1, 24);
+    ck_assert_ptr_nonnull(ids);
+    snprintf(path, sizeof path, "/v1/submissions?%s&limit=%d", query, limit);
+    for (int pages = 0; pages <= PAGED_SUBS; pages++) {
+        struct dc_resp *r = dc_req("GET", path, NULL, NULL);
+        dc_expect_status(r, 200, query);
+        json_t *items = json_object_get(r->json, "items");
+        ck_assert_int_le(json_array_size(items), limit);
+        for (size_t i = 0; i < json_array_size(items); i++)
+            sprintf(ids + strlen(ids), "%s%s", *ids ? "," : "",
+                    dc_str(json_array_get(items, i), "id"));
+        const char *next = dc_str(r->json, "next_cursor");
+        if (next)
+            snprintf(path, sizeof path, "/v1/submissions?%s&limit=%d&cursor=%s", query, limit,
+                     next);
+        dc_resp_free(r);
+        if (!next)
+            return ids;
+    }
+    ck_abort_msg("%s: the pages do not end", query);
+    return NULL;
+}
+
+/* 9 approved videos in two categories, like counts with ties: every sort,
+ * with and without a category, paged 2 at a time, lists exactly the
+ * approved ones, in the order the database gives for the same rule */
+START_TEST(public_list_pages)
+{
+    reset_contest(true);
+    dc_campaign_live(admin, CAMPAIGN_RULES);
+    struct dc_user *u = new_users(1, "分页");
+    static const int likes[PAGED_SUBS] = {5, 3, 3, 0, 7, 3, 1, 0, 5};
+    for (int i = 0; i < PAGED_SUBS; i++) {
+        json_t *v = dc_video_json("分页作品");
+        json_object_set_new(v, "category", json_string(i % 3 ? "fire" : "flood"));
+        char *id = dc_submit_approved(moderator, u->token, v);
+        /* test set-up: a folded count, as if liked (lists show the folded one) */
+        free(dc_sql_fmt("UPDATE submissions SET like_count = %d WHERE id = %s", likes[i], id));
+        ck_assert_int_eq(dc_sql_ll("SELECT like_count FROM submissions WHERE id = %s", id),
+                         likes[i]);
+        free(id);
+    }
+    static const struct {
+        const char *query, *order, *where;
+    } cases[] = {
+        {"sort=recent", "id DESC", ""},
+        {"sort=likes", "like_count DESC, id DESC", ""},
+        {"sort=recent&category=fire", "id DESC", " AND category = 'fire'"},
+        {"sort=likes&category=flood", "like_count DESC, id DESC", " AND category = 'flood'"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *expected = dc_sql_fmt("SELECT string_agg(id::text, ',' ORDER BY %s)"
+                                    " FROM submissions WHERE status = 'approved'%s",
+                                    cases[c].order, cases[c].where);
+        ck_assert_ptr_nonnull(expected);
+        for (int limit = 1; limit <= 3; limit++) {
+            char *got = walk_pages(cases[c].query, limit);
+            ck_assert_msg(strcmp(got, expected) == 0, "%s, %d a page: %s, want %s", cases[c].query,
+                          limit, got, expected);
+            free(got);
+        }
+        free(expected);
+    }
+    ck_assert_int_eq(dc_sql_ll("SELECT count(*) FROM submissions WHERE status = 'approved'"),
+                     PAGED_SUBS);
+    free(u);
 }
 END_TEST
 
@@ -1515,8 +1590,8 @@ int main(void)
     TCase *tc = dc_add_tcase(s, "contest", 300, NULL);
     tcase_add_loop_test(tc, validation_rule, 0, NRULES);
     dc_add_tests(tc, topic_spellings, idempotency_key, visibility, author_patch_delete, moderation,
-                 likes_basics, like_storm, fold_many_at_once, ranking_ties, freeze_leaderboard,
-                 winners_csv, whole_contest, NULL);
+                 likes_basics, like_storm, fold_many_at_once, public_list_pages, ranking_ties,
+                 freeze_leaderboard, winners_csv, whole_contest, NULL);
     int rc = dc_finish("test_contest", dc_run_suite(s));
     free(admin);
     free(moderator);
