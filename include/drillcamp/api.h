@@ -344,9 +344,15 @@ enum dc_err api_audit_id(struct dc_req *req, const char *action, const char *kin
                          json_t *details);
 /* The account object of API.md section 2; phone only when with_phone. */
 json_t *api_account_json(const struct dc_account *a, bool with_phone);
-/* The submission object of API.md section 6 (item: struct dc_submission;
- * submissions_api.c). */
+/* The submission object of API.md section 6, written as text into w (the
+ * one rendering; submissions_api.c), and the same as a JSON value (item:
+ * struct dc_submission; NULL when out of memory). */
+struct jw;
+void api_submission_write(struct jw *w, const struct dc_submission *s);
 json_t *api_submission_json(const void *item);
+/* The page wrapper as text, {"items": [...], "next_cursor": ...}, around
+ * items already written (common.c): ends w's text with it. */
+void api_page_write_end(struct jw *w, bool more, int64_t last_a, int64_t last_b);
 /* The livestream object of API.md section 4 (item: struct dc_livestream)
  * and its list key (livestreams_api.c). */
 json_t *api_livestream_json(const void *item);

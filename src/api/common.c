@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "drillcamp/api.h"
+#include "drillcamp/jsonw.h"
 #include "drillcamp/arena.h"
 #include "drillcamp/cursor.h"
 #include "drillcamp/limits.h"
@@ -37,6 +38,19 @@ json_t *api_page_json(json_t *items, bool more, int64_t last_a, int64_t last_b)
         next = json_string(cur);
     }
     return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+}
+
+void api_page_write_end(struct jw *w, bool more, int64_t last_a, int64_t last_b)
+{
+    jw_lit(w, "],\"next_cursor\":");
+    if (more) {
+        char cur[CURSOR_MAX];
+        cursor_encode(last_a, last_b, cur);
+        jw_str(w, cur);
+    } else {
+        jw_lit(w, "null");
+    }
+    jw_lit(w, "}");
 }
 
 json_t *api_json_array(const void *items, size_t n, size_t size, api_item_json_fn to_json)

@@ -6,6 +6,7 @@
  * transaction.
  */
 #include <openssl/sha.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drillcamp/api.h"
@@ -14,32 +15,77 @@
 #include "drillcamp/dispatch.h"
 #include "drillcamp/encode.h"
 #include "drillcamp/enums.h"
+#include "drillcamp/jsonw.h"
 #include "drillcamp/limits.h"
 #include "drillcamp/validate.h"
 
-static json_t *json_text(const char *text)
+/* A JSON array the database wrote (array_to_json), or [] when none. */
+static void write_array(struct jw *w, const char *json)
 {
-    json_t *v = json_loads(text, 0, NULL);
-    return v ? v : json_array();
+    jw_lit(w, json && *json ? json : "[]");
+}
+
+void api_submission_write(struct jw *w, const struct dc_submission *s)
+{
+    jw_lit(w, "{\"id\":");
+    jw_id(w, s->id);
+    jw_lit(w, ",\"author\":{\"id\":");
+    jw_id(w, s->author_id);
+    jw_lit(w, ",\"display_name\":");
+    jw_str(w, s->author_name);
+    jw_lit(w, ",\"kind\":");
+    jw_str(w, s->author_kind);
+    jw_lit(w, ",\"region_code\":");
+    jw_str(w, s->author_region);
+    jw_lit(w, "},\"title\":");
+    jw_str(w, s->title);
+    jw_lit(w, ",\"description\":");
+    jw_str(w, s->description);
+    jw_lit(w, ",\"category\":");
+    jw_str(w, s->category);
+    jw_lit(w, ",\"video_url\":");
+    jw_str(w, s->video_url);
+    jw_lit(w, ",\"cover_url\":");
+    jw_str(w, s->cover_url);
+    jw_lit(w, ",\"duration_seconds\":");
+    jw_i64(w, s->duration_seconds);
+    jw_lit(w, ",\"format\":");
+    jw_str(w, s->format);
+    jw_lit(w, ",\"size_bytes\":");
+    jw_i64(w, s->size_bytes);
+    jw_lit(w, ",\"hashtags\":");
+    write_array(w, s->hashtags_json);
+    jw_lit(w, ",\"status\":");
+    jw_str(w, s->status);
+    jw_lit(w, ",\"reject_reason\":");
+    jw_str(w, s->reject_reason);
+    jw_lit(w, ",\"recommended\":");
+    jw_bool(w, s->recommended);
+    jw_lit(w, ",\"recommended_channels\":");
+    write_array(w, s->channels_json);
+    jw_lit(w, ",\"like_count\":");
+    jw_i64(w, s->like_count);
+    jw_lit(w, ",\"liked\":");
+    jw_bool(w, s->liked);
+    jw_lit(w, ",\"source\":");
+    jw_str(w, s->source);
+    jw_lit(w, ",\"created_at\":");
+    jw_str(w, s->created_at);
+    jw_lit(w, ",\"updated_at\":");
+    jw_str(w, s->updated_at);
+    jw_lit(w, "}");
 }
 
 json_t *api_submission_json(const void *item)
 {
-    const struct dc_submission *s = item;
-    json_t *author =
-        json_pack("{s:o, s:s, s:s, s:s}", "id", api_id_json(s->author_id), "display_name",
-                  s->author_name, "kind", s->author_kind, "region_code", s->author_region);
-    return json_pack(
-        "{s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:I, s:o, s:s, s:o, s:b, s:o, s:I, s:b,"
-        " s:s, s:s, s:s}",
-        "id", api_id_json(s->id), "author", author, "title", s->title, "description",
-        s->description, "category", s->category, "video_url", s->video_url, "cover_url",
-        api_string_or_null(s->cover_url), "duration_seconds", s->duration_seconds, "format",
-        s->format, "size_bytes", (json_int_t)s->size_bytes, "hashtags", json_text(s->hashtags_json),
-        "status", s->status, "reject_reason", api_string_or_null(s->reject_reason), "recommended",
-        s->recommended, "recommended_channels", json_text(s->channels_json), "like_count",
-        (json_int_t)s->like_count, "liked", s->liked, "source", s->source, "created_at",
-        s->created_at, "updated_at", s->updated_at);
+    struct jw w;
+    size_t len;
+    jw_init(&w);
+    api_submission_write(&w, item);
+    char *text = jw_finish(&w, &len);
+    json_t *v = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return v;
 }
 
 static int64_t submission_key(const void *item)
@@ -103,7 +149,10 @@ static enum dc_err idempotent_replay(struct dc_req *req, const struct dc_idem *i
     if (strcmp(idem->hash, hash) != 0 || idem->status == 0)
         return DC_ERR_IDEMPOTENCY;
     dc_reply_header(req, "Idempotent-Replayed", "true");
-    return dc_reply_json(req, (unsigned)idem->status, json_text(idem->response));
+    /* the stored answer is JSON text already: sent as it was */
+    return dc_reply_text(req, (unsigned)idem->status, "application/json; charset=utf-8",
+                         idem->response ? strdup(idem->response) : NULL,
+                         idem->response ? strlen(idem->response) : 0);
 }
 
 /* Route: bearer, JSON body. */
@@ -214,9 +263,20 @@ enum dc_err submissions_api_list(struct dc_req *req)
         return err;
     bool more = n > limit;
     n = more ? limit : n;
-    json_t *arr = api_json_array(items, n, sizeof *items, api_submission_json);
+    /* written as text: the hottest list (no values built and dumped) */
+    struct jw w;
+    size_t len;
+    jw_init(&w);
+    jw_lit(&w, "{\"items\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jw_lit(&w, ",");
+        api_submission_write(&w, &items[i]);
+    }
     int64_t last_likes = n && f.by_likes && !f.author_id ? items[n - 1].folded_likes : 0;
-    return dc_reply_json(req, 200, api_page_json(arr, more, last_likes, n ? items[n - 1].id : 0));
+    api_page_write_end(&w, more, last_likes, n ? items[n - 1].id : 0);
+    char *text = jw_finish(&w, &len);
+    return dc_reply_text(req, 200, "application/json; charset=utf-8", text, len);
 }
 
 /* Route: bearer, JSON body. */

@@ -6,22 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drillcamp/textbuf.h"
+
 static void put(struct csv_buf *b, const char *s, size_t n)
 {
-    if (b->failed)
+    if (!textbuf_reserve(&b->p, &b->cap, b->len + n + 1, &b->failed))
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
