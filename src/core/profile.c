@@ -51,10 +51,11 @@ enum dc_err profile_parse(const json_t *body, enum profile_use use, struct dc_pr
         (!json_is_string(org) || !validate_id(json_string_value(org), &out->organization_id)))
         return dc_problem_set(p, DC_ERR_VALIDATION, "organization_id",
                               "organization_id must be an id string or null");
-    if (!enum_member(body, "audience", false, &DC_ENUM_AUDIENCE, &out->audience))
-        return dc_problem_set(p, DC_ERR_VALIDATION, "audience", DC_ENUM_AUDIENCE.message);
+    /* in the order fields are read: the organization before the audience */
     if (use == PROFILE_REGISTER && strcmp(out->kind, "official") == 0 && out->organization_id == 0)
         return dc_problem_set(p, DC_ERR_VALIDATION, "organization_id",
                               "an official account must name its organization");
+    if (!enum_member(body, "audience", false, &DC_ENUM_AUDIENCE, &out->audience))
+        return dc_problem_set(p, DC_ERR_VALIDATION, "audience", DC_ENUM_AUDIENCE.message);
     return DC_OK;
 }
