@@ -172,6 +172,8 @@ enum dc_err dc_reply_json(struct dc_req *req, unsigned status, json_t *body);
 enum dc_err dc_reply_empty(struct dc_req *req, unsigned status);
 enum dc_err dc_reply_text(struct dc_req *req, unsigned status, const char *content_type,
                           char *owned_text, size_t len);
+/* The content type of every JSON answer. */
+#define DC_JSON_TYPE "application/json; charset=utf-8"
 /* The same with text that others share: the response reads it in place
  * and calls release(arg) once it is sent or dropped (also when this fails). */
 enum dc_err dc_reply_shared(struct dc_req *req, unsigned status, const char *content_type,

@@ -24,8 +24,6 @@ void jw_raw(struct jw *w, const char *text, size_t n);
 void jw_lit(struct jw *w, const char *text);
 /* A quoted, escaped string; NULL writes null. */
 void jw_str(struct jw *w, const char *s);
-/* `"key":` (key is plain: written without escaping). */
-void jw_key(struct jw *w, const char *key);
 void jw_i64(struct jw *w, int64_t v);
 /* An integer as a JSON string ("123"): the API's ids. */
 void jw_id(struct jw *w, int64_t v);

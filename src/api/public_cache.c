@@ -34,7 +34,6 @@
 
 #define REFRESH_MS    1000
 #define MAX_AGE_VALUE "public, max-age=1"
-#define JSON_TYPE     "application/json; charset=utf-8"
 
 struct public_answer {
     atomic_int refs;
@@ -290,12 +289,12 @@ static enum dc_err reply_cached(struct dc_req *req, const char *text, size_t len
         err = dc_reply_empty(req, 304);
     } else if (shared) {
         atomic_fetch_add(&shared->refs, 1);
-        err = dc_reply_shared(req, 200, JSON_TYPE, text, len, answer_release, shared);
+        err = dc_reply_shared(req, 200, DC_JSON_TYPE, text, len, answer_release, shared);
     } else {
         char *copy = malloc(len + 1);
         if (copy)
             memcpy(copy, text, len + 1);
-        err = dc_reply_text(req, 200, JSON_TYPE, copy, len);
+        err = dc_reply_text(req, 200, DC_JSON_TYPE, copy, len);
     }
     dc_reply_header(req, "ETag", etag);
     dc_reply_header(req, "Cache-Control", MAX_AGE_VALUE);

@@ -150,7 +150,7 @@ static enum dc_err idempotent_replay(struct dc_req *req, const struct dc_idem *i
         return DC_ERR_IDEMPOTENCY;
     dc_reply_header(req, "Idempotent-Replayed", "true");
     /* the stored answer is JSON text already: sent as it was */
-    return dc_reply_text(req, (unsigned)idem->status, "application/json; charset=utf-8",
+    return dc_reply_text(req, (unsigned)idem->status, DC_JSON_TYPE,
                          idem->response ? strdup(idem->response) : NULL,
                          idem->response ? strlen(idem->response) : 0);
 }
@@ -276,7 +276,7 @@ enum dc_err submissions_api_list(struct dc_req *req)
     int64_t last_likes = n && f.by_likes && !f.author_id ? items[n - 1].folded_likes : 0;
     api_page_write_end(&w, more, last_likes, n ? items[n - 1].id : 0);
     char *text = jw_finish(&w, &len);
-    return dc_reply_text(req, 200, "application/json; charset=utf-8", text, len);
+    return dc_reply_text(req, 200, DC_JSON_TYPE, text, len);
 }
 
 /* Route: bearer, JSON body. */

@@ -85,13 +85,6 @@ void jw_str(struct jw *w, const char *s)
     jw_raw(w, "\"", 1);
 }
 
-void jw_key(struct jw *w, const char *key)
-{
-    jw_raw(w, "\"", 1);
-    jw_lit(w, key);
-    jw_raw(w, "\":", 2);
-}
-
 void jw_i64(struct jw *w, int64_t v)
 {
     char t[24];

@@ -47,17 +47,15 @@ static void write_all(const char *text, size_t n)
  * always does). */
 static void emit(json_t *line)
 {
+    const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(6);
     char buf[1024];
-    size_t n =
-        line ? json_dumpb(line, buf, sizeof buf - 1, JSON_COMPACT | JSON_REAL_PRECISION(6)) : 0;
+    size_t n = line ? json_dumpb(line, buf, sizeof buf - 1, flags) : 0;
     char *text = buf;
-    if (n > sizeof buf - 1) {
-        text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-        n = text ? strlen(text) : 0;
-        char *grown = text ? realloc(text, n + 1) : NULL;
-        if (!grown)
-            free(text);
-        text = grown;
+    if (n > sizeof buf - 1) /* a long line: dumped again into room of its size */
+        text = malloc(n + 1);
+    if (text && text != buf && json_dumpb(line, text, n, flags) != n) {
+        free(text);
+        text = NULL;
     }
     json_decref(line);
     if (!text || n == 0) {

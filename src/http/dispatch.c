@@ -117,12 +117,17 @@ enum dc_err dispatch_require(struct dc_req *req, enum dc_auth_kind kind, unsigne
     return err;
 }
 
+/* Step 1: the route's limit by the client's address, if it has one. */
+static enum dc_err rate_by_address(struct dc_req *req, const struct dc_route *r)
+{
+    return rate_key_of(r->rate) == KEY_ADDRESS ? dispatch_rate(req, r->rate, req->client_ip)
+                                               : DC_OK;
+}
+
 /* Steps 1-6 of the order above (1 unless counted already). */
 static enum dc_err prepare(struct dc_req *req, const struct dc_route *r, bool address_counted)
 {
-    enum dc_err err = DC_OK;
-    if (rate_key_of(r->rate) == KEY_ADDRESS && !address_counted)
-        err = dispatch_rate(req, r->rate, req->client_ip);
+    enum dc_err err = address_counted ? DC_OK : rate_by_address(req, r);
     if (err == DC_OK)
         err = dispatch_require(req, r->auth, r->roles);
     if (err == DC_OK)
@@ -259,9 +264,7 @@ void dispatch_request(struct dc_req *req)
         run_route(req, false);
         return;
     }
-    enum dc_err err = DC_OK;
-    if (rate_key_of(r->rate) == KEY_ADDRESS)
-        err = dispatch_rate(req, r->rate, req->client_ip);
+    enum dc_err err = rate_by_address(req, r);
     if (err != DC_OK) {
         dispatch_finish(req, err);
         return;

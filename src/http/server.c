@@ -295,7 +295,7 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct req_state
             text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}");
         }
         len = text ? strlen(text) : 0;
-        ctype = "application/json; charset=utf-8";
+        ctype = DC_JSON_TYPE;
     } else if (req->raw) {
         text = req->raw;
         len = req->raw_len;
