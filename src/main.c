@@ -109,8 +109,9 @@ static int cmd_serve(int argc, char **argv)
     if (auth_init_partner_key(dc_config.partner_key_hex) != DC_OK)
         return fail("DRILLCAMP_PARTNER_KEY must be 64 hex digits (32 random bytes) that seal "
                     "partner secrets (make one: openssl rand -hex 32)");
+    db_pool_set_prepared(dc_config.db_prepared != 0);
     if (db_pool_init(dc_config.database_url, dc_config.database_read_url,
-                     (int)dc_config.db_pool_size) != DC_OK)
+                     (int)dc_config.db_pool_size, dc_config.replica_max_lag_ms) != DC_OK)
         return fail("out of memory");
     const unsigned limits[RL__COUNT] = {
         [RL_LOGIN_PHONE] = dc_config.limit_login_phone,
@@ -179,7 +180,7 @@ static int with_conn(int (*fn)(struct db_conn *, void *), void *arg)
     if (check_schema())
         return 1;
     struct dc_arena *a = arena_new();
-    if (!a || db_pool_init(dc_config.database_url, NULL, 1) != DC_OK) {
+    if (!a || db_pool_init(dc_config.database_url, NULL, 1, 0) != DC_OK) {
         arena_free(a);
         return fail("out of memory");
     }

@@ -4,21 +4,27 @@
 #ifndef DRILLCAMP_CONFIG_H
 #define DRILLCAMP_CONFIG_H
 
+#include "drillcamp/netaddr.h"
+
 struct dc_config {
-    const char *database_url;      /* DATABASE_URL; "" means libpq defaults */
-    const char *database_read_url; /* DATABASE_READ_URL; NULL when unset */
-    const char *bind;              /* DRILLCAMP_BIND */
-    unsigned port;                 /* DRILLCAMP_PORT */
-    unsigned threads;              /* DRILLCAMP_THREADS */
-    unsigned db_workers;           /* DRILLCAMP_DB_WORKERS (default 2 * cores + 2) */
-    unsigned db_pool_size;         /* DRILLCAMP_DB_POOL (default db_workers + threads + 3) */
-    unsigned max_connections;      /* DRILLCAMP_MAX_CONNECTIONS */
-    unsigned per_ip_connections;   /* DRILLCAMP_PER_IP_CONNECTIONS (0: no cap) */
-    unsigned connection_timeout;   /* DRILLCAMP_CONNECTION_TIMEOUT seconds */
-    unsigned shutdown_grace;       /* DRILLCAMP_SHUTDOWN_GRACE seconds */
-    unsigned token_ttl_days;       /* DRILLCAMP_TOKEN_TTL_DAYS */
-    const char *signing_key_path;  /* DRILLCAMP_SIGNING_KEY */
-    const char *public_url;        /* DRILLCAMP_PUBLIC_URL */
+    const char *database_url;        /* DATABASE_URL; "" means libpq defaults */
+    const char *database_read_url;   /* DATABASE_READ_URL; NULL when unset */
+    const char *bind;                /* DRILLCAMP_BIND */
+    unsigned port;                   /* DRILLCAMP_PORT */
+    unsigned threads;                /* DRILLCAMP_THREADS */
+    unsigned db_workers;             /* DRILLCAMP_DB_WORKERS (default 2 * cores + 2) */
+    unsigned db_pool_size;           /* DRILLCAMP_DB_POOL (default db_workers + threads + 3) */
+    unsigned max_connections;        /* DRILLCAMP_MAX_CONNECTIONS */
+    unsigned per_ip_connections;     /* DRILLCAMP_PER_IP_CONNECTIONS (0: no cap) */
+    unsigned head_timeout;           /* DRILLCAMP_HEAD_TIMEOUT seconds (0: none) */
+    struct net_list trusted_proxies; /* DRILLCAMP_TRUSTED_PROXIES */
+    unsigned replica_max_lag_ms;     /* DRILLCAMP_REPLICA_MAX_LAG_MS */
+    unsigned db_prepared;            /* DRILLCAMP_DB_PREPARED: named prepared statements */
+    unsigned connection_timeout;     /* DRILLCAMP_CONNECTION_TIMEOUT seconds */
+    unsigned shutdown_grace;         /* DRILLCAMP_SHUTDOWN_GRACE seconds */
+    unsigned token_ttl_days;         /* DRILLCAMP_TOKEN_TTL_DAYS */
+    const char *signing_key_path;    /* DRILLCAMP_SIGNING_KEY */
+    const char *public_url;          /* DRILLCAMP_PUBLIC_URL */
     const char *partner_key_hex; /* DRILLCAMP_PARTNER_KEY: 64 hex digits sealing partner secrets */
     /* requests a minute (burst and refill) per key; 0: no limit */
     unsigned limit_login_phone;      /* DRILLCAMP_LIMIT_LOGIN_PHONE */

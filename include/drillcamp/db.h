@@ -49,17 +49,41 @@ struct db_pool_stats {
  * stays NULL). Sessions run with TIME ZONE 'UTC'. */
 #define DB_TS(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* read_conninfo (may be NULL): a replica for db_acquire_read. */
-enum dc_err db_pool_init(const char *conninfo, const char *read_conninfo, int size);
+/* read_conninfo (may be NULL): a replica for db_acquire_read, used while
+ * it is no more than max_lag_ms behind the primary (a thread checks). */
+enum dc_err db_pool_init(const char *conninfo, const char *read_conninfo, int size,
+                         unsigned max_lag_ms);
 void db_pool_shutdown(void);
-void db_pool_get_stats(struct db_pool_stats *out);
+/* Named prepared statements (the default) or unnamed ones, parsed at each
+ * run: for a pooler that does not keep prepared statements across
+ * transactions (PgBouncer before 1.21 in transaction mode). Call before
+ * db_pool_init. */
+void db_pool_set_prepared(bool on);
+/* The primary's pool (replica false) or the replica's (zeros when none). */
+void db_pool_get_stats(bool replica, struct db_pool_stats *out);
+
+/* The read replica, as its monitor (replica.c) last saw it. */
+enum db_replica_state { DB_REPLICA_DOWN, DB_REPLICA_LAGGING, DB_REPLICA_OK };
+struct db_replica_stats {
+    enum db_replica_state state;
+    long long lag_ms;                            /* -1: unknown */
+    long long fallbacks_down, fallbacks_lagging; /* reads sent to the primary instead */
+};
+enum dc_err db_replica_monitor_start(const char *primary, const char *replica, unsigned max_lag_ms);
+void db_replica_monitor_stop(void);
+enum db_replica_state db_replica_state(void);
+void db_replica_count_fallback(enum db_replica_state why);
+void db_replica_get_stats(struct db_replica_stats *out);
 
 /* Checks out a live connection whose rows live in arena (not NULL); waits
  * for a free one. */
 enum dc_err db_acquire(struct db_conn **out, struct dc_arena *arena);
-/* The same from the read replica when DATABASE_READ_URL is set (else the
- * primary): only for read-only statements that tolerate replication lag. */
+/* The same from the read replica when DATABASE_READ_URL is set and the
+ * replica is up and within its lag bound; else from the primary (counted
+ * as a fallback). Only for read-only statements that tolerate the lag. */
 enum dc_err db_acquire_read(struct db_conn **out, struct dc_arena *arena);
+/* Whether conn came from the replica. */
+bool db_conn_is_replica(const struct db_conn *conn);
 /* Returns the connection (rolling back an open transaction); NULL is a no-op. */
 void db_release(struct db_conn *conn);
 /* The arena the connection's rows live in (borrowed). */

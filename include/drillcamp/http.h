@@ -52,7 +52,10 @@ enum dc_auth_kind {
 enum dc_db_need {
     DC_DB_NONE,
     DC_DB_PRIMARY, /* writes, and reads right after the caller's own writes */
-    DC_DB_READ,    /* reads that tolerate replication lag (DATABASE_READ_URL) */
+    DC_DB_READ,    /* reads that tolerate replication lag (DATABASE_READ_URL), for
+                      anonymous callers: a token holder reads on the primary */
+    DC_DB_REPORT,  /* staff reports: the token is checked on the primary, the
+                      report read from the replica */
 };
 
 struct dc_param {

@@ -3,6 +3,8 @@
  */
 #include "drillcamp/config.h"
 
+#include "drillcamp/netaddr.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,8 +59,22 @@ const char *config_load(void)
         return "DRILLCAMP_DB_POOL must be 1-512";
     if (env_uint("DRILLCAMP_MAX_CONNECTIONS", 4000, 1, 100000, &dc_config.max_connections))
         return "DRILLCAMP_MAX_CONNECTIONS must be 1-100000";
-    if (env_uint("DRILLCAMP_PER_IP_CONNECTIONS", 0, 0, 100000, &dc_config.per_ip_connections))
-        return "DRILLCAMP_PER_IP_CONNECTIONS must be 0-100000";
+    /* one address cannot take the server's connections (trusted proxies are
+     * not counted: their clients are, by request) */
+    if (env_uint("DRILLCAMP_PER_IP_CONNECTIONS", 128, 0, 100000, &dc_config.per_ip_connections))
+        return "DRILLCAMP_PER_IP_CONNECTIONS must be 0-100000 (0: no cap)";
+    /* a request head must arrive within this, however slowly it trickles */
+    if (env_uint("DRILLCAMP_HEAD_TIMEOUT", 10, 0, 3600, &dc_config.head_timeout))
+        return "DRILLCAMP_HEAD_TIMEOUT must be 0-3600 seconds (0: none)";
+    if (net_list_parse(env_str("DRILLCAMP_TRUSTED_PROXIES", NULL), &dc_config.trusted_proxies) !=
+        DC_OK)
+        return "DRILLCAMP_TRUSTED_PROXIES must be IP addresses or CIDRs separated by commas";
+    if (env_uint("DRILLCAMP_REPLICA_MAX_LAG_MS", 1000, 0, 3600000, &dc_config.replica_max_lag_ms))
+        return "DRILLCAMP_REPLICA_MAX_LAG_MS must be 0-3600000";
+    /* 0 behind a pooler that does not keep prepared statements across
+     * transactions (PgBouncer before 1.21 in transaction mode) */
+    if (env_uint("DRILLCAMP_DB_PREPARED", 1, 0, 1, &dc_config.db_prepared))
+        return "DRILLCAMP_DB_PREPARED must be 0 or 1";
     if (env_uint("DRILLCAMP_CONNECTION_TIMEOUT", 30, 1, 3600, &dc_config.connection_timeout))
         return "DRILLCAMP_CONNECTION_TIMEOUT must be 1-3600 seconds";
     if (env_uint("DRILLCAMP_SHUTDOWN_GRACE", 30, 1, 3600, &dc_config.shutdown_grace))

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,11 +105,21 @@ static enum dc_err pool_init(struct pool *pool, const char *conninfo, int size)
     return DC_OK;
 }
 
-enum dc_err db_pool_init(const char *conninfo, const char *read_conninfo, int size)
+static bool use_prepared = true;
+
+void db_pool_set_prepared(bool on)
+{
+    use_prepared = on;
+}
+
+enum dc_err db_pool_init(const char *conninfo, const char *read_conninfo, int size,
+                         unsigned max_lag_ms)
 {
     enum dc_err err = pool_init(&primary, conninfo, size);
     if (err == DC_OK && read_conninfo && *read_conninfo)
         err = pool_init(&replica, read_conninfo, size);
+    if (err == DC_OK && replica.size)
+        err = db_replica_monitor_start(conninfo, read_conninfo, max_lag_ms);
     return err;
 }
 
@@ -126,15 +137,18 @@ static void pool_shutdown(struct pool *pool)
 
 void db_pool_shutdown(void)
 {
+    if (replica.size)
+        db_replica_monitor_stop();
     pool_shutdown(&primary);
     pool_shutdown(&replica);
 }
 
-void db_pool_get_stats(struct db_pool_stats *out)
+void db_pool_get_stats(bool of_replica, struct db_pool_stats *out)
 {
-    pthread_mutex_lock(&primary.mu);
-    *out = primary.stats;
-    pthread_mutex_unlock(&primary.mu);
+    struct pool *pool = of_replica ? &replica : &primary;
+    pthread_mutex_lock(&pool->mu);
+    *out = pool->stats;
+    pthread_mutex_unlock(&pool->mu);
 }
 
 /* True when the idle connection can no longer be used. */
@@ -231,7 +245,21 @@ enum dc_err db_acquire(struct db_conn **out, struct dc_arena *arena)
 
 enum dc_err db_acquire_read(struct db_conn **out, struct dc_arena *arena)
 {
-    return pool_acquire(replica.size ? &replica : &primary, out, arena);
+    if (!replica.size)
+        return pool_acquire(&primary, out, arena);
+    enum db_replica_state st = db_replica_state();
+    if (st == DB_REPLICA_OK) {
+        if (pool_acquire(&replica, out, arena) == DC_OK)
+            return DC_OK;
+        st = DB_REPLICA_DOWN;
+    }
+    db_replica_count_fallback(st);
+    return pool_acquire(&primary, out, arena);
+}
+
+bool db_conn_is_replica(const struct db_conn *c)
+{
+    return c && c->owner == &replica;
 }
 
 struct dc_arena *db_conn_arena(const struct db_conn *c)
@@ -295,6 +323,46 @@ static enum dc_err result_error(struct db_conn *c, PGresult *r, const char *what
     return err;
 }
 
+/*
+ * A prepared statement missing on the server (26000) or there already
+ * (42P05) on a connection that prepared it (or not) itself: something
+ * between us and PostgreSQL hands each transaction another server
+ * connection (PgBouncer in transaction mode). Said once, plainly; the
+ * connection forgets what it prepared and the client may retry (503).
+ */
+static enum dc_err statement_vanished(struct db_conn *c, const char *sqlstate)
+{
+    static atomic_flag said = ATOMIC_FLAG_INIT;
+    if (!atomic_flag_test_and_set(&said)) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "sqlstate %s: prepared statements do not survive between transactions on this "
+                 "connection (a pooler in transaction mode?): set DRILLCAMP_DB_PREPARED=0",
+                 sqlstate);
+        log_event("error", "db", msg);
+    }
+    c->nprepared = 0;
+    return DC_ERR_UNAVAILABLE;
+}
+
+/* A statement's result: *out on success, else the error (r cleared). */
+static enum dc_err result_of(struct db_conn *c, const struct db_stmt *stmt, PGresult *r,
+                             PGresult **out)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        *out = r;
+        return DC_OK;
+    }
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    enum dc_err err =
+        use_prepared && state && (strcmp(state, "26000") == 0 || strcmp(state, "42P05") == 0)
+            ? statement_vanished(c, state)
+            : result_error(c, r, stmt->name);
+    PQclear(r);
+    return err;
+}
+
 static bool is_prepared(const struct db_conn *c, const struct db_stmt *stmt)
 {
     for (int i = 0; i < c->nprepared; i++)
@@ -311,26 +379,22 @@ enum dc_err db_exec(struct db_conn *c, const struct db_stmt *stmt, const char *c
         c->arg_failed = false;
         return DC_ERR_NOMEM;
     }
+    if (!use_prepared) {
+        PGresult *r = PQexecParams(c->pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL, 0);
+        return result_of(c, stmt, r, out);
+    }
     if (!is_prepared(c, stmt)) {
         PGresult *pr = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
         if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
-            enum dc_err err = result_error(c, pr, stmt->name);
-            PQclear(pr);
-            return err;
+            PGresult *none = NULL;
+            return result_of(c, stmt, pr, &none);
         }
         PQclear(pr);
         if (c->nprepared < MAX_PREPARED)
             c->prepared[c->nprepared++] = stmt;
     }
     PGresult *r = PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-        *out = r;
-        return DC_OK;
-    }
-    enum dc_err err = result_error(c, r, stmt->name);
-    PQclear(r);
-    return err;
+    return result_of(c, stmt, r, out);
 }
 
 static void result_clear(void *r)

@@ -82,12 +82,27 @@ static enum dc_err rate_by_identity(struct dc_req *req, enum rl_kind kind)
     }
 }
 
+/*
+ * Whether the request may read from the replica: a lag-tolerant read by an
+ * anonymous caller, or a staff report once its token has been checked. A
+ * token holder otherwise reads on the primary: its session, and its own
+ * writes (its like, progress, certificate, submissions), are there at once.
+ */
+static bool reads_replica(const struct dc_req *req)
+{
+    const struct dc_route *r = req->route;
+    if (!r)
+        return false;
+    if (r->db == DC_DB_REPORT)
+        return req->authed;
+    return r->db == DC_DB_READ && !dc_req_header(req, "Authorization");
+}
+
 enum dc_err dispatch_db_resume(struct dc_req *req)
 {
     if (req->db)
         return DC_OK;
-    enum dc_db_need need = req->route && req->route->db == DC_DB_READ ? DC_DB_READ : DC_DB_PRIMARY;
-    enum dc_err err = need == DC_DB_READ ? db_acquire_read(&req->db, req->arena)
+    enum dc_err err = reads_replica(req) ? db_acquire_read(&req->db, req->arena)
                                          : db_acquire(&req->db, req->arena);
     if (err != DC_OK)
         req->db = NULL;
@@ -134,9 +149,28 @@ static enum dc_err prepare(struct dc_req *req, const struct dc_route *r, bool ad
         err = rate_by_identity(req, r->rate);
     if (err == DC_OK && (r->flags & DC_ROUTE_JSON))
         err = dc_req_parse_json(req, &req->json);
+    if (err == DC_OK && r->db == DC_DB_REPORT && db_replica_state() == DB_REPLICA_OK)
+        dispatch_db_suspend(req); /* authenticated on the primary: the report from the replica */
     if (err == DC_OK && r->db != DC_DB_NONE)
         err = dispatch_db_resume(req);
     return err;
+}
+
+/*
+ * A read that found nothing on the replica looks again on the primary:
+ * what a client was just told exists (the certificate it claimed, the
+ * submission it created) may not have been replayed there yet.
+ */
+static enum dc_err recheck_on_primary(struct dc_req *req, enum dc_err err)
+{
+    if (err != DC_ERR_NOT_FOUND || !db_conn_is_replica(req->db))
+        return err;
+    dispatch_db_suspend(req);
+    if (db_acquire(&req->db, req->arena) != DC_OK) {
+        req->db = NULL;
+        return err;
+    }
+    return req->route->handler(req);
 }
 
 /* The handler's (or continuation's) result: pending, or the end. */
@@ -227,7 +261,7 @@ static void run_route(struct dc_req *req, bool address_counted)
     const struct dc_route *r = req->route;
     enum dc_err err = prepare(req, r, address_counted);
     if (err == DC_OK)
-        err = r->handler(req);
+        err = recheck_on_primary(req, r->handler(req));
     settle(req, err);
 }
 

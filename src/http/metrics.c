@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "drillcamp/db.h"
+#include "drillcamp/guard.h"
 #include "drillcamp/router.h"
 
 #define MAX_ROUTES   256
@@ -132,28 +133,63 @@ int metrics_render(char **out, size_t *len)
     render_route(&b, "ANY", "unmatched", &stats[MAX_ROUTES]);
     pthread_mutex_unlock(&lock);
 
-    struct db_pool_stats ps;
-    db_pool_get_stats(&ps);
+    put(&b, "# HELP drillcamp_db_pool_connections Connections in the database pool.\n"
+            "# TYPE drillcamp_db_pool_connections gauge\n"
+            "# HELP drillcamp_db_pool_in_use Connections checked out now.\n"
+            "# TYPE drillcamp_db_pool_in_use gauge\n"
+            "# HELP drillcamp_db_pool_acquires_total Connection checkouts.\n"
+            "# TYPE drillcamp_db_pool_acquires_total counter\n"
+            "# HELP drillcamp_db_pool_waits_total Checkouts that had to wait for a connection.\n"
+            "# TYPE drillcamp_db_pool_waits_total counter\n"
+            "# HELP drillcamp_db_connect_failures_total Failed connection attempts.\n"
+            "# TYPE drillcamp_db_connect_failures_total counter\n"
+            "# HELP drillcamp_db_reconnects_total Connections re-established after loss.\n"
+            "# TYPE drillcamp_db_reconnects_total counter\n");
+    for (int of_replica = 0; of_replica < 2; of_replica++) {
+        struct db_pool_stats ps;
+        db_pool_get_stats(of_replica, &ps);
+        const char *pool = of_replica ? "replica" : "primary";
+        if (of_replica && ps.size == 0)
+            break; /* no DATABASE_READ_URL */
+        put(&b,
+            "drillcamp_db_pool_connections{pool=\"%s\"} %d\n"
+            "drillcamp_db_pool_in_use{pool=\"%s\"} %d\n"
+            "drillcamp_db_pool_acquires_total{pool=\"%s\"} %lld\n"
+            "drillcamp_db_pool_waits_total{pool=\"%s\"} %lld\n"
+            "drillcamp_db_connect_failures_total{pool=\"%s\"} %lld\n"
+            "drillcamp_db_reconnects_total{pool=\"%s\"} %lld\n",
+            pool, ps.size, pool, ps.in_use, pool, ps.acquires, pool, ps.waits, pool,
+            ps.connect_failures, pool, ps.reconnects);
+        if (!of_replica)
+            continue;
+        struct db_replica_stats rs;
+        db_replica_get_stats(&rs);
+        put(&b,
+            "# HELP drillcamp_db_replica_up Whether reads go to the replica now (up and within "
+            "the lag bound).\n"
+            "# TYPE drillcamp_db_replica_up gauge\n"
+            "drillcamp_db_replica_up %d\n"
+            "# HELP drillcamp_db_replica_lag_seconds How far the replica's replay is behind the "
+            "primary (-1: unknown).\n"
+            "# TYPE drillcamp_db_replica_lag_seconds gauge\n"
+            "drillcamp_db_replica_lag_seconds %.3f\n"
+            "# HELP drillcamp_db_replica_fallbacks_total Replica reads sent to the primary.\n"
+            "# TYPE drillcamp_db_replica_fallbacks_total counter\n"
+            "drillcamp_db_replica_fallbacks_total{reason=\"down\"} %lld\n"
+            "drillcamp_db_replica_fallbacks_total{reason=\"lagging\"} %lld\n",
+            rs.state == DB_REPLICA_OK, rs.lag_ms < 0 ? -1.0 : (double)rs.lag_ms / 1000.0,
+            rs.fallbacks_down, rs.fallbacks_lagging);
+    }
     put(&b,
-        "# HELP drillcamp_db_pool_connections Connections in the database pool.\n"
-        "# TYPE drillcamp_db_pool_connections gauge\n"
-        "drillcamp_db_pool_connections %d\n"
-        "# HELP drillcamp_db_pool_in_use Connections checked out now.\n"
-        "# TYPE drillcamp_db_pool_in_use gauge\n"
-        "drillcamp_db_pool_in_use %d\n"
-        "# HELP drillcamp_db_pool_acquires_total Connection checkouts.\n"
-        "# TYPE drillcamp_db_pool_acquires_total counter\n"
-        "drillcamp_db_pool_acquires_total %lld\n"
-        "# HELP drillcamp_db_pool_waits_total Checkouts that had to wait for a connection.\n"
-        "# TYPE drillcamp_db_pool_waits_total counter\n"
-        "drillcamp_db_pool_waits_total %lld\n"
-        "# HELP drillcamp_db_connect_failures_total Failed connection attempts.\n"
-        "# TYPE drillcamp_db_connect_failures_total counter\n"
-        "drillcamp_db_connect_failures_total %lld\n"
-        "# HELP drillcamp_db_reconnects_total Connections re-established after loss.\n"
-        "# TYPE drillcamp_db_reconnects_total counter\n"
-        "drillcamp_db_reconnects_total %lld\n",
-        ps.size, ps.in_use, ps.acquires, ps.waits, ps.connect_failures, ps.reconnects);
+        "# HELP drillcamp_http_head_timeouts_total Connections closed because a request head "
+        "took longer than DRILLCAMP_HEAD_TIMEOUT.\n"
+        "# TYPE drillcamp_http_head_timeouts_total counter\n"
+        "drillcamp_http_head_timeouts_total %llu\n"
+        "# HELP drillcamp_http_address_cap_refusals_total Connections (and proxied requests) "
+        "refused by the per-address cap.\n"
+        "# TYPE drillcamp_http_address_cap_refusals_total counter\n"
+        "drillcamp_http_address_cap_refusals_total %llu\n",
+        guard_heads_timed_out(), guard_refused());
     if (b.failed) {
         free(b.p);
         return -1;

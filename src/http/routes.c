@@ -19,6 +19,7 @@
 /* which database: the primary, or a replica that may lag a second */
 #define PRIMARY .db = DC_DB_PRIMARY
 #define REPLICA .db = DC_DB_READ
+#define REPORT  .db = DC_DB_REPORT
 /* the body is a JSON object (400 invalid_json otherwise) */
 #define JSON .flags = DC_ROUTE_JSON
 
@@ -96,9 +97,9 @@ const struct dc_route dc_routes[] = {
      .body_limit = DC_BODY_LIMIT_BATCH},
     {"GET", "/v1/partner/changes", partner_sync_api_changes, PARTNER, PRIMARY},
     {"GET", "/v1/admin/audit", audit_api_list, ADMIN, PRIMARY},
-    {"GET", "/v1/admin/stats", reports_api_stats, ADMIN, PRIMARY},
-    {"GET", "/v1/admin/stats.csv", reports_api_stats_csv, ADMIN, PRIMARY},
-    {"GET", "/v1/admin/certificates.csv", reports_api_certificates_csv, ADMIN, PRIMARY},
+    {"GET", "/v1/admin/stats", reports_api_stats, ADMIN, REPORT},
+    {"GET", "/v1/admin/stats.csv", reports_api_stats_csv, ADMIN, REPORT},
+    {"GET", "/v1/admin/certificates.csv", reports_api_certificates_csv, ADMIN, REPORT},
 
     {NULL, NULL, NULL, ANYONE},
 };

@@ -33,6 +33,7 @@
 #include "drillcamp/db.h"
 #include "drillcamp/dispatch.h"
 #include "drillcamp/encode.h"
+#include "drillcamp/guard.h"
 #include "drillcamp/http.h"
 #include "drillcamp/log.h"
 #include "drillcamp/metrics.h"
@@ -51,6 +52,8 @@ struct req_state {
     size_t drained; /* bytes of a refused body read and dropped */
     bool discarding;
     bool answered;
+    bool proxied; /* counted by guard_request_enter for client */
+    struct net_addr client;
     struct timespec start;
 };
 
@@ -59,10 +62,20 @@ static atomic_int fresh;          /* open connections that have not sent a reque
 static atomic_llong last_done_ms; /* when a request last completed */
 static atomic_bool shutting_down;
 
-/* Per connection (MHD's socket context): has a request arrived on it yet? */
+/* Per connection (MHD's socket context): has a request arrived on it yet,
+ * and its place in the guard (caps and head deadline). */
 struct conn_ctx {
     atomic_bool had_request;
+    struct guard_conn *guard;
 };
+
+/* The connection's context (borrowed), NULL when it has none. */
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
 
 static long long mono_ms(void)
 {
@@ -154,18 +167,58 @@ static bool request_has_body(struct MHD_Connection *conn, unsigned long long *de
     return te && strcasestr(te, "chunked") != NULL;
 }
 
-/* The peer's address as text (the key of per-IP limits). Proxies'
- * X-Forwarded-For is not trusted: see README, "Limits and protections". */
-static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
+/* Every X-Forwarded-For header's value, joined by commas in order. */
+struct xff_acc {
+    char buf[1024];
+    size_t len;
+    bool seen, overflow;
+};
+
+static enum MHD_Result add_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    struct xff_acc *x = cls;
+    if (strcasecmp(key, "X-Forwarded-For") != 0 || !value)
+        return MHD_YES;
+    size_t n = strlen(value);
+    if (x->len + n + 2 > sizeof x->buf) {
+        x->overflow = true;
+        return MHD_NO;
+    }
+    if (x->seen)
+        x->buf[x->len++] = ',';
+    memcpy(x->buf + x->len, value, n);
+    x->len += n;
+    x->buf[x->len] = '\0';
+    x->seen = true;
+    return MHD_YES;
+}
+
+/*
+ * The client's address (the key of per-address limits): the TCP peer,
+ * unless it is a trusted proxy (DRILLCAMP_TRUSTED_PROXIES); then the
+ * rightmost X-Forwarded-For entry that is not one. Returns whether it came
+ * from the header. An X-Forwarded-For too long to read gives the proxy's
+ * own address.
+ */
+static bool client_addr(struct MHD_Connection *conn, struct net_addr *out)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-    snprintf(out, cap, "unknown");
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
+    struct net_addr peer;
+    if (!ci || !net_addr_from_sockaddr(ci->client_addr, &peer)) {
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    *out = peer;
+    if (!net_list_contains(&dc_config.trusted_proxies, &peer))
+        return false;
+    struct xff_acc x = {.len = 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, add_xff, &x);
+    if (!x.seen || x.overflow)
+        return false;
+    return net_client_addr(&dc_config.trusted_proxies, &peer, x.buf, out);
 }
 
 /* How much of a refused body is read and dropped so that the client gets
@@ -218,9 +271,9 @@ static enum dc_err stream_next_part(struct dc_stream *s, char **out, size_t *len
         return s->next(s->state, NULL, out, len);
     struct dc_arena *a = arena_new();
     struct db_conn *conn = NULL;
-    enum dc_err err = !a                    ? DC_ERR_NOMEM
-                      : s->db == DC_DB_READ ? db_acquire_read(&conn, a)
-                                            : db_acquire(&conn, a);
+    enum dc_err err = !a                       ? DC_ERR_NOMEM
+                      : s->db != DC_DB_PRIMARY ? db_acquire_read(&conn, a)
+                                               : db_acquire(&conn, a);
     if (err == DC_OK)
         err = s->next(s->state, conn, out, len);
     db_release(conn);
@@ -384,17 +437,24 @@ static enum MHD_Result first_call(struct MHD_Connection *conn, const char *url, 
     st->req.target = st->target ? st->target : url;
     *req_cls = st;
     atomic_fetch_add(&inflight, 1);
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn_ctx *cc = ci ? ci->socket_context : NULL;
+    struct conn_ctx *cc = conn_ctx_of(conn);
     if (cc && !atomic_exchange(&cc->had_request, true))
         atomic_fetch_sub(&fresh, 1);
+    if (cc)
+        guard_head_done(cc->guard);
     st->route_index = -1;
     st->req.conn = conn;
     st->req.method = method;
     st->req.path = url;
     request_id_init(&st->req, conn);
-    client_ip(conn, st->req.client_ip, sizeof st->req.client_ip);
+    bool forwarded = client_addr(conn, &st->client);
+    net_addr_format(&st->client, st->req.client_ip, sizeof st->req.client_ip);
+    /* behind a proxy the connection cap cannot see the client: its
+     * requests in flight are capped instead */
+    if (forwarded && !(st->proxied = guard_request_enter(&st->client))) {
+        st->early = DC_ERR_RATE_LIMITED;
+        st->req.retry_after = 1;
+    }
 
     switch (router_match(dc_routes, method, url, &st->route, st->req.params, &st->req.nparams,
                          st->allow, sizeof st->allow)) {
@@ -515,8 +575,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
+    struct conn_ctx *cc = conn_ctx_of(conn);
+    if (cc)
+        guard_request_done(cc->guard);
     struct req_state *st = *req_cls;
+    if (st && st->proxied)
+        guard_request_leave(&st->client);
     if (st && !st->started) {
         /* a request line MHD refused before any handler saw it */
         state_free(st);
@@ -537,22 +601,31 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 /* Counts connections that have not sent a request yet, so that a drain
- * does not close the ones whose request is still waiting for a worker. */
+ * does not close the ones whose request is still waiting for a worker;
+ * enters each in the guard (per-address cap, head deadline). */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
-    (void)conn;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         struct conn_ctx *cc = calloc(1, sizeof *cc);
         *socket_context = cc;
-        if (cc)
-            atomic_fetch_add(&fresh, 1);
+        if (!cc)
+            return;
+        atomic_fetch_add(&fresh, 1);
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *sa =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (fd && sa)
+            cc->guard = guard_conn_open(fd->connect_fd, sa->client_addr);
         return;
     }
     struct conn_ctx *cc = *socket_context;
     if (cc && !atomic_load(&cc->had_request))
         atomic_fetch_sub(&fresh, 1);
+    if (cc)
+        guard_conn_close(cc->guard);
     free(cc);
     *socket_context = NULL;
 }
@@ -606,6 +679,14 @@ static void adopt_backlog(struct MHD_Daemon *d, MHD_socket lsock)
     }
 }
 
+/* MHD's accept policy: the per-address connection cap (guard.c). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)cls;
+    (void)len;
+    return guard_may_accept(addr) ? MHD_YES : MHD_NO;
+}
+
 void server_block_signals(sigset_t *set)
 {
     sigemptyset(set);
@@ -633,17 +714,22 @@ enum dc_err server_run(void)
     /* suspend/resume: requests answered later (dispatch_defer) */
     unsigned flags =
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    if (guard_start(dc_config.per_ip_connections, dc_config.head_timeout,
+                    &dc_config.trusted_proxies) != DC_OK) {
+        log_event("error", "serve", "cannot start the connection guard");
+        return DC_ERR_INTERNAL;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)dc_config.port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        dc_config.threads, MHD_OPTION_CONNECTION_LIMIT, dc_config.max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, dc_config.per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, dc_config.connection_timeout,
+        flags, (uint16_t)dc_config.port, on_accept, NULL, on_request, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, dc_config.threads, MHD_OPTION_CONNECTION_LIMIT,
+        dc_config.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, dc_config.connection_timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
     if (!d) {
         log_event("error", "serve", "cannot listen on the configured address and port");
+        guard_stop();
         return DC_ERR_INTERNAL;
     }
     char msg[128];
@@ -663,6 +749,7 @@ enum dc_err server_run(void)
     }
     drain();
     MHD_stop_daemon(d);
+    guard_stop();
     log_event("info", "serve", "stopped");
     return DC_OK;
 }

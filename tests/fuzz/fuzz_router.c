@@ -69,7 +69,8 @@ static void check_route(const struct dc_route *r)
 
     CHECK(r->auth == DC_AUTH_NONE || r->auth == DC_AUTH_OPTIONAL || r->auth == DC_AUTH_BEARER ||
           r->auth == DC_AUTH_PARTNER);
-    CHECK(r->db == DC_DB_NONE || r->db == DC_DB_PRIMARY || r->db == DC_DB_READ);
+    CHECK(r->db == DC_DB_NONE || r->db == DC_DB_PRIMARY || r->db == DC_DB_READ ||
+          r->db == DC_DB_REPORT);
     CHECK((unsigned)r->rate < RL__COUNT);
     CHECK((r->flags & ~DC_ROUTE_JSON) == 0);
     CHECK((r->roles & ~DC_ROLES_ANY) == 0);
