@@ -23,14 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static pid_t server_pid;
-static char base_url[64];
+/* Instance 0 is the server of dc_server_start; the others are started by
+ * dc_server_start_at, against the same database. */
+static pid_t server_pids[DC_MAX_SERVERS];
+static char base_urls[DC_MAX_SERVERS][64];
 
 static void die(const char *msg)
 {
@@ -172,14 +175,18 @@ static int free_port(void)
     return port;
 }
 
-static char *log_path(void)
+/* server-PID.log for instance 0, server-PID-I.log for instance I. */
+static char *log_path(int instance)
 {
     static char path[512];
     const char *dir = getenv("DC_TEST_LOG_DIR");
     if (!dir)
         dir = ".";
     mkdir(dir, 0755);
-    snprintf(path, sizeof path, "%s/server-%d.log", dir, (int)getpid());
+    if (instance == 0)
+        snprintf(path, sizeof path, "%s/server-%d.log", dir, (int)getpid());
+    else
+        snprintf(path, sizeof path, "%s/server-%d-%d.log", dir, (int)getpid(), instance);
     return path;
 }
 
@@ -224,19 +231,27 @@ static void ensure_partner_key(void)
     setenv("DRILLCAMP_PARTNER_KEY", hex, 1);
 }
 
-void dc_server_start(const char *const *extra_env)
+/* Starts instance i; with_parent: it is sent SIGTERM when the thread
+ * that started it ends. */
+static void start_instance(int inst, const char *const *extra_env, bool with_parent)
 {
+    if (inst < 0 || inst >= DC_MAX_SERVERS)
+        die("no such server instance");
     (void)database_url();
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int port = free_port();
-    snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
-    char *log = log_path();
+    char *base_url = base_urls[inst];
+    snprintf(base_url, sizeof base_urls[inst], "http://127.0.0.1:%d", port);
+    char *log = log_path(inst);
     ensure_signing_key();
     ensure_partner_key();
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         die("fork failed");
     if (pid == 0) {
+        if (with_parent && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent))
+            _exit(127);
         char ps[16];
         snprintf(ps, sizeof ps, "%d", port);
         setenv("DRILLCAMP_PORT", ps, 1);
@@ -282,11 +297,11 @@ void dc_server_start(const char *const *extra_env)
         execvp(argv[0], argv);
         _exit(127);
     }
-    server_pid = pid;
+    server_pids[inst] = pid;
     /* a server under valgrind takes far longer to come up */
     int tries = getenv("DC_SERVER_WRAPPER") ? 1800 : 300;
-    for (int i = 0; i < tries; i++) {
-        struct dc_resp *r = dc_http("GET", "/healthz", NULL, NULL, NULL, 0);
+    for (int t = 0; t < tries; t++) {
+        struct dc_resp *r = dc_http_at(NULL, base_url, "GET", "/healthz", NULL, NULL, 0);
         long st = r->status;
         dc_resp_free(r);
         if (st == 200)
@@ -302,26 +317,56 @@ void dc_server_start(const char *const *extra_env)
     die("the server did not answer /healthz in time");
 }
 
+void dc_server_start(const char *const *extra_env)
+{
+    start_instance(0, extra_env, false);
+}
+
+void dc_server_start_at(int i, const char *const *extra_env)
+{
+    start_instance(i, extra_env, true);
+}
+
+int dc_server_kill_at(int i, int sig)
+{
+    if (i < 0 || i >= DC_MAX_SERVERS || server_pids[i] <= 0)
+        return -1;
+    kill(server_pids[i], sig);
+    int status = 0;
+    while (waitpid(server_pids[i], &status, 0) < 0 && errno == EINTR)
+        ;
+    server_pids[i] = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int dc_server_stop_at(int i)
+{
+    return dc_server_kill_at(i, SIGTERM);
+}
+
 int dc_server_stop(void)
 {
-    if (server_pid <= 0)
-        return -1;
-    kill(server_pid, SIGTERM);
-    int status = 0;
-    while (waitpid(server_pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    server_pid = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return dc_server_stop_at(0);
+}
+
+int dc_server_pid_at(int i)
+{
+    return i >= 0 && i < DC_MAX_SERVERS ? (int)server_pids[i] : 0;
 }
 
 int dc_server_pid(void)
 {
-    return (int)server_pid;
+    return dc_server_pid_at(0);
+}
+
+const char *dc_base_url_at(int i)
+{
+    return i >= 0 && i < DC_MAX_SERVERS ? base_urls[i] : "";
 }
 
 const char *dc_base_url(void)
 {
-    return base_url;
+    return dc_base_url_at(0);
 }
 
 struct growbuf {
@@ -370,7 +415,7 @@ void dc_pad_bytes(char *buf, size_t pos, size_t n, size_t total)
     }
 }
 
-struct dc_resp *dc_http_on(void *curl, const char *method, const char *path,
+struct dc_resp *dc_http_at(void *curl, const char *base, const char *method, const char *path,
                            const char *const *lines, const char *body, size_t body_len)
 {
     CURL *c = curl;
@@ -382,7 +427,7 @@ struct dc_resp *dc_http_on(void *curl, const char *method, const char *path,
     struct dc_resp *r = calloc(1, sizeof *r);
     struct growbuf b = {calloc(1, 1), 0}, h = {calloc(1, 1), 0};
     char url[4096];
-    snprintf(url, sizeof url, "%s%s", base_url, path);
+    snprintf(url, sizeof url, "%s%s", base, path);
     struct curl_slist *hdrs = curl_slist_append(NULL, "Expect:");
     for (const char *const *l = lines; l && *l; l++)
         hdrs = curl_slist_append(hdrs, *l);
@@ -414,6 +459,12 @@ struct dc_resp *dc_http_on(void *curl, const char *method, const char *path,
     return r;
 }
 
+struct dc_resp *dc_http_on(void *curl, const char *method, const char *path,
+                           const char *const *lines, const char *body, size_t body_len)
+{
+    return dc_http_at(curl, base_urls[0], method, path, lines, body, body_len);
+}
+
 struct dc_resp *dc_http_lines(const char *method, const char *path, const char *const *lines,
                               const char *body, size_t body_len)
 {
@@ -422,9 +473,9 @@ struct dc_resp *dc_http_lines(const char *method, const char *path, const char *
 
 /* A request with a bearer token (NULL: none) and a Content-Type (NULL:
  * none sent, "": an empty one). */
-static struct dc_resp *http_auth_on(void *curl, const char *method, const char *path,
-                                    const char *token, const char *content_type, const char *body,
-                                    size_t body_len)
+static struct dc_resp *http_auth_at(void *curl, const char *base, const char *method,
+                                    const char *path, const char *token, const char *content_type,
+                                    const char *body, size_t body_len)
 {
     char auth[512], ct[256];
     const char *lines[3] = {NULL, NULL, NULL};
@@ -438,20 +489,26 @@ static struct dc_resp *http_auth_on(void *curl, const char *method, const char *
         snprintf(ct, sizeof ct, "Content-Type:%s%s", *content_type ? " " : "", content_type);
         lines[n++] = ct;
     }
-    return dc_http_on(curl, method, path, lines, body, body_len);
+    return dc_http_at(curl, base, method, path, lines, body, body_len);
 }
 
 struct dc_resp *dc_http(const char *method, const char *path, const char *token,
                         const char *content_type, const char *body, size_t body_len)
 {
-    return http_auth_on(NULL, method, path, token, content_type, body, body_len);
+    return http_auth_at(NULL, base_urls[0], method, path, token, content_type, body, body_len);
+}
+
+struct dc_resp *dc_req_at(void *curl, const char *base, const char *method, const char *path,
+                          const char *token, const char *json)
+{
+    return http_auth_at(curl, base, method, path, token, json ? "application/json" : NULL, json,
+                        json ? strlen(json) : 0);
 }
 
 struct dc_resp *dc_req_on(void *curl, const char *method, const char *path, const char *token,
                           const char *json)
 {
-    return http_auth_on(curl, method, path, token, json ? "application/json" : NULL, json,
-                        json ? strlen(json) : 0);
+    return dc_req_at(curl, base_urls[0], method, path, token, json);
 }
 
 struct dc_resp *dc_req(const char *method, const char *path, const char *token, const char *json)

@@ -31,6 +31,30 @@ int dc_server_stop(void);
 int dc_server_pid(void);
 const char *dc_base_url(void);
 
+/* ---- several instances on one database ---- */
+
+/* Server instances a program may run at once: 0 is the one of
+ * dc_server_start (and of dc_http, dc_req and every helper built on them);
+ * the others are reached through dc_http_at / dc_req_at. */
+#define DC_MAX_SERVERS 4
+
+/* Starts instance i (0 .. DC_MAX_SERVERS - 1) as dc_server_start does (the
+ * same environment, serve --migrate, waits for /healthz, aborts the process
+ * on failure), on a free port of its own against the same database; its
+ * log is server-PID-I.log (instance 0: server-PID.log). It is also sent
+ * SIGTERM when the thread that started it ends, so that a test process
+ * that fails (or is killed on a timeout) leaves no server behind. */
+void dc_server_start_at(int i, const char *const *extra_env);
+/* Sends instance i the signal (SIGKILL: a crash) and waits for it; returns
+ * its exit status, 128 + the signal when a signal ended it, -1 when it
+ * was not running. */
+int dc_server_kill_at(int i, int sig);
+/* dc_server_kill_at(i, SIGTERM): 0 on a clean stop. */
+int dc_server_stop_at(int i);
+int dc_server_pid_at(int i);
+/* "http://127.0.0.1:PORT" of instance i ("" when there is none). */
+const char *dc_base_url_at(int i);
+
 /* One request. body may be NULL; content_type NULL means none is sent
  * (application/json is the default when body is given: pass "" for none). */
 struct dc_resp *dc_http(const char *method, const char *path, const char *token,
@@ -44,6 +68,10 @@ struct dc_resp *dc_http_lines(const char *method, const char *path, const char *
  * each with its own handle. */
 struct dc_resp *dc_http_on(void *curl, const char *method, const char *path,
                            const char *const *lines, const char *body, size_t body_len);
+/* dc_http_on against the server at base (e.g. dc_base_url_at(i)) rather
+ * than instance 0; never asserts. */
+struct dc_resp *dc_http_at(void *curl, const char *base, const char *method, const char *path,
+                           const char *const *lines, const char *body, size_t body_len);
 /* A libcurl write or header callback appending to a malloc'ed
  * NUL-terminated text (ud: char **, starting as calloc(1, 1)). */
 size_t dc_curl_grow(char *ptr, size_t size, size_t nmemb, void *ud);
@@ -55,6 +83,9 @@ struct dc_resp *dc_req(const char *method, const char *path, const char *token, 
 /* dc_req on a handle of the caller's (see dc_http_on); never asserts. */
 struct dc_resp *dc_req_on(void *curl, const char *method, const char *path, const char *token,
                           const char *json);
+/* dc_req_on against the server at base; never asserts. */
+struct dc_resp *dc_req_at(void *curl, const char *base, const char *method, const char *path,
+                          const char *token, const char *json);
 void dc_resp_free(struct dc_resp *r);
 /* Header value (case-insensitive name) malloc'ed, or NULL. */
 char *dc_resp_header(const struct dc_resp *r, const char *name);
