@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config git ca-certificates
       libmicrohttpd-dev libjansson-dev libpq-dev libssl-dev openssl
       postgresql-15 postgresql-client-15
       check libsubunit-dev libcurl4-openssl-dev
-      python3
+      python3 python3-yaml haproxy pgbouncer
       clang libclang-rt-14-dev valgrind cppcheck clang-tidy)
 # npm (for the OpenAPI linter) may come from Debian or from NodeSource: only
 # when no npm command exists is Debian's taken

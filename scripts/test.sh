@@ -7,7 +7,9 @@
 #      PostgreSQL) with zero sanitizer reports allowed, the server's leaks
 #      included;
 #   3. valgrind memcheck over the unit tests and a server session;
-#   4. each libFuzzer harness for a few seconds on its corpus.
+#   4. each libFuzzer harness for a few seconds on its corpus;
+#   5. the topology test (scripts/topology.sh): a primary and a streaming
+#      replica, PgBouncer, two instances and HAProxy on loopback.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -74,6 +76,9 @@ scripts/valgrind.sh build-test || status=1
 
 step "fuzzing: each harness a few seconds on its corpus"
 FUZZ_BUILD=build-asan scripts/fuzz.sh --smoke || status=1
+
+step "topology: replica, PgBouncer, two instances, HAProxy"
+DRILLCAMP_BIN="$PWD/build-test/drillcamp" scripts/topology.sh || status=1
 
 if [ "$status" -ne 0 ] && compgen -G "$DC_TEST_LOG_DIR/*.log" >/dev/null; then
   echo "---- server logs (last lines) ----"
