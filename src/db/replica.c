@@ -3,7 +3,7 @@
  * reads now: it answers, and it has replayed what the primary had written
  * at most DRILLCAMP_REPLICA_MAX_LAG_MS ago.
  *
- * A thread checks five times a second on two connections of its own: it
+ * A ticker checks five times a second on two connections of its own: it
  * samples the primary's WAL position with the time, and the replica's
  * replay position; the replica's lag is the age of the newest sample it
  * has replayed past (0 when it has replayed the latest). Unlike
@@ -12,7 +12,6 @@
  * reads the verdict: one atomic load per read.
  */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,7 @@
 #include <time.h>
 
 #include "drillcamp/db.h"
-#include "drillcamp/log.h"
+#include "drillcamp/ticker.h"
 
 #define TICK_MS 200
 #define SAMPLES 64 /* 12.8 s of primary positions */
@@ -39,10 +38,7 @@ static unsigned max_lag_ms;
 static atomic_int verdict = DB_REPLICA_DOWN; /* until the first check */
 static atomic_llong lag_ms = -1;
 static atomic_llong fallbacks[3];
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t stop_cv = PTHREAD_COND_INITIALIZER;
-static bool running;
-static pthread_t thread;
+static struct ticker monitor;
 
 static long long mono_ms(void)
 {
@@ -82,21 +78,27 @@ static PGresult *one_row(PGconn *pg, const char *sql)
     return NULL;
 }
 
-/* One check: the verdict and lag from a new primary sample and the
- * replica's replay position. */
-static void check(PGconn **ppg, PGconn **rpg, struct sample *ring, int *nring, int *next)
+/* The ticker's own: its connections and the primary's recent positions. */
+static PGconn *primary_pg, *replica_pg;
+static struct sample ring[SAMPLES];
+static int nring, next_sample;
+
+/* One check (the ticker's work): the verdict and lag from a new primary
+ * sample and the replica's replay position. */
+static void monitor_tick(void *arg)
 {
+    (void)arg;
     long long now = mono_ms();
-    PGresult *pr = ensure(ppg, primary_info) ? one_row(*ppg, SQL_PRIMARY_LSN) : NULL;
+    PGresult *pr = ensure(&primary_pg, primary_info) ? one_row(primary_pg, SQL_PRIMARY_LSN) : NULL;
     uint64_t plsn;
     if (pr && lsn_parse(PQgetvalue(pr, 0, 0), &plsn)) {
-        ring[*next] = (struct sample){now, plsn};
-        *next = (*next + 1) % SAMPLES;
-        if (*nring < SAMPLES)
-            (*nring)++;
+        ring[next_sample] = (struct sample){now, plsn};
+        next_sample = (next_sample + 1) % SAMPLES;
+        if (nring < SAMPLES)
+            nring++;
     }
     PQclear(pr);
-    PGresult *rr = ensure(rpg, replica_info) ? one_row(*rpg, SQL_REPLICA_LSN) : NULL;
+    PGresult *rr = ensure(&replica_pg, replica_info) ? one_row(replica_pg, SQL_REPLICA_LSN) : NULL;
     uint64_t rlsn;
     if (!rr || !lsn_parse(PQgetvalue(rr, 0, 1), &rlsn)) {
         PQclear(rr);
@@ -111,8 +113,8 @@ static void check(PGconn **ppg, PGconn **rpg, struct sample *ring, int *nring, i
     if (!standby) {
         lag = 0; /* not replaying anything: it is a primary itself */
     } else {
-        for (int i = 1; i <= *nring; i++) {
-            const struct sample *s = &ring[(*next - i + SAMPLES) % SAMPLES];
+        for (int i = 1; i <= nring; i++) {
+            const struct sample *s = &ring[(next_sample - i + SAMPLES) % SAMPLES];
             if (rlsn >= s->lsn) {
                 lag = i == 1 ? 0 : now - s->at_ms;
                 break;
@@ -120,38 +122,10 @@ static void check(PGconn **ppg, PGconn **rpg, struct sample *ring, int *nring, i
         }
     }
     if (lag < 0) /* behind every sample kept: as old as the oldest, at least */
-        lag = *nring ? now - ring[(*next - *nring + SAMPLES) % SAMPLES].at_ms : -1;
+        lag = nring ? now - ring[(next_sample - nring + SAMPLES) % SAMPLES].at_ms : -1;
     atomic_store(&lag_ms, lag);
     atomic_store(&verdict,
                  lag >= 0 && lag <= (long long)max_lag_ms ? DB_REPLICA_OK : DB_REPLICA_LAGGING);
-}
-
-static void *monitor_main(void *arg)
-{
-    (void)arg;
-    PGconn *ppg = NULL, *rpg = NULL;
-    struct sample ring[SAMPLES];
-    int nring = 0, next = 0;
-    pthread_mutex_lock(&mu);
-    while (running) {
-        pthread_mutex_unlock(&mu);
-        check(&ppg, &rpg, ring, &nring, &next);
-        pthread_mutex_lock(&mu);
-        if (!running)
-            break;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)TICK_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&stop_cv, &mu, &until);
-    }
-    pthread_mutex_unlock(&mu);
-    if (ppg)
-        PQfinish(ppg);
-    if (rpg)
-        PQfinish(rpg);
-    return NULL;
 }
 
 enum dc_err db_replica_monitor_start(const char *primary, const char *replica, unsigned max_lag)
@@ -161,23 +135,18 @@ enum dc_err db_replica_monitor_start(const char *primary, const char *replica, u
     max_lag_ms = max_lag;
     if (!primary_info || !replica_info)
         return DC_ERR_NOMEM;
-    running = true;
-    if (pthread_create(&thread, NULL, monitor_main, NULL) != 0) {
-        running = false;
-        return DC_ERR_INTERNAL;
-    }
-    return DC_OK;
+    return ticker_start(&monitor, TICK_MS, monitor_tick, NULL);
 }
 
 void db_replica_monitor_stop(void)
 {
-    pthread_mutex_lock(&mu);
-    bool was = running;
-    running = false;
-    pthread_cond_broadcast(&stop_cv);
-    pthread_mutex_unlock(&mu);
-    if (was)
-        pthread_join(thread, NULL);
+    ticker_stop(&monitor);
+    if (primary_pg)
+        PQfinish(primary_pg);
+    if (replica_pg)
+        PQfinish(replica_pg);
+    primary_pg = replica_pg = NULL;
+    nring = next_sample = 0;
     free(primary_info);
     free(replica_info);
     primary_info = replica_info = NULL;

@@ -5,12 +5,14 @@
  * Counts live in a fixed hash of 4,096 chains under one mutex, taken once
  * when a connection opens and once when it closes (or a proxied request
  * starts and ends): far rarer than requests on kept-alive connections.
- * Open connections also sit on one list that a thread walks four times a
+ * Open connections also sit on one list that a ticker walks four times a
  * second; a connection whose head is late is shut down (shutdown(2), not
  * close: MHD still owns the descriptor and closes it when it sees the
  * end), which MHD then handles like any client that went away.
  */
 #include "drillcamp/guard.h"
+
+#include "drillcamp/ticker.h"
 
 #include <netinet/in.h>
 #include <pthread.h>
@@ -41,14 +43,12 @@ struct guard_conn {
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t stop_cv = PTHREAD_COND_INITIALIZER;
 static struct count *conns[BUCKETS];    /* connections by address */
 static struct count *requests[BUCKETS]; /* proxied requests by client */
 static struct guard_conn *open_list;
 static unsigned cap, head_ms;
 static const struct net_list *trusted_list;
-static bool running;
-static pthread_t reaper;
+static struct ticker reaper;
 static atomic_ullong timed_out, refused;
 
 static long long now_ms(void)
@@ -234,22 +234,13 @@ static void reap_late(long long now)
     }
 }
 
-static void *reaper_main(void *arg)
+/* The ticker's work: shut down the connections whose head is late. */
+static void reap_tick(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&mu);
-    while (running) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)TICK_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&stop_cv, &mu, &until);
-        if (running)
-            reap_late(now_ms());
-    }
+    reap_late(now_ms());
     pthread_mutex_unlock(&mu);
-    return NULL;
 }
 
 enum dc_err guard_start(unsigned per_address, unsigned head_timeout_s,
@@ -258,25 +249,12 @@ enum dc_err guard_start(unsigned per_address, unsigned head_timeout_s,
     cap = per_address;
     head_ms = head_timeout_s * 1000u;
     trusted_list = trusted;
-    if (!head_ms)
-        return DC_OK;
-    running = true;
-    if (pthread_create(&reaper, NULL, reaper_main, NULL) != 0) {
-        running = false;
-        return DC_ERR_INTERNAL;
-    }
-    return DC_OK;
+    return head_ms ? ticker_start(&reaper, TICK_MS, reap_tick, NULL) : DC_OK;
 }
 
 void guard_stop(void)
 {
-    pthread_mutex_lock(&mu);
-    bool was = running;
-    running = false;
-    pthread_cond_broadcast(&stop_cv);
-    pthread_mutex_unlock(&mu);
-    if (was)
-        pthread_join(reaper, NULL);
+    ticker_stop(&reaper);
 }
 
 unsigned long long guard_heads_timed_out(void)

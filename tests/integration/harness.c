@@ -1357,3 +1357,18 @@ char *dc_dumps(json_t *j)
     json_decref(j);
     return dc_need(s);
 }
+
+double dc_metric(const char *name)
+{
+    struct dc_resp *r = dc_http("GET", "/metrics", NULL, NULL, NULL, 0);
+    ck_assert_int_eq(r->status, 200);
+    double v = -1;
+    size_t n = strlen(name);
+    for (const char *p = r->body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == ' ') {
+            v = atof(p + n + 1);
+            break;
+        }
+    dc_resp_free(r);
+    return v;
+}

@@ -112,6 +112,11 @@ struct dc_resp *dc_expect(const char *method, const char *path, const char *toke
 json_t *dc_expect_json(const char *method, const char *path, const char *token, json_t *body,
                        long status, const char *what);
 
+/* A sample of instance 0's GET /metrics: the value on the line that is
+ * name (with its labels, e.g. "x_total{pool=\"replica\"}") and a space;
+ * -1 when there is none. Asserts that /metrics answered 200. */
+double dc_metric(const char *name);
+
 /* A phone number no other test uses. out: 12 bytes. */
 char *dc_unique_phone(char *out);
 /* Registers an individual in 350100; returns the account id (malloc'ed),

@@ -631,7 +631,8 @@ START_TEST(metrics_prometheus_text)
                   "no +Inf bucket for /healthz");
     ck_assert_msg(metric_value(r->body, "drillcamp_db_pool_connections{pool=\"primary\"} ") >= 1,
                   "no pool size gauge");
-    ck_assert_msg(metric_value(r->body, "drillcamp_db_pool_in_use{pool=\"primary\"} ") >= 0, "no in-use gauge");
+    ck_assert_msg(metric_value(r->body, "drillcamp_db_pool_in_use{pool=\"primary\"} ") >= 0,
+                  "no in-use gauge");
     ck_assert_msg(strstr(r->body, "# TYPE drillcamp_db_pool_connections gauge"), "no gauge TYPE");
     dc_resp_free(r);
 }

@@ -32,23 +32,6 @@ static void nap_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* A sample of /metrics (the line starting with name and a space); -1 when
- * it is not there. */
-static double metric(const char *name)
-{
-    struct dc_resp *r = dc_http("GET", "/metrics", NULL, NULL, NULL, 0);
-    ck_assert_int_eq(r->status, 200);
-    double v = -1;
-    size_t n = strlen(name);
-    for (const char *p = r->body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (strncmp(p, name, n) == 0 && p[n] == ' ') {
-            v = atof(p + n + 1);
-            break;
-        }
-    dc_resp_free(r);
-    return v;
-}
-
 #define REPLICA_ACQ "drillcamp_db_pool_acquires_total{pool=\"replica\"}"
 #define PRIMARY_ACQ "drillcamp_db_pool_acquires_total{pool=\"primary\"}"
 
@@ -72,17 +55,17 @@ START_TEST(anonymous_reads_on_the_replica)
 {
     const char *env[] = {read_url_env(), NULL};
     dc_server_start(env);
-    for (int i = 0; i < 50 && metric("drillcamp_db_replica_up") != 1; i++)
+    for (int i = 0; i < 50 && dc_metric("drillcamp_db_replica_up") != 1; i++)
         nap_ms(100);
-    ck_assert_msg(metric("drillcamp_db_replica_up") == 1, "the replica never came up");
+    ck_assert_msg(dc_metric("drillcamp_db_replica_up") == 1, "the replica never came up");
     char *admin = dc_new_admin_token();
     struct dc_user u = dc_new_user(NULL);
 
-    double rep0 = metric(REPLICA_ACQ), pri0 = metric(PRIMARY_ACQ);
+    double rep0 = dc_metric(REPLICA_ACQ), pri0 = dc_metric(PRIMARY_ACQ);
     get_ok("/v1/lessons", NULL);
     get_ok("/v1/submissions", NULL);
     get_ok("/v1/organizations", NULL);
-    double rep1 = metric(REPLICA_ACQ), pri1 = metric(PRIMARY_ACQ);
+    double rep1 = dc_metric(REPLICA_ACQ), pri1 = dc_metric(PRIMARY_ACQ);
     ck_assert_msg(rep1 - rep0 == 3, "anonymous reads: %g replica checkouts", rep1 - rep0);
 
     /* a token holder reads on the primary (its session and its own
@@ -90,16 +73,16 @@ START_TEST(anonymous_reads_on_the_replica)
     get_ok("/v1/lessons", u.token);
     get_ok("/v1/submissions", u.token);
     get_ok("/v1/me/progress", u.token);
-    double rep2 = metric(REPLICA_ACQ), pri2 = metric(PRIMARY_ACQ);
+    double rep2 = dc_metric(REPLICA_ACQ), pri2 = dc_metric(PRIMARY_ACQ);
     ck_assert_msg(rep2 == rep1, "reads with a token took %g replica checkouts", rep2 - rep1);
     ck_assert(pri2 - pri1 >= 3);
     (void)pri0;
 
     /* a staff report: the token on the primary, the report on the replica */
     get_ok("/v1/admin/stats?group_by=region", admin);
-    ck_assert_msg(metric(REPLICA_ACQ) - rep2 == 1, "the report did not read the replica");
-    ck_assert(metric("drillcamp_db_replica_fallbacks_total{reason=\"down\"}") == 0);
-    ck_assert(metric("drillcamp_db_replica_lag_seconds") == 0);
+    ck_assert_msg(dc_metric(REPLICA_ACQ) - rep2 == 1, "the report did not read the replica");
+    ck_assert(dc_metric("drillcamp_db_replica_fallbacks_total{reason=\"down\"}") == 0);
+    ck_assert(dc_metric("drillcamp_db_replica_lag_seconds") == 0);
     free(admin);
     ck_assert_int_eq(dc_server_stop(), 0);
 }
@@ -111,14 +94,14 @@ START_TEST(replica_down_reads_the_primary)
                          NULL};
     dc_server_start(env);
     nap_ms(500); /* the monitor has tried */
-    ck_assert(metric("drillcamp_db_replica_up") == 0);
-    double f0 = metric("drillcamp_db_replica_fallbacks_total{reason=\"down\"}");
+    ck_assert(dc_metric("drillcamp_db_replica_up") == 0);
+    double f0 = dc_metric("drillcamp_db_replica_fallbacks_total{reason=\"down\"}");
     for (int i = 0; i < 4; i++)
         get_ok("/v1/lessons", NULL);
     get_ok("/v1/regions", NULL);
-    double f1 = metric("drillcamp_db_replica_fallbacks_total{reason=\"down\"}");
+    double f1 = dc_metric("drillcamp_db_replica_fallbacks_total{reason=\"down\"}");
     ck_assert_msg(f1 - f0 == 5, "%g fallbacks counted for 5 reads", f1 - f0);
-    ck_assert(metric(REPLICA_ACQ) == 0);
+    ck_assert(dc_metric(REPLICA_ACQ) == 0);
     ck_assert_int_eq(dc_server_stop(), 0);
 }
 END_TEST
