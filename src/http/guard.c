@@ -210,7 +210,7 @@ void guard_request_leave(const struct net_addr *client)
  * closed it and the number been reused since; mu held, so c is alive). */
 static bool same_socket(const struct guard_conn *c)
 {
-    struct sockaddr_storage now;
+    struct sockaddr_storage now = {0};
     socklen_t len = sizeof now;
     if (getpeername(c->fd, (struct sockaddr *)&now, &len) != 0)
         return false;
