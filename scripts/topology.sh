@@ -833,6 +833,65 @@ PY
 
 # ---- c. per-address limits see the real client --------------------------------------
 
+check_slow_heads() {
+  local what="f2. slow clients behind HAProxy: 20 connections from 127.0.0.2 trickling a header byte a second are all closed by HAProxy's timeout http-request (10 s) while 127.0.0.1 is answered every time"
+  local out
+  out=$(python3 - "$P_HAPROXY" "$URL" <<'PY' 2>&1
+import socket, sys, threading, time, urllib.request
+port, url = int(sys.argv[1]), sys.argv[2]
+socks = []
+for _ in range(20):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    socks.append(s)
+ok = bad = 0
+stop = False
+def probe():
+    global ok, bad
+    while not stop:
+        try:
+            ok += urllib.request.urlopen(url + "/healthz", timeout=5).status == 200
+        except Exception:
+            bad += 1
+        time.sleep(0.2)
+t = threading.Thread(target=probe)
+t.start()
+start = time.time()
+open_ = list(socks)
+while open_ and time.time() - start < 30:
+    time.sleep(1)
+    still = []
+    for s in open_:
+        try:
+            s.setblocking(False)
+            try:
+                if s.recv(4096) == b"":
+                    continue  # closed
+                continue  # an answer (408): closed after it
+            except BlockingIOError:
+                pass
+            s.send(b"X")
+            still.append(s)
+        except OSError:
+            pass
+    open_ = still
+took = time.time() - start
+stop = True
+t.join()
+for s in socks:
+    s.close()
+print(len(open_), round(took), ok, bad)
+PY
+  ) || true
+  local left took good bad
+  read -r left took good bad <<<"$out"
+  [ "$left" = 0 ] && [ "$bad" = 0 ] && [ "${good:-0}" -gt 10 ] ||
+    { not_ok "$what: $out (left open, seconds, answers, failures)" haproxy; return 1; }
+  ok "$what (all closed after ${took} s; $good answers, 0 failures)"
+}
+
 check_client_address() {
   local what="c. per-address login limit ($LOGIN_IP_LIMIT/min per instance) keys on the client behind HAProxy: 127.0.0.2 (forging X-Forwarded-For) gets 429, 127.0.0.1 does not"
   local batch i codes all429=0 sent=0 pids
@@ -884,6 +943,7 @@ check_replica_lag || true
 check_pgbouncer_pools || true
 check_compose || true
 check_connection_cap || true
+check_slow_heads || true
 check_kill_under_load || true
 check_acked_writes || true
 check_load_failures || true
