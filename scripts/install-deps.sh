@@ -6,9 +6,11 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git ca-certificates
       libmicrohttpd-dev libjansson-dev libpq-dev libssl-dev openssl
+      libqrencode-dev librsvg2-dev fonts-noto-cjk
       postgresql-15 postgresql-client-15
       check libsubunit-dev libcurl4-openssl-dev
       python3 python3-yaml haproxy pgbouncer
+      chromium zbar-tools
       clang libclang-rt-14-dev valgrind cppcheck clang-tidy)
 # npm (for the OpenAPI linter) may come from Debian or from NodeSource: only
 # when no npm command exists is Debian's taken

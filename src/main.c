@@ -140,6 +140,7 @@ static int cmd_serve(int argc, char **argv)
     progress_stop_batching();
     likes_stop_batching();
     public_cache_stop();
+    certificate_png_api_shutdown();
     auth_stop_hashing();
     db_pool_shutdown();
     ratelimit_shutdown();

@@ -75,6 +75,15 @@ enum dc_err checkins_api_mine(struct dc_req *req);
 enum dc_err certificates_api_claim(struct dc_req *req);
 enum dc_err certificates_api_get(struct dc_req *req);
 enum dc_err certificates_api_svg(struct dc_req *req);
+enum dc_err certificates_api_page(struct dc_req *req);
+/* The :serial certificate's SVG (*doc malloc'ed for the caller) and
+ * whether it is revoked; DC_ERR_NOT_FOUND when there is none. */
+enum dc_err certificates_svg_of(struct dc_req *req, char **doc, bool *revoked);
+
+/* certificate_png_api.c */
+enum dc_err certificate_png_api_get(struct dc_req *req);
+/* Drops the cached images (at exit, after the last request). */
+void certificate_png_api_shutdown(void);
 enum dc_err certificates_api_public_key(struct dc_req *req);
 enum dc_err certificates_api_revoke(struct dc_req *req);
 /* Loads the Ed25519 signing key (PEM) used for every certificate. */

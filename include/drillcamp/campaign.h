@@ -24,6 +24,7 @@ struct dc_campaign {
     int64_t id;
     char name[DC_NAME_MAX];
     char topic[DC_NAME_MAX];
+    char issuer[DC_ISSUER_MAX];           /* named on certificates */
     double warmup_at, launch_at, ends_at; /* unix seconds */
     double frozen_at;                     /* 0: not frozen */
     struct dc_rules rules;

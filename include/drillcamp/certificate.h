@@ -25,9 +25,28 @@ struct cert_svg {
     const char *serial;
     const char *verify_url;
     const char *campaign_name;
+    const char *issuer;
     int revoked;
 };
-/* The certificate as an SVG document; malloc'ed for the caller. */
+/* What the verification page shows (already in the reader's words). */
+struct cert_page {
+    const char *campaign_name;
+    const char *issuer;
+    const char *holder_masked;
+    const char *class_hours;
+    const char *issued_date;
+    const char *serial;
+    const char *revoked_date;  /* NULL when valid */
+    const char *revoke_reason; /* NULL when valid */
+};
+/* The verification page (HTML, zh-CN, no scripts), every field
+ * HTML-escaped; page NULL: the page for an unknown serial. malloc'ed for
+ * the caller, NULL when out of memory. */
+char *cert_render_page(const struct cert_page *page);
+
+/* The certificate as an SVG document, with a QR code of verify_url;
+ * malloc'ed for the caller (NULL when out of memory or the URL is too long
+ * for a QR code). */
 char *cert_render_svg(const struct cert_svg *c);
 
 #endif

@@ -34,6 +34,7 @@ struct dc_config {
     unsigned limit_progress_account; /* DRILLCAMP_LIMIT_PROGRESS_ACCOUNT */
     unsigned limit_partner_key;      /* DRILLCAMP_LIMIT_PARTNER_KEY */
     unsigned hash_concurrency;       /* DRILLCAMP_HASH_CONCURRENCY (default cores) */
+    unsigned render_concurrency;     /* DRILLCAMP_RENDER_CONCURRENCY (default cores) */
 };
 
 /* The process-wide settings; filled by config_load, read-only after. */

@@ -183,6 +183,7 @@ struct dc_certificate {
     const char *revoked_at;    /* NULL when valid */
     const char *revoke_reason; /* NULL when valid */
     const char *campaign_name;
+    const char *issuer; /* the campaign's, as it is now */
 };
 /* *created false when the account already had one (then *out is that one). */
 enum dc_err certificates_repo_insert(struct db_conn *c, const struct dc_certificate *in,

@@ -13,8 +13,11 @@
 /* a buffer for such a name: characters of up to 4 UTF-8 bytes, and a NUL */
 #define DC_NAME_MAX               (4 * DC_NAME_MAX_CHARS + 1)
 #define DC_DISPLAY_NAME_MAX_CHARS 40
-#define DC_PASSWORD_MIN_CHARS     8
-#define DC_PASSWORD_MAX_CHARS     128
+/* the campaign's issuer, named on certificates */
+#define DC_ISSUER_MAX_CHARS   60
+#define DC_ISSUER_MAX         (4 * DC_ISSUER_MAX_CHARS + 1)
+#define DC_PASSWORD_MIN_CHARS 8
+#define DC_PASSWORD_MAX_CHARS 128
 /* a partner's external ids (users and submissions): characters */
 #define DC_EXTERNAL_ID_MAX_CHARS 128
 /* descriptions of lessons and livestreams: characters */

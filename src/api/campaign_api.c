@@ -22,9 +22,10 @@ json_t *api_campaign_json(const struct dc_campaign *c, double now)
                   "required_class_hours", c->rules.required_class_hours, "require_checkin",
                   c->rules.require_checkin, "max_playback_rate", c->rules.max_playback_rate,
                   "top_n", c->rules.top_n);
-    return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", api_id_json(c->id),
-                     "name", c->name, "topic", c->topic, "warmup_at", w, "launch_at", l, "ends_at",
-                     e, "phase", campaign_phase_name(campaign_phase(c, now)), "frozen_at",
+    return json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", api_id_json(c->id),
+                     "name", c->name, "topic", c->topic, "issuer", c->issuer, "warmup_at", w,
+                     "launch_at", l, "ends_at", e, "phase",
+                     campaign_phase_name(campaign_phase(c, now)), "frozen_at",
                      c->frozen_at > 0 ? json_string(f) : json_null(), "rules", rules);
 }
 
@@ -80,6 +81,10 @@ static enum dc_err campaign_merge(const json_t *body, struct dc_campaign *c, con
         return *field = "topic", DC_ERR_VALIDATION;
     if (s)
         snprintf(c->topic, sizeof c->topic, "%s", s);
+    if (validate_string(body, "issuer", false, 1, DC_ISSUER_MAX_CHARS, true, &s) != DC_OK)
+        return *field = "issuer", DC_ERR_VALIDATION;
+    if (s)
+        snprintf(c->issuer, sizeof c->issuer, "%s", s);
     if (!time_field(body, "warmup_at", &c->warmup_at))
         return *field = "warmup_at", DC_ERR_VALIDATION;
     if (!time_field(body, "launch_at", &c->launch_at))

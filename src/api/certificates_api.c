@@ -28,13 +28,14 @@ enum dc_err certificates_api_init(const char *key_path)
     return key_path ? sign_key_load(key_path, &signing_key) : DC_ERR_INTERNAL;
 }
 
-/* {DRILLCAMP_PUBLIC_URL}/v1/certificates/{serial}, in the arena. */
+/* {DRILLCAMP_PUBLIC_URL}/verify/{serial} (the page a phone opens), in
+ * the arena. */
 static const char *verify_url(struct dc_arena *a, const char *serial)
 {
     const char *base = dc_config.public_url ? dc_config.public_url : "";
     size_t n = strlen(base);
-    return arena_printf(a, "%.*s/v1/certificates/%s", (int)(n && base[n - 1] == '/' ? n - 1 : n),
-                        base, serial);
+    return arena_printf(a, "%.*s/verify/%s", (int)(n && base[n - 1] == '/' ? n - 1 : n), base,
+                        serial);
 }
 
 static json_t *certificate_json(struct dc_arena *a, const struct dc_certificate *c)
@@ -149,29 +150,93 @@ enum dc_err certificates_api_get(struct dc_req *req)
                                    "signed_payload", c.signed_payload, "signature", c.signature));
 }
 
-/* Route: anyone, read replica. */
-enum dc_err certificates_api_svg(struct dc_req *req)
+/* The Beijing calendar day of an RFC 3339 time, "YYYY-MM-DD", into day. */
+static void beijing_date(const char *rfc3339, char day[11])
+{
+    double t = 0;
+    campaign_parse_time(rfc3339, &t);
+    progress_day_string(progress_beijing_day((time_t)t), day);
+}
+
+enum dc_err certificates_svg_of(struct dc_req *req, char **doc, bool *revoked)
 {
     struct dc_certificate c;
     char date[11];
+    *doc = NULL;
     enum dc_err err = certificate_lookup(req, &c);
     if (err != DC_OK)
         return err;
-    /* the printed date is the Beijing calendar day of issue */
-    double issued = 0;
-    campaign_parse_time(c.issued_at, &issued);
-    progress_day_string(progress_beijing_day((time_t)issued), date);
-    struct cert_svg s = {
-        c.holder_name,   c.class_hours,       date, c.serial, verify_url(req->arena, c.serial),
-        c.campaign_name, c.revoked_at != NULL};
-    if (!s.verify_url)
+    beijing_date(c.issued_at, date); /* the printed date is the Beijing day of issue */
+    struct cert_svg s = {.holder_name = c.holder_name,
+                         .class_hours = c.class_hours,
+                         .issued_date = date,
+                         .serial = c.serial,
+                         .verify_url = verify_url(req->arena, c.serial),
+                         .campaign_name = c.campaign_name,
+                         .issuer = c.issuer,
+                         .revoked = c.revoked_at != NULL};
+    *revoked = s.revoked;
+    if (!s.verify_url || !(*doc = cert_render_svg(&s)))
         return DC_ERR_NOMEM;
-    char *doc = cert_render_svg(&s);
-    err = dc_reply_text(req, 200, "image/svg+xml; charset=utf-8", doc, doc ? strlen(doc) : 0);
+    return DC_OK;
+}
+
+/* Route: anyone, read replica. */
+enum dc_err certificates_api_svg(struct dc_req *req)
+{
+    char *doc;
+    bool revoked;
+    enum dc_err err = certificates_svg_of(req, &doc, &revoked);
+    if (err != DC_OK)
+        return err;
+    err = dc_reply_text(req, 200, "image/svg+xml; charset=utf-8", doc, strlen(doc));
     /* the image is inert: no scripts, no fetches, no sniffing */
     dc_reply_header(req, "Content-Security-Policy",
                     "default-src 'none'; style-src 'unsafe-inline'");
     dc_reply_header(req, "X-Content-Type-Options", "nosniff");
+    return err;
+}
+
+/*
+ * Route: anyone, read replica. The page verify_url opens: HTML for
+ * people, with no scripts and nothing fetched; an unknown serial is a 404
+ * page in the same words (after a look on the primary: a certificate
+ * claimed a moment ago may not be on the replica yet).
+ */
+enum dc_err certificates_api_page(struct dc_req *req)
+{
+    struct dc_certificate c;
+    enum dc_err err = certificate_lookup(req, &c);
+    if (err == DC_ERR_NOT_FOUND && db_conn_is_replica(req->db))
+        return err; /* the dispatcher asks the primary */
+    if (err != DC_OK && err != DC_ERR_NOT_FOUND)
+        return err;
+    char masked[DC_NAME_MAX + 8], issued[11], revoked[11];
+    struct cert_page page = {0};
+    if (err == DC_OK) {
+        cert_mask_name(c.holder_name, masked, sizeof masked);
+        beijing_date(c.issued_at, issued);
+        if (c.revoked_at)
+            beijing_date(c.revoked_at, revoked);
+        page = (struct cert_page){.campaign_name = c.campaign_name,
+                                  .issuer = c.issuer,
+                                  .holder_masked = masked,
+                                  .class_hours = c.class_hours,
+                                  .issued_date = issued,
+                                  .serial = c.serial,
+                                  .revoked_date = c.revoked_at ? revoked : NULL,
+                                  .revoke_reason = c.revoked_at ? c.revoke_reason : NULL};
+    }
+    char *html = cert_render_page(err == DC_OK ? &page : NULL);
+    if (!html)
+        return DC_ERR_NOMEM;
+    err = dc_reply_text(req, err == DC_OK ? 200 : 404, "text/html; charset=utf-8", html,
+                        strlen(html));
+    dc_reply_header(req, "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                    "form-action 'none'; frame-ancestors 'none'");
+    dc_reply_header(req, "X-Content-Type-Options", "nosniff");
+    dc_reply_header(req, "Cache-Control", "no-cache");
     return err;
 }
 

@@ -100,5 +100,9 @@ const char *config_load(void)
     if (env_uint("DRILLCAMP_HASH_CONCURRENCY", (unsigned)cores, 1, 256,
                  &dc_config.hash_concurrency))
         return "DRILLCAMP_HASH_CONCURRENCY must be 1-256";
+    /* certificate PNGs drawn at once (each ~0.1-0.3 s of a core) */
+    if (env_uint("DRILLCAMP_RENDER_CONCURRENCY", (unsigned)cores, 1, 256,
+                 &dc_config.render_concurrency))
+        return "DRILLCAMP_RENDER_CONCURRENCY must be 1-256";
     return NULL;
 }

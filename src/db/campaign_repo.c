@@ -9,7 +9,7 @@
 #define CAMPAIGN_COLS                                                                              \
     "id, name, topic, extract(epoch FROM warmup_at), extract(epoch FROM launch_at),"               \
     " extract(epoch FROM ends_at), coalesce(extract(epoch FROM frozen_at), 0),"                    \
-    " class_hour_seconds, required_class_hours, require_checkin, max_playback_rate, top_n"
+    " class_hour_seconds, required_class_hours, require_checkin, max_playback_rate, top_n, issuer"
 
 static const struct db_stmt GET = {"campaign_get",
                                    "SELECT " CAMPAIGN_COLS " FROM campaigns WHERE id = 1", 0};
@@ -21,8 +21,8 @@ static const struct db_stmt UPDATE = {
     "UPDATE campaigns SET name = $1, topic = $2, warmup_at = to_timestamp($3::float8),"
     " launch_at = to_timestamp($4::float8), ends_at = to_timestamp($5::float8),"
     " class_hour_seconds = $6, required_class_hours = $7, require_checkin = $8,"
-    " max_playback_rate = $9, top_n = $10, updated_at = now() WHERE id = 1",
-    10};
+    " max_playback_rate = $9, top_n = $10, issuer = $11, updated_at = now() WHERE id = 1",
+    11};
 
 /* The campaign is read, changed and written back whole: its text fields
  * are copied into the struct's own buffers. */
@@ -41,6 +41,7 @@ static void campaign_from_row(const PGresult *r, int i, void *item)
     c->rules.require_checkin = db_bool(r, i, 9);
     c->rules.max_playback_rate = db_double(r, i, 10);
     c->rules.top_n = db_int(r, i, 11);
+    snprintf(c->issuer, sizeof c->issuer, "%s", db_text(r, i, 12));
 }
 
 /* The row always exists (migration 0003 makes it): none is an internal error. */
@@ -71,6 +72,7 @@ enum dc_err campaign_repo_update(struct db_conn *c, const struct dc_campaign *in
                        db_arg_i64(c, in->rules.required_class_hours),
                        db_arg_bool(in->rules.require_checkin),
                        db_arg_double(c, in->rules.max_playback_rate),
-                       db_arg_i64(c, in->rules.top_n)};
+                       db_arg_i64(c, in->rules.top_n),
+                       in->issuer};
     return db_exec_void(c, &UPDATE, p);
 }

@@ -9,7 +9,7 @@
 #define CERT_COLS                                                                                  \
     "c.serial, c.campaign_id, c.account_id, c.holder_name, c.class_hours::text,"                   \
     " c.credited_seconds, " DB_TS("c.issued_at") ", c.signed_payload, c.signature, " DB_TS(        \
-        "c.revoked_at") ", c.revoke_reason, k.name"
+        "c.revoked_at") ", c.revoke_reason, k.name, k.issuer"
 
 static const struct db_stmt INSERT = {
     "certificates_insert",
@@ -62,6 +62,7 @@ static void certificate_from_row(const PGresult *r, int i, void *item)
     c->revoked_at = db_text_or_null(r, i, 9);
     c->revoke_reason = db_text_or_null(r, i, 10);
     c->campaign_name = db_text(r, i, 11);
+    c->issuer = db_text(r, i, 12);
 }
 
 static void export_from_row(const PGresult *r, int i, void *item)

@@ -16,6 +16,7 @@
 #include "drillcamp/db.h"
 #include "drillcamp/guard.h"
 #include "drillcamp/router.h"
+#include "drillcamp/textbuf.h"
 
 #define MAX_ROUTES   256
 #define MAX_STATUSES 12
@@ -55,77 +56,42 @@ void metrics_observe(int route_index, unsigned status, double seconds)
     pthread_mutex_unlock(&lock);
 }
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        /* va_start is right above: the analyzer misses it inside a loop */
-        // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap * 2 + (size_t)n;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->failed = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
-static void render_route(struct buf *b, const char *method, const char *route,
+static void render_route(struct textbuf *b, const char *method, const char *route,
                          const struct route_stats *s)
 {
     for (int i = 0; i < MAX_STATUSES && s->statuses[i] + s->counts[i] > 0; i++)
-        put(b, "drillcamp_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n",
+        textbuf_printf(
+            b, "drillcamp_http_requests_total{method=\"%s\",route=\"%s\",status=\"%u\"} %llu\n",
             method, route, s->statuses[i], s->counts[i]);
     if (s->total == 0)
         return;
     for (size_t k = 0; k < NBUCKETS; k++)
-        put(b,
-            "drillcamp_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
-            "le=\"%g\"} %llu\n",
-            method, route, bucket_le[k], s->buckets[k]);
-    put(b,
-        "drillcamp_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
-        "le=\"+Inf\"} %llu\n",
-        method, route, s->total);
-    put(b, "drillcamp_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n", method,
-        route, s->sum);
-    put(b, "drillcamp_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
+        textbuf_printf(b,
+                       "drillcamp_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+                       "le=\"%g\"} %llu\n",
+                       method, route, bucket_le[k], s->buckets[k]);
+    textbuf_printf(b,
+                   "drillcamp_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\","
+                   "le=\"+Inf\"} %llu\n",
+                   method, route, s->total);
+    textbuf_printf(b,
+                   "drillcamp_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
+                   method, route, s->sum);
+    textbuf_printf(
+        b, "drillcamp_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
         method, route, s->total);
 }
 
 int metrics_render(char **out, size_t *len)
 {
-    struct buf b = {malloc(16384), 0, 16384, 0};
-    if (!b.p)
+    struct textbuf b = {0};
+    if (!textbuf_reserve(&b.p, &b.cap, 16384, &b.failed))
         return -1;
     b.p[0] = '\0';
-    put(&b, "# HELP drillcamp_http_requests_total HTTP requests by route and status.\n"
-            "# TYPE drillcamp_http_requests_total counter\n"
-            "# HELP drillcamp_http_request_duration_seconds Request latency.\n"
-            "# TYPE drillcamp_http_request_duration_seconds histogram\n");
+    textbuf_printf(&b, "# HELP drillcamp_http_requests_total HTTP requests by route and status.\n"
+                       "# TYPE drillcamp_http_requests_total counter\n"
+                       "# HELP drillcamp_http_request_duration_seconds Request latency.\n"
+                       "# TYPE drillcamp_http_request_duration_seconds histogram\n");
     pthread_mutex_lock(&lock);
     size_t n = dc_routes_count();
     for (size_t i = 0; i < n && i < MAX_ROUTES; i++)
@@ -133,7 +99,8 @@ int metrics_render(char **out, size_t *len)
     render_route(&b, "ANY", "unmatched", &stats[MAX_ROUTES]);
     pthread_mutex_unlock(&lock);
 
-    put(&b, "# HELP drillcamp_db_pool_connections Connections in the database pool.\n"
+    textbuf_printf(
+        &b, "# HELP drillcamp_db_pool_connections Connections in the database pool.\n"
             "# TYPE drillcamp_db_pool_connections gauge\n"
             "# HELP drillcamp_db_pool_in_use Connections checked out now.\n"
             "# TYPE drillcamp_db_pool_in_use gauge\n"
@@ -151,20 +118,21 @@ int metrics_render(char **out, size_t *len)
         const char *pool = of_replica ? "replica" : "primary";
         if (of_replica && ps.size == 0)
             break; /* no DATABASE_READ_URL */
-        put(&b,
-            "drillcamp_db_pool_connections{pool=\"%s\"} %d\n"
-            "drillcamp_db_pool_in_use{pool=\"%s\"} %d\n"
-            "drillcamp_db_pool_acquires_total{pool=\"%s\"} %lld\n"
-            "drillcamp_db_pool_waits_total{pool=\"%s\"} %lld\n"
-            "drillcamp_db_connect_failures_total{pool=\"%s\"} %lld\n"
-            "drillcamp_db_reconnects_total{pool=\"%s\"} %lld\n",
-            pool, ps.size, pool, ps.in_use, pool, ps.acquires, pool, ps.waits, pool,
-            ps.connect_failures, pool, ps.reconnects);
+        textbuf_printf(&b,
+                       "drillcamp_db_pool_connections{pool=\"%s\"} %d\n"
+                       "drillcamp_db_pool_in_use{pool=\"%s\"} %d\n"
+                       "drillcamp_db_pool_acquires_total{pool=\"%s\"} %lld\n"
+                       "drillcamp_db_pool_waits_total{pool=\"%s\"} %lld\n"
+                       "drillcamp_db_connect_failures_total{pool=\"%s\"} %lld\n"
+                       "drillcamp_db_reconnects_total{pool=\"%s\"} %lld\n",
+                       pool, ps.size, pool, ps.in_use, pool, ps.acquires, pool, ps.waits, pool,
+                       ps.connect_failures, pool, ps.reconnects);
         if (!of_replica)
             continue;
         struct db_replica_stats rs;
         db_replica_get_stats(&rs);
-        put(&b,
+        textbuf_printf(
+            &b,
             "# HELP drillcamp_db_replica_up Whether reads go to the replica now (up and within "
             "the lag bound).\n"
             "# TYPE drillcamp_db_replica_up gauge\n"
@@ -180,7 +148,8 @@ int metrics_render(char **out, size_t *len)
             rs.state == DB_REPLICA_OK, rs.lag_ms < 0 ? -1.0 : (double)rs.lag_ms / 1000.0,
             rs.fallbacks_down, rs.fallbacks_lagging);
     }
-    put(&b,
+    textbuf_printf(
+        &b,
         "# HELP drillcamp_http_head_timeouts_total Connections closed because a request head "
         "took longer than DRILLCAMP_HEAD_TIMEOUT.\n"
         "# TYPE drillcamp_http_head_timeouts_total counter\n"

@@ -65,6 +65,8 @@ const struct dc_route dc_routes[] = {
     {"POST", "/v1/me/certificate", certificates_api_claim, USER, PRIMARY},
     {"GET", "/v1/certificates/public-key", certificates_api_public_key, ANYONE},
     {"GET", "/v1/certificates/:serial.svg", certificates_api_svg, REPLICA},
+    {"GET", "/v1/certificates/:serial.png", certificate_png_api_get, REPLICA},
+    {"GET", "/verify/:serial", certificates_api_page, REPLICA},
     {"GET", "/v1/certificates/:serial", certificates_api_get, REPLICA},
     {"POST", "/v1/admin/certificates/:serial/revoke", certificates_api_revoke, ADMIN, PRIMARY,
      JSON},

@@ -1,0 +1,132 @@
+/*
+ * certificate_png_api.c - GET /v1/certificates/{serial}.png: the
+ * certificate's SVG drawn at 2x (2246 x 1588) for chat apps that do not
+ * show SVG.
+ *
+ * Drawing takes a core for a tenth of a second or more, so it is bounded
+ * and done once: at most DRILLCAMP_RENDER_CONCURRENCY drawings at a time
+ * (503 with Retry-After beyond, never a queue), and each PNG is kept in a
+ * cache of the last 128 drawn, keyed by serial and revocation (the image
+ * marks a revoked certificate). A certificate's other figures never change
+ * once issued. Cached images are sent in place, reference-counted.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drillcamp/api.h"
+#include "drillcamp/config.h"
+#include "drillcamp/render.h"
+
+#define PNG_WIDTH   2246
+#define PNG_HEIGHT  1588
+#define CACHE_SLOTS 128
+
+struct png_entry {
+    atomic_int refs;
+    char key[40]; /* serial, '|', 'r' when revoked */
+    unsigned char *png;
+    size_t len;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static struct png_entry *cache[CACHE_SLOTS];
+static unsigned next_slot; /* the oldest entry: replaced first */
+static atomic_uint drawing;
+
+static void entry_put(void *arg)
+{
+    struct png_entry *e = arg;
+    if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
+        free(e->png);
+        free(e);
+    }
+}
+
+/* The cached entry for key with a reference for the caller, or NULL. */
+static struct png_entry *cache_get(const char *key)
+{
+    struct png_entry *found = NULL;
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < CACHE_SLOTS && !found; i++)
+        if (cache[i] && strcmp(cache[i]->key, key) == 0)
+            found = cache[i];
+    if (found)
+        atomic_fetch_add(&found->refs, 1);
+    pthread_mutex_unlock(&mu);
+    return found;
+}
+
+/* Keeps e (the cache takes a reference of its own). */
+static void cache_put(struct png_entry *e)
+{
+    atomic_fetch_add(&e->refs, 1);
+    pthread_mutex_lock(&mu);
+    struct png_entry *old = cache[next_slot];
+    cache[next_slot] = e;
+    next_slot = (next_slot + 1) % CACHE_SLOTS;
+    pthread_mutex_unlock(&mu);
+    entry_put(old);
+}
+
+/* Draws doc unless DRILLCAMP_RENDER_CONCURRENCY drawings run already. */
+static enum dc_err draw_or_respond(struct dc_req *req, const char *key, const char *doc,
+                                   struct png_entry **out)
+{
+    if (atomic_fetch_add(&drawing, 1) >= dc_config.render_concurrency) {
+        atomic_fetch_sub(&drawing, 1);
+        req->retry_after = 1;
+        return dc_req_fail(req, DC_ERR_BUSY, NULL,
+                           "too many certificate images are being drawn, retry shortly");
+    }
+    struct png_entry *e = calloc(1, sizeof *e);
+    enum dc_err err = e ? render_svg_png(doc, strlen(doc), PNG_WIDTH, PNG_HEIGHT, &e->png, &e->len)
+                        : DC_ERR_NOMEM;
+    atomic_fetch_sub(&drawing, 1);
+    if (err != DC_OK) {
+        free(e);
+        return err == DC_ERR_VALIDATION ? DC_ERR_INTERNAL : err;
+    }
+    atomic_init(&e->refs, 1);
+    snprintf(e->key, sizeof e->key, "%s", key);
+    cache_put(e);
+    *out = e;
+    return DC_OK;
+}
+
+/* Route: anyone with the serial, read replica. */
+enum dc_err certificate_png_api_get(struct dc_req *req)
+{
+    char *doc = NULL;
+    bool revoked = false;
+    enum dc_err err = certificates_svg_of(req, &doc, &revoked);
+    if (err != DC_OK)
+        return err;
+    char key[40];
+    snprintf(key, sizeof key, "%s|%c", dc_req_param(req, "serial"), revoked ? 'r' : 'v');
+    for (char *p = key; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    struct png_entry *e = cache_get(key);
+    if (!e)
+        err = draw_or_respond(req, key, doc, &e);
+    free(doc);
+    if (err != DC_OK)
+        return err;
+    err = dc_reply_shared(req, 200, "image/png", (const char *)e->png, e->len, entry_put, e);
+    dc_reply_header(req, "Cache-Control", "public, max-age=300");
+    dc_reply_header(req, "X-Content-Type-Options", "nosniff");
+    return err;
+}
+
+void certificate_png_api_shutdown(void)
+{
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        entry_put(cache[i]);
+        cache[i] = NULL;
+    }
+    pthread_mutex_unlock(&mu);
+}
