@@ -447,6 +447,22 @@ static void fx_certificate_svg_unknown(enum who w, struct cell *c)
     c->path = dc_strdup("/v1/certificates/ZZZZZZZZZZZZZZZZ.svg");
 }
 
+static void fx_certificate_png(enum who w, struct cell *c)
+{
+    (void)w;
+    char *serial = owner_certificate();
+    c->path = dc_fmt("/v1/certificates/%s.png", serial);
+    free(serial);
+}
+
+static void fx_verify_page(enum who w, struct cell *c)
+{
+    (void)w;
+    char *serial = owner_certificate();
+    c->path = dc_fmt("/verify/%s", serial);
+    free(serial);
+}
+
 static void fx_certificate_revoke(enum who w, struct cell *c)
 {
     (void)w;
@@ -788,6 +804,8 @@ static const struct row ROWS[] = {
     {"GET", "/v1/certificates/:serial.svg", "owner's", fx_certificate_svg, PUBLIC("200"), NULL},
     {"GET", "/v1/certificates/:serial.svg", "unknown serial", fx_certificate_svg_unknown,
      PUBLIC("404"), NULL},
+    {"GET", "/v1/certificates/:serial.png", "owner's", fx_certificate_png, PUBLIC("200"), NULL},
+    {"GET", "/verify/:serial", "owner's", fx_verify_page, PUBLIC("200"), NULL},
     {"GET", "/v1/certificates/:serial", "owner's", fx_certificate_get, PUBLIC("200"), NULL},
     {"GET", "/v1/certificates/:serial", "unknown serial", fx_certificate_unknown, PUBLIC("404"),
      NULL},
