@@ -5,7 +5,7 @@
 --   psql -v ON_ERROR_STOP=1 -v accounts=1000000 -v orgs=2000 -v lessons=500
 --        -v livestreams=50 -v progress=5000000 -v submissions=100000
 --        -v likes=10000000 -v sessions=100000 -v logins=1000 -v pgb=200000
---        -v stats_sql=FILE -f bench/load.sql
+--        -v certs=200000 -v stats_sql=FILE -f bench/load.sql
 -- (stats_sql: migration 0007's back-fill of stats_cells, cut out of
 -- migrations/0007_feed_and_stats.sql by run.sh, so that it stays the
 -- migration's own query.)
@@ -265,6 +265,9 @@ SELECT l.account_id, l.last_checkin_day - d,
 FROM learners l, generate_series(0, 2) d
 WHERE d < l.checkin_days;
 
+\echo '== certificates (the first' :certs 'learners; bench/certificates.sql)'
+\ir certificates.sql
+
 \echo '== submissions (80 % approved)'
 -- author: ((g * stride) % pool) + 1 with g = id, or id - 1 for every tenth
 -- id (a few authors post twice); created through the campaign in id order
@@ -380,6 +383,7 @@ VACUUM (ANALYZE) submissions;
 VACUUM (ANALYZE) likes;
 VACUUM (ANALYZE) stats_cells;
 VACUUM (ANALYZE) campaigns;
+VACUUM (ANALYZE) certificates;
 CHECKPOINT;
 
 \echo '== row counts'
@@ -395,4 +399,5 @@ UNION ALL SELECT 'submissions approved', count(*) FROM submissions WHERE status 
 UNION ALL SELECT 'likes', count(*) FROM likes
 UNION ALL SELECT 'hot submission 1 likes', like_count FROM submissions WHERE id = 1
 UNION ALL SELECT 'submissions with 100k+ likes', count(*) FROM submissions WHERE like_count >= 100000
+UNION ALL SELECT 'certificates', count(*) FROM certificates
 UNION ALL SELECT 'stats_cells', count(*) FROM stats_cells;

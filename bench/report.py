@@ -16,22 +16,26 @@ from collections import Counter
 
 # which ceiling each scenario is held against
 GET_SCENARIOS = ["leaderboard", "campaign", "submissions_likes_anon", "submissions_likes_user",
-                 "me_progress"]
+                 "me_progress", "verify_page", "certificate_png"]
 CEILING_OF = {s: "mhd" for s in GET_SCENARIOS}
 CEILING_OF.update({"like_spread": "pgbench_like_spread", "like_hot": "pgbench_like_hot",
-                   "progress": "pgbench_progress", "login": "scrypt", "ulfius": "mhd"})
+                   "progress": "pgbench_progress", "login": "scrypt", "ulfius": "mhd",
+                   "mhd_png": "mhd"})
 DESCRIPTION = {
     "leaderboard": "GET /v1/leaderboard (anonymous, 100 entries)",
     "campaign": "GET /v1/campaign (anonymous)",
     "submissions_likes_anon": "GET /v1/submissions?sort=likes (anonymous)",
     "submissions_likes_user": "GET /v1/submissions?sort=likes (bearer token)",
     "me_progress": "GET /v1/me/progress (bearer token)",
+    "verify_page": "GET /verify/{random serial} (HTML, anonymous)",
+    "certificate_png": "GET /v1/certificates/{serial}.png, 64 serials, cached",
     "like_spread": "PUT /v1/submissions/{random approved}/like",
     "like_hot": "PUT /v1/submissions/{hot}/like, new likers",
     "progress": "POST /v1/progress, one 15 s heartbeat",
     "login": "POST /v1/sessions (scrypt)",
     "mhd": "ceiling: minimal libmicrohttpd, the leaderboard body",
     "ulfius": "peer: minimal Ulfius, the same body",
+    "mhd_png": "ceiling: minimal libmicrohttpd, a certificate PNG as the body",
     "pgbench_like_spread": "ceiling: pgbench, one PUT like's SQL, spread",
     "pgbench_like_hot": "ceiling: pgbench, one PUT like's SQL, hot",
     "pgbench_progress": "ceiling: pgbench, one POST /v1/progress's SQL",
@@ -178,6 +182,18 @@ def main():
     print(f'load: {load}')
     print(f'login ceiling: {meta.get("hash_concurrency")} hashes at once / '
           f'{hash_s:.3f} s per scrypt hash = {scrypt_rps:.1f} logins/s')
+    png = meta.get("png_draw")
+    if png:
+        draws = png["render_concurrency"] / (png["median_ms"] / 1000)
+        meta["png_draw_ceiling_per_s"] = draws
+        print(f'certificate PNG, uncached: {png["median_ms"]:.0f} ms median to draw one '
+              f'({png["serials"]} serials one at a time, {png["min_ms"]:.0f}-{png["max_ms"]:.0f} ms, '
+              f'{png["png_bytes"]} bytes; from the cache {png["cached_median_ms"]:.1f} ms): '
+              f'{png["render_concurrency"]} drawings at once / {png["median_ms"] / 1000:.3f} s = '
+              f'{draws:.1f} new PNGs/s')
+    if by_name.get("certificate_png", {}).get("rps") and by_name.get("mhd_png", {}).get("rps"):
+        print(f'certificate_png against mhd_png (the same PNG from the minimal server): '
+              f'{by_name["certificate_png"]["rps"] / by_name["mhd_png"]["rps"] * 100:.0f} %')
     print(f'server: drillcamp {meta["commit"][:12]}'
           f'{" + uncommitted changes" if meta.get("uncommitted_changes") else ""}, '
           f'VmHWM {meta.get("server_vmhwm_kb", 0) / 1024:.1f} MB over the run')

@@ -21,15 +21,16 @@ usage: bench/run.sh [--scale national|small] [--duration SECONDS] [--connections
   --duration     seconds each scenario is measured (default 30; a 3 s warm-up precedes it)
   --connections  wrk connections and pgbench clients (default 64; login uses 16)
   --only         a comma-separated subset of: leaderboard campaign submissions_likes_anon
-                 submissions_likes_user me_progress like_spread like_hot progress login
-                 mhd ulfius pgbench_like_spread pgbench_like_hot pgbench_progress
+                 submissions_likes_user me_progress verify_page certificate_png like_spread
+                 like_hot progress login mhd ulfius mhd_png pgbench_like_spread
+                 pgbench_like_hot pgbench_progress
   --keep-db DIR  keep the loaded PostgreSQL in DIR and reuse it on the next run with the
                  same DIR (no reload); DIR must be reachable by the postgres user
 EOF
   exit 2
 }
 
-ALL="leaderboard campaign submissions_likes_anon submissions_likes_user me_progress like_spread like_hot progress login mhd ulfius pgbench_like_spread pgbench_like_hot pgbench_progress"
+ALL="leaderboard campaign submissions_likes_anon submissions_likes_user me_progress verify_page certificate_png like_spread like_hot progress login mhd ulfius mhd_png pgbench_like_spread pgbench_like_hot pgbench_progress"
 scale=national duration=30 conns=64 only="" keep_db=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -56,12 +57,15 @@ wants() { [[ " $scenarios " == *" $1 "* ]]; }
 # sizes: the issue's national data set, or 1/100 of it (the catalogue stays)
 case "$scale" in
   national) accounts=1000000 orgs=2000 lessons=500 livestreams=50 progress=5000000
-            submissions=100000 likes=10000000 sessions=100000 logins=1000 pgb=200000 ;;
+            submissions=100000 likes=10000000 sessions=100000 logins=1000 pgb=200000
+            certs=200000 ;;
   small)    accounts=10000 orgs=20 lessons=500 livestreams=50 progress=50000
-            submissions=1000 likes=100000 sessions=4000 logins=1000 pgb=2000 ;;
+            submissions=1000 likes=100000 sessions=4000 logins=1000 pgb=2000 certs=2000 ;;
   *) echo "bench: --scale must be national or small" >&2; exit 2 ;;
 esac
 hot=1                      # load.sql makes submission 1 the most liked
+png_serials=64             # certificate_png: certificates 1..64, cached (the server keeps 128)
+png_uncached=20            # the uncached drawing is timed on certificates 1001..1020
 password=bench-pass-2026   # the login block's password
 admin_phone=19900000000    # outside load.sql's 13x-18x phones
 threads=2                  # wrk threads (-t2)
@@ -196,7 +200,8 @@ else
   t0=$(now)
   if ! psql "$url" -X -v ON_ERROR_STOP=1 -v accounts=$accounts -v orgs=$orgs -v lessons=$lessons \
       -v livestreams=$livestreams -v progress=$progress -v submissions=$submissions -v likes=$likes \
-      -v sessions=$sessions -v logins=$logins -v pgb=$pgb -v stats_sql="$tmp/stats_backfill.sql" \
+      -v sessions=$sessions -v logins=$logins -v pgb=$pgb -v certs=$certs \
+      -v stats_sql="$tmp/stats_backfill.sql" \
       -f bench/load.sql > "$tmp/load.log" 2>&1; then
     tail -30 "$tmp/load.log" >&2; echo "bench: the load failed ($tmp/load.log)" >&2; exit 1
   fi
@@ -208,6 +213,17 @@ else
   sed -n '/^== row counts/,$p' "$tmp/load.log" | tail -n +2
   echo "load time: ${load_seconds} s"
   printf 'scale=%s\nload_seconds=%s\nloaded_at=%s\n' "$scale" "$load_seconds" "$(date -u +%FT%TZ)" > "$marker"
+fi
+# certificates (bench/certificates.sql): a no-op when they are there (a fresh
+# load made them); a database kept from before they existed gets them once,
+# with the triggers on (the statistics' certified counts follow)
+t0=$(now)
+psql "$url" -X -q -v ON_ERROR_STOP=1 -v certs=$certs -f bench/certificates.sql > "$tmp/certificates.log" 2>&1 ||
+  { cat "$tmp/certificates.log" >&2; echo "bench: adding the certificates failed" >&2; exit 1; }
+if grep -q 'certificates: adding' "$tmp/certificates.log"; then
+  echo "$(grep 'certificates: now' "$tmp/certificates.log") (added in $(secs "$t0" "$(now)") s)"
+else
+  cat "$tmp/certificates.log"
 fi
 
 # --- per-run preparation: an admin (one real hash), tokens, files ---------------
@@ -248,11 +264,27 @@ curl -s "http://127.0.0.1:$port/v1/campaign" | python3 -c 'import json,sys; c=js
 
 export BENCH_LUA=$bench/wrk BENCH_DATA=$tmp/data BENCH_THREADS=$threads BENCH_SALT=$(date +%s)
 export BENCH_HOT=$hot BENCH_APPROVED=$approved BENCH_PASSWORD=$password
+export BENCH_CERTS=$certs BENCH_PNG_SERIALS=$png_serials
 results=$tmp/results.jsonl
 : > "$results"
 token1=$(head -1 "$tmp/data/tokens.txt")
 phone1=$(head -1 "$tmp/data/phones.txt")
 lesson1=$(head -1 "$tmp/data/lessons.txt" | cut -d' ' -f1)
+# certificate n's serial (bench/certificates.sql): serials FROM TO prints them, one a line
+serials() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+a = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+for n in range(int(sys.argv[1]), int(sys.argv[2]) + 1):
+    d = "".join(a[(n >> (5 * (15 - k))) & 31] for k in range(16))
+    print("DC-" + "-".join(d[i:i + 4] for i in range(0, 16, 4)))
+PY
+}
+if wants mhd_png; then   # the mhd_png ceiling answers certificate 1's PNG
+  curl -sf "http://127.0.0.1:$port/v1/certificates/$(serials 1 1).png" -o "$tmp/certificate.png" ||
+    { echo "bench: GET /v1/certificates/$(serials 1 1).png failed" >&2; exit 1; }
+  echo "certificate PNG: $(wc -c < "$tmp/certificate.png") bytes (the mhd_png ceiling's body)"
+fi
 
 # Peak VmRSS of PID, sampled every 100 ms, into FILE (kB) until stopped.
 start_sampler() {
@@ -336,6 +368,47 @@ if wants me_progress; then
   run_wrk me_progress me_progress.lua "$conns" "$srv" "$server_pid" \
     "$(probe me_progress GET /v1/me/progress "$token1")"
 fi
+if wants verify_page; then
+  run_wrk verify_page verify_page.lua "$conns" "$srv" "$server_pid" \
+    "$(probe verify_page GET "/verify/$(serials "$certs" "$certs")")"
+fi
+png_draw="null"
+if wants certificate_png; then
+  # one drawing, timed outside wrk: certificates 1001..1020, none drawn yet,
+  # fetched one at a time (curl's total time: the lookup, the SVG, the
+  # drawing, ~160 KB over loopback), then each again from the cache
+  draw_times=() cached_times=() png_bytes=0
+  for s in $(serials 1001 $((1000 + png_uncached))); do
+    out=$(curl -s -o "$tmp/uncached.png" -w '%{http_code} %{time_total}' "$srv/v1/certificates/$s.png")
+    [ "${out%% *}" = 200 ] || { echo "bench: GET /v1/certificates/$s.png answered ${out%% *}" >&2; exit 1; }
+    draw_times+=("${out#* }")
+    png_bytes=$(wc -c < "$tmp/uncached.png")
+    out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$srv/v1/certificates/$s.png")
+    cached_times+=("${out#* }")
+  done
+  python3 - "$png_bytes" "${DRILLCAMP_RENDER_CONCURRENCY:-$(nproc)}" "${draw_times[*]}" \
+    "${cached_times[*]}" "$tmp/png_draw.json" <<'PY'
+import json, statistics, sys
+size, conc = int(sys.argv[1]), int(sys.argv[2])
+d = [float(x) * 1000 for x in sys.argv[3].split()]
+c = [float(x) * 1000 for x in sys.argv[4].split()]
+j = {"serials": len(d), "median_ms": statistics.median(d), "min_ms": min(d), "max_ms": max(d),
+     "cached_median_ms": statistics.median(c), "png_bytes": size, "render_concurrency": conc,
+     "all_ms": [round(x, 1) for x in d]}
+json.dump(j, open(sys.argv[5], "w"))
+print(f"-- one certificate PNG drawn, uncached: median {j['median_ms']:.0f} ms over {len(d)} serials"
+      f" (min {j['min_ms']:.0f}, max {j['max_ms']:.0f}), {size} bytes; the same from the cache:"
+      f" median {j['cached_median_ms']:.1f} ms")
+PY
+  png_draw=$(cat "$tmp/png_draw.json")
+  # the scenario's serials, each drawn once (the cached path is measured)
+  for s in $(serials 1 "$png_serials"); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$srv/v1/certificates/$s.png")
+    [ "$code" = 200 ] || { echo "bench: warming GET /v1/certificates/$s.png answered $code" >&2; exit 1; }
+  done
+  run_wrk certificate_png certificate_png.lua "$conns" "$srv" "$server_pid" \
+    "$(probe certificate_png GET "/v1/certificates/$(serials 1 1).png")"
+fi
 if wants like_spread; then
   run_wrk like_spread like_spread.lua "$conns" "$srv" "$server_pid" \
     "$(probe like_spread PUT /v1/submissions/2/like "$token1")"
@@ -357,11 +430,13 @@ stop_pid "$server_pid"; server_pid=""
 server_errors=$(grep -c '"status":5' "$tmp/server.log" || true)
 
 say "ceilings"
-for peer in mhd ulfius; do
+for peer in mhd ulfius mhd_png; do
   wants $peer || continue
   p=$(free_port)
   if [ $peer = mhd ]; then
     "$tools/mhd_ceiling" "$p" "$tmp/leaderboard.json" 2> "$tmp/$peer.log" &
+  elif [ $peer = mhd_png ]; then
+    "$tools/mhd_ceiling" "$p" "$tmp/certificate.png" 2> "$tmp/$peer.log" &
   else
     "$tools/ulfius_peer" "$p" "$tmp/leaderboard.json" 2> "$tmp/$peer.log" &
   fi
@@ -425,9 +500,11 @@ python3 "$bench/report.py" "$results" "bench/results/$stamp.json" "$tmp/server.l
  "connections": $conns, "login_connections": $login_conns, "pgbench_clients": $pg_conns,
  "wrk_threads": $threads, "sizes": {"accounts": $accounts, "organizations": $orgs, "lessons": $lessons,
  "livestreams": $livestreams, "progress": $progress, "submissions": $submissions, "likes": $likes,
- "sessions": $sessions, "login_accounts": $logins, "pgbench_accounts": $pgb},
+ "sessions": $sessions, "login_accounts": $logins, "pgbench_accounts": $pgb, "certificates": $certs,
+ "png_serials": $png_serials},
  "load_seconds": ${load_seconds:-null}, "load_note": "$load_note",
  "commit": "$commit", "uncommitted_changes": $dirty, "hash_seconds": $hash_seconds,
+ "png_draw": $png_draw,
  "server_env": $server_env, "stale_ceilings": $stale,
  "hash_concurrency": ${DRILLCAMP_HASH_CONCURRENCY:-$(nproc)},
  "server_vmhwm_kb": ${server_hwm:-0}, "server_5xx_log_lines": ${server_errors:-0},

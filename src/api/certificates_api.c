@@ -197,6 +197,25 @@ enum dc_err certificates_api_svg(struct dc_req *req)
     return err;
 }
 
+/* The verification page of c, in the reader's words (malloc'ed). */
+static char *page_html(const struct dc_certificate *c)
+{
+    char masked[DC_NAME_MAX + 8], issued[11], revoked[11] = "";
+    cert_mask_name(c->holder_name, masked, sizeof masked);
+    beijing_date(c->issued_at, issued);
+    if (c->revoked_at)
+        beijing_date(c->revoked_at, revoked);
+    struct cert_page page = {.campaign_name = c->campaign_name,
+                             .issuer = c->issuer,
+                             .holder_masked = masked,
+                             .class_hours = c->class_hours,
+                             .issued_date = issued,
+                             .serial = c->serial,
+                             .revoked_date = c->revoked_at ? revoked : NULL,
+                             .revoke_reason = c->revoked_at ? c->revoke_reason : NULL};
+    return cert_render_page(&page);
+}
+
 /*
  * Route: anyone, read replica. The page verify_url opens: HTML for
  * people, with no scripts and nothing fetched; an unknown serial is a 404
@@ -211,23 +230,7 @@ enum dc_err certificates_api_page(struct dc_req *req)
         return err; /* the dispatcher asks the primary */
     if (err != DC_OK && err != DC_ERR_NOT_FOUND)
         return err;
-    char masked[DC_NAME_MAX + 8], issued[11], revoked[11];
-    struct cert_page page = {0};
-    if (err == DC_OK) {
-        cert_mask_name(c.holder_name, masked, sizeof masked);
-        beijing_date(c.issued_at, issued);
-        if (c.revoked_at)
-            beijing_date(c.revoked_at, revoked);
-        page = (struct cert_page){.campaign_name = c.campaign_name,
-                                  .issuer = c.issuer,
-                                  .holder_masked = masked,
-                                  .class_hours = c.class_hours,
-                                  .issued_date = issued,
-                                  .serial = c.serial,
-                                  .revoked_date = c.revoked_at ? revoked : NULL,
-                                  .revoke_reason = c.revoked_at ? c.revoke_reason : NULL};
-    }
-    char *html = cert_render_page(err == DC_OK ? &page : NULL);
+    char *html = err == DC_OK ? page_html(&c) : cert_render_page(NULL);
     if (!html)
         return DC_ERR_NOMEM;
     err = dc_reply_text(req, err == DC_OK ? 200 : 404, "text/html; charset=utf-8", html,
