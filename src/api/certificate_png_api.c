@@ -113,8 +113,8 @@ enum dc_err certificate_png_api_get(struct dc_req *req)
     if (!e)
         err = draw_or_respond(req, key, doc, &e);
     free(doc);
-    if (err != DC_OK)
-        return err;
+    if (err != DC_OK || !e)
+        return err != DC_OK ? err : DC_ERR_INTERNAL;
     err = dc_reply_shared(req, 200, "image/png", (const char *)e->png, e->len, entry_put, e);
     dc_reply_header(req, "Cache-Control", "public, max-age=300");
     dc_reply_header(req, "X-Content-Type-Options", "nosniff");
