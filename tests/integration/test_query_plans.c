@@ -611,6 +611,14 @@ static void traffic(void)
     struct dc_resp *svg = hit(&ANON, "GET", path, NULL, "200");
     dc_resp_free(svg);
     free(path);
+    path = dc_fmt("/v1/certificates/%s.png", serial);
+    struct dc_resp *png = hit(&ANON, "GET", path, NULL, "200");
+    dc_resp_free(png);
+    free(path);
+    path = dc_fmt("/verify/%s", serial);
+    struct dc_resp *page = hit(&ANON, "GET", path, NULL, "200");
+    dc_resp_free(page);
+    free(path);
 
     /* submissions: create (with an Idempotency-Key, then its replay) */
     char *body = dc_dumps(dc_video_json("计划作品一"));
