@@ -76,9 +76,11 @@ enum dc_err certificates_api_claim(struct dc_req *req);
 enum dc_err certificates_api_get(struct dc_req *req);
 enum dc_err certificates_api_svg(struct dc_req *req);
 enum dc_err certificates_api_page(struct dc_req *req);
-/* The :serial certificate's SVG (*doc malloc'ed for the caller) and
- * whether it is revoked; DC_ERR_NOT_FOUND when there is none. */
-enum dc_err certificates_svg_of(struct dc_req *req, char **doc, bool *revoked);
+/* The :serial certificate (its strings in the request's arena);
+ * DC_ERR_NOT_FOUND when there is none. */
+enum dc_err certificates_find(struct dc_req *req, struct dc_certificate *out);
+/* c's printable SVG, malloc'ed for the caller; NULL when out of memory. */
+char *certificates_svg(struct dc_req *req, const struct dc_certificate *c);
 
 /* certificate_png_api.c */
 enum dc_err certificate_png_api_get(struct dc_req *req);

@@ -71,9 +71,9 @@ static void cache_put(struct png_entry *e)
     entry_put(old);
 }
 
-/* Draws doc unless DRILLCAMP_RENDER_CONCURRENCY drawings run already. */
-static enum dc_err draw_or_respond(struct dc_req *req, const char *key, const char *doc,
-                                   struct png_entry **out)
+/* Draws c's SVG unless DRILLCAMP_RENDER_CONCURRENCY drawings run already. */
+static enum dc_err draw_or_respond(struct dc_req *req, const char *key,
+                                   const struct dc_certificate *c, struct png_entry **out)
 {
     if (atomic_fetch_add(&drawing, 1) >= dc_config.render_concurrency) {
         atomic_fetch_sub(&drawing, 1);
@@ -82,9 +82,12 @@ static enum dc_err draw_or_respond(struct dc_req *req, const char *key, const ch
                            "too many certificate images are being drawn, retry shortly");
     }
     struct png_entry *e = calloc(1, sizeof *e);
-    enum dc_err err = e ? render_svg_png(doc, strlen(doc), PNG_WIDTH, PNG_HEIGHT, &e->png, &e->len)
-                        : DC_ERR_NOMEM;
+    char *doc = e ? certificates_svg(req, c) : NULL;
+    enum dc_err err =
+        doc ? render_svg_png(doc, strlen(doc), PNG_WIDTH, PNG_HEIGHT, &e->png, &e->len)
+            : DC_ERR_NOMEM;
     atomic_fetch_sub(&drawing, 1);
+    free(doc);
     if (err != DC_OK) {
         free(e);
         return err == DC_ERR_VALIDATION ? DC_ERR_INTERNAL : err;
@@ -99,20 +102,16 @@ static enum dc_err draw_or_respond(struct dc_req *req, const char *key, const ch
 /* Route: anyone with the serial, read replica. */
 enum dc_err certificate_png_api_get(struct dc_req *req)
 {
-    char *doc = NULL;
-    bool revoked = false;
-    enum dc_err err = certificates_svg_of(req, &doc, &revoked);
+    struct dc_certificate c;
+    enum dc_err err = certificates_find(req, &c);
     if (err != DC_OK)
         return err;
+    /* a kept image is sent without writing the SVG again */
     char key[40];
-    snprintf(key, sizeof key, "%s|%c", dc_req_param(req, "serial"), revoked ? 'r' : 'v');
-    for (char *p = key; *p; p++)
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
+    snprintf(key, sizeof key, "%s|%c", c.serial, c.revoked_at ? 'r' : 'v');
     struct png_entry *e = cache_get(key);
     if (!e)
-        err = draw_or_respond(req, key, doc, &e);
-    free(doc);
+        err = draw_or_respond(req, key, &c, &e);
     if (err != DC_OK || !e)
         return err != DC_OK ? err : DC_ERR_INTERNAL;
     err = dc_reply_shared(req, 200, "image/png", (const char *)e->png, e->len, entry_put, e);

@@ -158,37 +158,36 @@ static void beijing_date(const char *rfc3339, char day[11])
     progress_day_string(progress_beijing_day((time_t)t), day);
 }
 
-enum dc_err certificates_svg_of(struct dc_req *req, char **doc, bool *revoked)
+enum dc_err certificates_find(struct dc_req *req, struct dc_certificate *out)
 {
-    struct dc_certificate c;
+    return certificate_lookup(req, out);
+}
+
+char *certificates_svg(struct dc_req *req, const struct dc_certificate *c)
+{
     char date[11];
-    *doc = NULL;
-    enum dc_err err = certificate_lookup(req, &c);
-    if (err != DC_OK)
-        return err;
-    beijing_date(c.issued_at, date); /* the printed date is the Beijing day of issue */
-    struct cert_svg s = {.holder_name = c.holder_name,
-                         .class_hours = c.class_hours,
+    beijing_date(c->issued_at, date); /* the printed date is the Beijing day of issue */
+    struct cert_svg s = {.holder_name = c->holder_name,
+                         .class_hours = c->class_hours,
                          .issued_date = date,
-                         .serial = c.serial,
-                         .verify_url = verify_url(req->arena, c.serial),
-                         .campaign_name = c.campaign_name,
-                         .issuer = c.issuer,
-                         .revoked = c.revoked_at != NULL};
-    *revoked = s.revoked;
-    if (!s.verify_url || !(*doc = cert_render_svg(&s)))
-        return DC_ERR_NOMEM;
-    return DC_OK;
+                         .serial = c->serial,
+                         .verify_url = verify_url(req->arena, c->serial),
+                         .campaign_name = c->campaign_name,
+                         .issuer = c->issuer,
+                         .revoked = c->revoked_at != NULL};
+    return s.verify_url ? cert_render_svg(&s) : NULL;
 }
 
 /* Route: anyone, read replica. */
 enum dc_err certificates_api_svg(struct dc_req *req)
 {
-    char *doc;
-    bool revoked;
-    enum dc_err err = certificates_svg_of(req, &doc, &revoked);
+    struct dc_certificate c;
+    enum dc_err err = certificate_lookup(req, &c);
     if (err != DC_OK)
         return err;
+    char *doc = certificates_svg(req, &c);
+    if (!doc)
+        return DC_ERR_NOMEM;
     err = dc_reply_text(req, 200, "image/svg+xml; charset=utf-8", doc, strlen(doc));
     /* the image is inert: no scripts, no fetches, no sniffing */
     dc_reply_header(req, "Content-Security-Policy",
