@@ -6,10 +6,12 @@
  * Drawing takes a core for a tenth of a second or more, so it is bounded
  * and done once: at most DRILLCAMP_RENDER_CONCURRENCY drawings at a time
  * (503 with Retry-After beyond, never a queue), and each PNG is kept in a
- * cache of the last 128 drawn, keyed by serial and revocation (the image
- * marks a revoked certificate). A certificate's other figures never change
- * once issued. Cached images are sent in place, reference-counted.
+ * cache of the last 128 drawn, keyed by what it shows that may change:
+ * revocation (the image marks it) and the campaign's name and issuer. A
+ * certificate's own figures never change once issued. Cached images are sent in place,
+ * reference-counted.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@
 
 struct png_entry {
     atomic_int refs;
-    char key[40]; /* serial, '|', 'r' when revoked */
+    char key[64]; /* see png_key */
     unsigned char *png;
     size_t len;
 };
@@ -71,6 +73,24 @@ static void cache_put(struct png_entry *e)
     entry_put(old);
 }
 
+/*
+ * What the image shows beyond its fixed figures: serial, revocation, and
+ * a hash of the campaign's name and issuer, which are drawn as they are
+ * now (a PATCH of either draws the image anew).
+ */
+static void png_key(const struct dc_certificate *c, char key[64])
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+    const char *parts[] = {c->campaign_name ? c->campaign_name : "", c->issuer ? c->issuer : ""};
+    for (int i = 0; i < 2; i++)
+        for (const char *p = parts[i];; p++) {
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+            if (!*p)
+                break;
+        }
+    snprintf(key, 64, "%s|%c|%016" PRIx64, c->serial, c->revoked_at ? 'r' : 'v', h);
+}
+
 /* Draws c's SVG unless DRILLCAMP_RENDER_CONCURRENCY drawings run already. */
 static enum dc_err draw_or_respond(struct dc_req *req, const char *key,
                                    const struct dc_certificate *c, struct png_entry **out)
@@ -107,8 +127,8 @@ enum dc_err certificate_png_api_get(struct dc_req *req)
     if (err != DC_OK)
         return err;
     /* a kept image is sent without writing the SVG again */
-    char key[40];
-    snprintf(key, sizeof key, "%s|%c", c.serial, c.revoked_at ? 'r' : 'v');
+    char key[64];
+    png_key(&c, key);
     struct png_entry *e = cache_get(key);
     if (!e)
         err = draw_or_respond(req, key, &c, &e);
