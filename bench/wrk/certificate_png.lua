@@ -1,30 +1,18 @@
 -- certificate_png: GET /v1/certificates/{serial}.png over a fixed set of
 -- BENCH_PNG_SERIALS certificates (1..64 by default: fewer than the server's
 -- cache of 128), each fetched once by bench/run.sh before the run: the
--- cached path (the row looked up, the SVG written, the kept PNG sent).
+-- cached path (the row looked up, the kept PNG sent).
 -- Serials as in verify_page.lua (bench/certificates.sql).
 local c = dofile((os.getenv("BENCH_LUA") or "bench/wrk") .. "/common.lua")
 setup = c.setup
 done = c.done
 local count = tonumber(os.getenv("BENCH_PNG_SERIALS") or "64")
-local alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 local requests = {}
-
-local function serial(n)
-  local d = {}
-  for i = 16, 1, -1 do
-    local v = n % 32
-    d[i] = alphabet:sub(v + 1, v + 1)
-    n = (n - v) / 32
-  end
-  local s = table.concat(d)
-  return "DC-" .. s:sub(1, 4) .. "-" .. s:sub(5, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16)
-end
 
 function init(args)
   c.seed(tid)
   for n = 1, count do
-    requests[n] = wrk.format("GET", "/v1/certificates/" .. serial(n) .. ".png")
+    requests[n] = wrk.format("GET", "/v1/certificates/" .. c.serial(n) .. ".png")
   end
 end
 

@@ -37,6 +37,20 @@ function M.approved_id(i)
   return math.floor(i / 4) * 5 + i % 4 + 1
 end
 
+-- certificate n's serial (bench/certificates.sql): 'DC-' and the 16
+-- Crockford base32 digits of n in groups of 4
+local crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+function M.serial(n)
+  local d = {}
+  for i = 16, 1, -1 do
+    local v = n % 32
+    d[i] = crockford:sub(v + 1, v + 1)
+    n = (n - v) / 32
+  end
+  local s = table.concat(d)
+  return "DC-" .. s:sub(1, 4) .. "-" .. s:sub(5, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16)
+end
+
 local counter = 0
 function M.setup(thread)
   thread:set("tid", counter)

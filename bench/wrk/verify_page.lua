@@ -6,23 +6,11 @@ local c = dofile((os.getenv("BENCH_LUA") or "bench/wrk") .. "/common.lua")
 setup = c.setup
 done = c.done
 local certs = tonumber(os.getenv("BENCH_CERTS") or "200000")
-local alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-local function serial(n)
-  local d = {}
-  for i = 16, 1, -1 do
-    local v = n % 32
-    d[i] = alphabet:sub(v + 1, v + 1)
-    n = (n - v) / 32
-  end
-  local s = table.concat(d)
-  return "DC-" .. s:sub(1, 4) .. "-" .. s:sub(5, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16)
-end
 
 function init(args)
   c.seed(tid)
 end
 
 function request()
-  return wrk.format("GET", "/verify/" .. serial(math.random(certs)))
+  return wrk.format("GET", "/verify/" .. c.serial(math.random(certs)))
 end
