@@ -22,9 +22,6 @@
 #include "drillcamp/server.h"
 #include "drillcamp/validate.h"
 
-/* requests that may wait for a database worker at once (more: 503) */
-#define DB_WORKERS_QUEUE 8192
-
 #ifndef DRILLCAMP_VERSION
 #define DRILLCAMP_VERSION "0.0.0"
 #endif
@@ -133,7 +130,7 @@ static int cmd_serve(int argc, char **argv)
     if (likes_start_batching() != DC_OK || progress_start_batching() != DC_OK)
         return fail("cannot start the batching threads");
     if (dc_config.db_workers > 0 &&
-        dispatch_start_workers(dc_config.db_workers, DB_WORKERS_QUEUE) != DC_OK)
+        dispatch_start_workers(dc_config.db_workers, dc_config.db_queue) != DC_OK)
         return fail("cannot start the database worker threads");
     enum dc_err err = server_run();
     dispatch_stop_workers();

@@ -13,6 +13,7 @@ struct dc_config {
     unsigned port;                   /* DRILLCAMP_PORT */
     unsigned threads;                /* DRILLCAMP_THREADS */
     unsigned db_workers;             /* DRILLCAMP_DB_WORKERS (default 2 * cores + 2) */
+    unsigned db_queue;               /* DRILLCAMP_DB_QUEUE: requests waiting for a worker */
     unsigned db_pool_size;           /* DRILLCAMP_DB_POOL (default db_workers + threads + 3) */
     unsigned max_connections;        /* DRILLCAMP_MAX_CONNECTIONS */
     unsigned per_ip_connections;     /* DRILLCAMP_PER_IP_CONNECTIONS (0: no cap) */

@@ -52,6 +52,9 @@ const char *config_load(void)
      * enough that queries overlap with the rest of each request's work */
     if (env_uint("DRILLCAMP_DB_WORKERS", 2 * (unsigned)cores + 2, 0, 256, &dc_config.db_workers))
         return "DRILLCAMP_DB_WORKERS must be 0-256 (0: routes run on the HTTP threads)";
+    /* requests that may wait for a database worker at once (more: 503) */
+    if (env_uint("DRILLCAMP_DB_QUEUE", 8192, 1, 1000000, &dc_config.db_queue))
+        return "DRILLCAMP_DB_QUEUE must be 1-1000000";
     /* one per worker, one per HTTP thread (streams, continuations after a
      * hash), and the like and progress batchers and the refresher */
     if (env_uint("DRILLCAMP_DB_POOL", dc_config.db_workers + dc_config.threads + 3, 1, 512,

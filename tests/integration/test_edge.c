@@ -18,10 +18,16 @@
  *  3. proxied_clients_capped_by_request: behind a trusted proxy the cap
  *     counts the requests in flight of each forwarded client (the proxy's
  *     own connections are exempt).
+ *  4. full_worker_queue_answers_503: with every database worker stuck
+ *     (one worker, waiting on a row lock the test holds) and
+ *     DRILLCAMP_DB_QUEUE requests waiting, the next one is answered 503
+ *     at once with Retry-After, and the cached public routes still answer;
+ *     the waiting ones are answered once the lock goes.
  */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -326,6 +332,73 @@ START_TEST(proxied_clients_capped_by_request)
 }
 END_TEST
 
+/* ---- 4. the database workers' queue ------------------------------------ */
+
+struct pending {
+    const char *method, *path, *token, *body;
+    long status;
+};
+
+static void *send_pending(void *arg)
+{
+    struct pending *p = arg;
+    struct dc_resp *r = dc_req_on(NULL, p->method, p->path, p->token, p->body);
+    p->status = r->status;
+    dc_resp_free(r);
+    return NULL;
+}
+
+START_TEST(full_worker_queue_answers_503)
+{
+    const char *env[] = {"DRILLCAMP_DB_WORKERS=1", "DRILLCAMP_DB_QUEUE=2", NULL};
+    dc_server_start(env);
+    char *admin = dc_new_admin_token();
+    /* the test's own transaction holds the campaign row */
+    PGconn *pg = PQconnectdb(getenv("DATABASE_URL"));
+    ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+    PGresult *r = PQexec(pg, "BEGIN; SELECT id FROM campaigns WHERE id = 1 FOR UPDATE");
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    /* the only worker waits for it; two requests fill the queue */
+    struct pending p[3] = {
+        {"PATCH", "/v1/admin/campaign", admin, "{\"topic\":\"逃生演练训练营\"}", 0},
+        {"GET", "/v1/lessons", NULL, NULL, 0},
+        {"GET", "/v1/regions", NULL, NULL, 0},
+    };
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pthread_create(&th[i], NULL, send_pending, &p[i]), 0);
+        nap_ms(300); /* in this order: the PATCH takes the worker first */
+    }
+    nap_ms(700);
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(p[i].status == 0, "request %d answered (%ld) while the worker waits", i,
+                      p[i].status);
+    /* the queue is full: the next request is refused at once */
+    struct dc_resp *busy = dc_req("GET", "/v1/categories", NULL, NULL);
+    dc_expect_error(busy, 503, "unavailable", NULL, "a full worker queue");
+    char *ra = dc_resp_header(busy, "Retry-After");
+    ck_assert_ptr_nonnull(ra);
+    ck_assert_str_eq(ra, "1");
+    free(ra);
+    dc_resp_free(busy);
+    /* answers that need no worker still come */
+    struct dc_resp *camp = dc_req("GET", "/v1/campaign", NULL, NULL);
+    dc_expect_status(camp, 200, "the cached campaign");
+    dc_resp_free(camp);
+    /* the lock goes: everything waiting is answered */
+    r = PQexec(pg, "COMMIT");
+    PQclear(r);
+    PQfinish(pg);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        ck_assert_msg(p[i].status == 200, "request %d: %ld", i, p[i].status);
+    }
+    free(admin);
+    ck_assert_int_eq(dc_server_stop(), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edge");
@@ -334,6 +407,7 @@ int main(void)
     tcase_add_test(tc, slow_clients_do_not_lock_out);
     tcase_add_test(tc, forwarded_for_only_from_trusted_proxies);
     tcase_add_test(tc, proxied_clients_capped_by_request);
+    tcase_add_test(tc, full_worker_queue_answers_503);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
