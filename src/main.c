@@ -4,18 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "drillcamp/accounts.h"
 #include "drillcamp/api.h"
 #include "drillcamp/arena.h"
+#include "drillcamp/clienthash.h"
 #include "drillcamp/config.h"
 #include "drillcamp/contest.h"
 #include "drillcamp/db.h"
 #include "drillcamp/dispatch.h"
 #include "drillcamp/log.h"
 #include "drillcamp/migrate.h"
+#include "drillcamp/partner.h"
 #include "drillcamp/password.h"
 #include "drillcamp/ratelimit.h"
 #include "drillcamp/seed.h"
@@ -106,6 +109,12 @@ static int cmd_serve(int argc, char **argv)
     if (auth_init_partner_key(dc_config.partner_key_hex) != DC_OK)
         return fail("DRILLCAMP_PARTNER_KEY must be 64 hex digits (32 random bytes) that seal "
                     "partner secrets (make one: openssl rand -hex 32)");
+    unsigned char partner_key[32];
+    if (!partner_parse_key(dc_config.partner_key_hex, partner_key) ||
+        !client_hash_init(dc_config.like_key_hex, partner_key))
+        return fail("DRILLCAMP_LIKE_KEY must be 64 hex digits (32 random bytes) that key the "
+                    "likes' client hashes (make one: openssl rand -hex 32), or unset");
+    OPENSSL_cleanse(partner_key, sizeof partner_key);
     db_pool_set_prepared(dc_config.db_prepared != 0);
     if (db_pool_init(dc_config.database_url, dc_config.database_read_url,
                      (int)dc_config.db_pool_size, dc_config.replica_max_lag_ms) != DC_OK)

@@ -184,6 +184,9 @@ enum dc_err profile_check_refs(struct db_conn *c, const struct dc_profile *pr,
 struct like_op {
     int64_t submission_id, account_id;
     bool like;
+    /* the liker's client and device (clienthash.h), "" when none: a
+     * partner's batch likes have neither */
+    char client_hash[17], device_hash[17];
     /* results */
     enum dc_err err;    /* DC_OK, or NOT_FOUND / SELF_LIKE / CAMPAIGN_CLOSED */
     int64_t like_count; /* on DC_OK: the count including this op */

@@ -27,6 +27,7 @@ struct dc_config {
     const char *signing_key_path;    /* DRILLCAMP_SIGNING_KEY */
     const char *public_url;          /* DRILLCAMP_PUBLIC_URL */
     const char *partner_key_hex; /* DRILLCAMP_PARTNER_KEY: 64 hex digits sealing partner secrets */
+    const char *like_key_hex;    /* DRILLCAMP_LIKE_KEY: 64 hex digits keying client hashes */
     /* requests a minute (burst and refill) per key; 0: no limit */
     unsigned limit_login_phone;      /* DRILLCAMP_LIMIT_LOGIN_PHONE */
     unsigned limit_login_ip;         /* DRILLCAMP_LIMIT_LOGIN_IP */

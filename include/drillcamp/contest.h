@@ -102,14 +102,22 @@ enum dc_err partner_changes_repo_page(struct db_conn *c, int64_t partner_id, int
                                       int64_t after_seq, int limit, struct dc_partner_change **out,
                                       size_t *n);
 
-/* likes_repo.c: n likes (likes[i] true) and unlikes in one statement (its
- * own transaction when none is open): codes[i] receives 200, or 404 (not an
- * approved submission), 403 (the account's own) or 409 (the campaign is not
- * live), and counts[i] the submission's count including the statement's
- * changes. A (submission, account) may appear once; rows are locked in key
- * order (no deadlock with other batches or the folder). */
-enum dc_err likes_repo_apply(struct db_conn *c, const int64_t *sids, const int64_t *aids,
-                             const bool *likes, size_t n, int *codes, int64_t *counts);
+/* n likes (likes[i] true) and unlikes: submission, account, and the
+ * liker's client and device hashes ("" when none), all borrowed. */
+struct likes_batch {
+    const int64_t *sids, *aids;
+    const bool *likes;
+    const char *const *clients, *const *devices;
+    size_t n;
+};
+/* likes_repo.c: a batch in one statement (its own transaction when none is
+ * open): codes[i] receives 200, or 404 (not an approved submission), 403
+ * (the account's own) or 409 (the campaign is not live), and counts[i] the
+ * submission's count including the statement's changes. A (submission,
+ * account) may appear once; rows are locked in key order (no deadlock with
+ * other batches or the folder). */
+enum dc_err likes_repo_apply(struct db_conn *c, const struct likes_batch *b, int *codes,
+                             int64_t *counts);
 /* Moves the shards of the next `limit` submissions with ids above *after
  * into submissions.like_count and refreshes their newest like's time, in
  * the caller's transaction (two statements): *after becomes the chunk's

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "drillcamp/api.h"
+#include "drillcamp/clienthash.h"
 #include "drillcamp/arena.h"
 #include "drillcamp/contest.h"
 #include "drillcamp/dispatch.h"
@@ -59,16 +60,21 @@ static enum dc_err apply_run(struct db_conn *c, struct like_op *const *ops, size
     int64_t *counts = arena_calloc(a, n, sizeof *counts);
     bool *likes = arena_calloc(a, n, sizeof *likes);
     int *codes = arena_calloc(a, n, sizeof *codes);
-    if (!sids || !aids || !counts || !likes || !codes)
+    const char **clients = arena_calloc(a, n, sizeof *clients);
+    const char **devices = arena_calloc(a, n, sizeof *devices);
+    if (!sids || !aids || !counts || !likes || !codes || !clients || !devices)
         return DC_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         sids[i] = ops[i]->submission_id;
         aids[i] = ops[i]->account_id;
         likes[i] = ops[i]->like;
+        clients[i] = ops[i]->client_hash;
+        devices[i] = ops[i]->device_hash;
     }
+    struct likes_batch batch = {sids, aids, likes, clients, devices, n};
     enum dc_err err = DC_ERR_UNAVAILABLE;
     for (int attempt = 0; attempt < LIKE_ATTEMPTS && err == DC_ERR_UNAVAILABLE; attempt++)
-        err = likes_repo_apply(c, sids, aids, likes, n, codes, counts);
+        err = likes_repo_apply(c, &batch, codes, counts);
     for (size_t i = 0; err == DC_OK && i < n; i++) {
         ops[i]->err = err_of_code(codes[i]);
         ops[i]->like_count = counts[i];
@@ -131,6 +137,12 @@ static enum dc_err like_change(struct dc_req *req, bool like)
     if (err != DC_OK)
         return err;
     w->op = (struct like_op){.submission_id = id, .account_id = req->auth.account_id, .like = like};
+    /* who liked, kept as keyed hashes only (the real client behind trusted
+     * proxies) */
+    client_hash(req->client_ip, w->op.client_hash);
+    const char *device = dc_req_header(req, "X-Device-Id");
+    if (device && *device)
+        client_hash(device, w->op.device_hash);
     w->req = req;
     return dispatch_defer(req, like_start, w);
 }

@@ -185,6 +185,8 @@ static void *like_stage(struct dc_req *req, const struct batch *b, const json_t 
             dc_problem_set(&r->problem, DC_ERR_VALIDATION, "action", DC_ENUM_LIKE_ACTION.message);
     else
         op->like = strcmp(action, "like") == 0;
+    if (r->err == DC_OK) /* the partner is the client: no client or device hash */
+        op->client_hash[0] = op->device_hash[0] = '\0';
     return r->err == DC_OK ? op : NULL;
 }
 

@@ -44,6 +44,7 @@ const char *config_load(void)
     dc_config.signing_key_path = env_str("DRILLCAMP_SIGNING_KEY", NULL);
     dc_config.public_url = env_str("DRILLCAMP_PUBLIC_URL", "http://127.0.0.1:8080");
     dc_config.partner_key_hex = env_str("DRILLCAMP_PARTNER_KEY", NULL);
+    dc_config.like_key_hex = env_str("DRILLCAMP_LIKE_KEY", NULL);
     if (env_uint("DRILLCAMP_PORT", 8080, 1, 65535, &dc_config.port))
         return "DRILLCAMP_PORT must be a port number 1-65535";
     if (env_uint("DRILLCAMP_THREADS", (unsigned)cores, 1, 256, &dc_config.threads))

@@ -24,15 +24,16 @@
  */
 static const struct db_stmt APPLY = {
     "likes_apply",
-    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[])"
-    " WITH ORDINALITY AS r(sid, aid, liking, ord)),"
+    "WITH r AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::boolean[], $4::text[],"
+    " $5::text[]) WITH ORDINALITY AS r(sid, aid, liking, client, device, ord)),"
     " k AS (SELECT launch_at <= now() AND now() < ends_at AS live FROM campaigns WHERE id = 1),"
-    " v AS (SELECT r.ord, r.sid, r.aid, r.liking, s.like_count,"
+    " v AS (SELECT r.ord, r.sid, r.aid, r.liking, r.client, r.device, s.like_count,"
     " CASE WHEN s.id IS NULL OR s.status <> 'approved' THEN 404 WHEN s.author_id = r.aid THEN 403"
     " WHEN NOT k.live THEN 409 ELSE 200 END AS code"
     " FROM r CROSS JOIN k LEFT JOIN submissions s ON s.id = r.sid),"
-    " ins AS (INSERT INTO likes (submission_id, account_id)"
-    " SELECT sid, aid FROM v WHERE code = 200 AND liking ORDER BY sid, aid"
+    " ins AS (INSERT INTO likes (submission_id, account_id, client_hash, device_hash)"
+    " SELECT sid, aid, nullif(client, ''), nullif(device, '') FROM v"
+    " WHERE code = 200 AND liking ORDER BY sid, aid"
     " ON CONFLICT DO NOTHING RETURNING submission_id, account_id),"
     " del AS (DELETE FROM likes l USING v WHERE v.code = 200 AND NOT v.liking"
     " AND l.submission_id = v.sid AND l.account_id = v.aid RETURNING l.submission_id, "
@@ -51,7 +52,7 @@ static const struct db_stmt APPLY = {
     " + coalesce((SELECT sum(delta) FROM like_shards ls WHERE ls.submission_id = v.sid), 0)"
     " + coalesce((SELECT sum(m.d) FROM moved m WHERE m.submission_id = v.sid), 0) ELSE 0 END"
     " FROM v ORDER BY v.ord",
-    3};
+    5};
 
 /*
  * The folder takes the submissions with shards in id order, a chunk at a
@@ -123,11 +124,13 @@ static void applied_from_row(const PGresult *r, int i, void *item)
     a->count = db_i64(r, i, 1);
 }
 
-enum dc_err likes_repo_apply(struct db_conn *c, const int64_t *sids, const int64_t *aids,
-                             const bool *likes, size_t n, int *codes, int64_t *counts)
+enum dc_err likes_repo_apply(struct db_conn *c, const struct likes_batch *b, int *codes,
+                             int64_t *counts)
 {
-    const char *p[] = {db_arg_i64_array(c, sids, n), db_arg_i64_array(c, aids, n),
-                       db_arg_bool_array(c, likes, n)};
+    size_t n = b->n;
+    const char *p[] = {db_arg_i64_array(c, b->sids, n), db_arg_i64_array(c, b->aids, n),
+                       db_arg_bool_array(c, b->likes, n), db_arg_text_array(c, b->clients, n),
+                       db_arg_text_array(c, b->devices, n)};
     struct applied *rows = NULL;
     size_t got = 0;
     enum dc_err err =
