@@ -120,7 +120,7 @@ enum dc_err certificates_api_claim(struct dc_req *req)
 
 /* Looks the :serial up (Crockford base32 reads the same in either case);
  * 404 when there is none. */
-static enum dc_err certificate_lookup(struct dc_req *req, struct dc_certificate *out)
+enum dc_err certificates_find(struct dc_req *req, struct dc_certificate *out)
 {
     char *serial = arena_strdup(req->arena, dc_req_param(req, "serial"));
     if (!serial)
@@ -135,7 +135,7 @@ static enum dc_err certificate_lookup(struct dc_req *req, struct dc_certificate 
 enum dc_err certificates_api_get(struct dc_req *req)
 {
     struct dc_certificate c;
-    enum dc_err err = certificate_lookup(req, &c);
+    enum dc_err err = certificates_find(req, &c);
     if (err != DC_OK)
         return err;
     char masked[DC_NAME_MAX + 8];
@@ -158,11 +158,6 @@ static void beijing_date(const char *rfc3339, char day[11])
     progress_day_string(progress_beijing_day((time_t)t), day);
 }
 
-enum dc_err certificates_find(struct dc_req *req, struct dc_certificate *out)
-{
-    return certificate_lookup(req, out);
-}
-
 char *certificates_svg(struct dc_req *req, const struct dc_certificate *c)
 {
     char date[11];
@@ -182,7 +177,7 @@ char *certificates_svg(struct dc_req *req, const struct dc_certificate *c)
 enum dc_err certificates_api_svg(struct dc_req *req)
 {
     struct dc_certificate c;
-    enum dc_err err = certificate_lookup(req, &c);
+    enum dc_err err = certificates_find(req, &c);
     if (err != DC_OK)
         return err;
     char *doc = certificates_svg(req, &c);
@@ -224,7 +219,7 @@ static char *page_html(const struct dc_certificate *c)
 enum dc_err certificates_api_page(struct dc_req *req)
 {
     struct dc_certificate c;
-    enum dc_err err = certificate_lookup(req, &c);
+    enum dc_err err = certificates_find(req, &c);
     if (err == DC_ERR_NOT_FOUND && db_conn_is_replica(req->db))
         return err; /* the dispatcher asks the primary */
     if (err != DC_OK && err != DC_ERR_NOT_FOUND)

@@ -1372,3 +1372,10 @@ double dc_metric(const char *name)
     dc_resp_free(r);
     return v;
 }
+
+void dc_nap_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}

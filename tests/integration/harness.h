@@ -217,6 +217,8 @@ void dc_new_partner(const char *admin_token, const char *name, struct dc_partner
 
 /* Seconds on the monotonic clock. */
 double dc_now_s(void);
+/* Sleeps ms milliseconds. */
+void dc_nap_ms(long ms);
 /* t as UTC RFC 3339 text, "YYYY-MM-DDTHH:MM:SSZ". */
 void dc_iso_time(time_t t, char out[32]);
 /* Whether s looks like an RFC 3339 time (date, 'T', time, 'Z' or +hh:mm). */

@@ -25,12 +25,6 @@
 
 #include "harness.h"
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* True while the server process is alive and not a zombie. */
 static bool server_alive(int pid)
 {
@@ -125,7 +119,7 @@ static void outage_cycle(const char *mode)
         regions = ready == 200 ? status_of("GET", "/v1/regions", NULL) : 0;
         if (ready == 200 && regions == 200)
             break;
-        nap_ms(200);
+        dc_nap_ms(200);
     }
     ck_assert_msg(ready == 200 && regions == 200,
                   "not recovered 10 s after PostgreSQL came back (%s): readyz %ld, regions %ld",
@@ -182,7 +176,7 @@ START_TEST(session_survives_outage)
         st = r->status;
         dc_resp_free(r);
         if (st != 200)
-            nap_ms(200);
+            dc_nap_ms(200);
     }
     ck_assert_msg(st == 200, "GET /v1/me with the old token after recovery: %ld", st);
 }

@@ -42,12 +42,6 @@
 #include "check_run.h"
 #include "harness.h"
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int server_port(void)
 {
     const char *colon = strrchr(dc_base_url(), ':');
@@ -137,7 +131,7 @@ static void *probe(void *arg)
             p->ok++;
         else
             p->failed++;
-        nap_ms(100);
+        dc_nap_ms(100);
     }
     return NULL;
 }
@@ -195,7 +189,7 @@ START_TEST(slow_clients_do_not_lock_out)
     int open_after_1s = -1, open_now = ATTACK_CONNS;
     double start = dc_now_s();
     while (dc_now_s() - start < 40 && open_now > 0) {
-        nap_ms(1000);
+        dc_nap_ms(1000);
         open_now = trickle_round(fds, ATTACK_CONNS, 'X');
         if (open_after_1s < 0)
             open_after_1s = open_now;
@@ -311,7 +305,7 @@ START_TEST(proxied_clients_capped_by_request)
                      who[i] ? "X-Forwarded-For: " : "", who[i] ? who[i] : "", who[i] ? "\r\n" : "");
         ck_assert_int_eq(send(fds[i], req, (size_t)n, MSG_NOSIGNAL), n);
     }
-    nap_ms(300);
+    dc_nap_ms(300);
     /* C has two requests in flight: a third is refused at once; D and
      * the proxy itself are not */
     ck_assert_int_eq(
@@ -324,7 +318,7 @@ START_TEST(proxied_clients_capped_by_request)
         close(fds[i]);
     int status = 0;
     for (int tries = 0; tries < 50 && status != 200; tries++) {
-        nap_ms(100);
+        dc_nap_ms(100);
         status = http_from("127.0.0.1", "GET", "/healthz", "X-Forwarded-For: 192.0.2.50\r\n", NULL);
     }
     ck_assert_int_eq(status, 200);
@@ -368,9 +362,9 @@ START_TEST(full_worker_queue_answers_503)
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(pthread_create(&th[i], NULL, send_pending, &p[i]), 0);
-        nap_ms(300); /* in this order: the PATCH takes the worker first */
+        dc_nap_ms(300); /* in this order: the PATCH takes the worker first */
     }
-    nap_ms(700);
+    dc_nap_ms(700);
     for (int i = 0; i < 3; i++)
         ck_assert_msg(p[i].status == 0, "request %d answered (%ld) while the worker waits", i,
                       p[i].status);

@@ -71,13 +71,6 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* 8 random hex digits, so that titles and keys of one run are its own. */
 static void random_tag(char out[9])
 {
@@ -123,7 +116,7 @@ static void *rss_sample_main(void *arg)
         long k = vmrss_kib(s->pid);
         if (k > atomic_load(&s->peak_kib))
             atomic_store(&s->peak_kib, k);
-        nap_ms(5);
+        dc_nap_ms(5);
     }
     return NULL;
 }
@@ -390,7 +383,7 @@ static bool wait_200(const char *base, const char *path, double deadline_s)
         dc_resp_free(r);
         if (st == 200)
             return true;
-        nap_ms(200);
+        dc_nap_ms(200);
     }
     return false;
 }
@@ -475,7 +468,7 @@ static bool like_counts_settle(const char *id_csv, long long *mismatched)
             return true;
         if (dc_now_s() > until)
             return false;
-        nap_ms(250);
+        dc_nap_ms(250);
     }
 }
 
@@ -639,7 +632,7 @@ static void *t1_work(void *arg)
             break;
         bool ok = t1_step(w, &like, true, more);
         ok &= t1_step(w, &report, false, more);
-        nap_ms(ok ? 40 : 100);
+        dc_nap_ms(ok ? 40 : 100);
     }
     return NULL;
 }
@@ -757,13 +750,13 @@ START_TEST(pg_crash_under_load)
         w[i].u = &users[i];
         ck_assert_int_eq(pthread_create(&th[i], NULL, t1_work, &w[i]), 0);
     }
-    nap_ms(1500);
+    dc_nap_ms(1500);
     dc_pg_stop("immediate"); /* no checkpoint: crash recovery on the next start */
-    nap_ms(2500);
+    dc_nap_ms(2500);
     dc_pg_start();
     /* the same server process recovers by itself */
     bool ready = wait_200(c.base, "/readyz", 30);
-    nap_ms(2000);
+    dc_nap_ms(2000);
     atomic_store(&c.stop, true);
     for (int i = 0; i < T1_WORKERS; i++)
         pthread_join(th[i], NULL);
@@ -997,7 +990,7 @@ START_TEST(server_sigkill_idempotency)
         ck_assert_int_eq(pthread_create(&th[T2_AUTHORS + i], NULL, t2_liker_before, &likers[i]), 0);
     }
 
-    nap_ms(1500);
+    dc_nap_ms(1500);
     int pid = dc_server_pid();
     ck_assert_int_eq(kill(pid, SIGKILL), 0);
     int status = 0;
@@ -1151,9 +1144,9 @@ START_TEST(sigterm_fifty_in_flight)
     /* every request is on the wire (uploads: the body has begun) */
     double until = dc_now_s() + 20;
     while (atomic_load(&started) < N && dc_now_s() < until)
-        nap_ms(5);
+        dc_nap_ms(5);
     int on_wire = atomic_load(&started);
-    nap_ms(300);
+    dc_nap_ms(300);
     int exit_status = stop_server(); /* SIGTERM, then waits for the exit */
     for (int i = 0; i < N; i++)
         pthread_join(th[i], NULL);
@@ -1267,7 +1260,7 @@ static void *t4_trickle(void *arg)
         return NULL;
     bool ok = send(fd, line, sizeof line - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof line - 1);
     for (size_t i = 0; ok && i < sizeof rest - 1; i++) {
-        nap_ms(1000);
+        dc_nap_ms(1000);
         ok = send(fd, rest + i, 1, MSG_NOSIGNAL) == 1;
         t->sent += ok;
     }

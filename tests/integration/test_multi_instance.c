@@ -97,13 +97,6 @@ static const struct dc_rules RULES = {.top_n = 100};
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 static void make_user_job(int i, void *ctx)
 {
     struct dc_user *u = (struct dc_user *)ctx + i;
@@ -295,7 +288,7 @@ static void *storm_main(void *arg)
          * and then that pair is left alone, so that its last acknowledged
          * state is this op whatever happens to the first attempt */
         for (int k = 0; !ok && k < RETRIES; k++) {
-            nap_ms(100);
+            dc_nap_ms(100);
             int j = next_instance(c, i);
             if (j >= 0)
                 ok = like_on(w, curl, j, l, s, on, true);
@@ -368,7 +361,7 @@ static double settle(const struct contest *c)
 {
     double t0 = dc_now_s();
     while (dc_now_s() - t0 < SETTLE_S && (shards_left(c) > 0 || count_mismatches(c) > 0))
-        nap_ms(100);
+        dc_nap_ms(100);
     return dc_now_s() - t0;
 }
 
@@ -453,7 +446,7 @@ static void eventually(bool (*check)(const struct contest *, int, const long lon
     while (!check(c, i, rows, why, sizeof why)) {
         ck_assert_msg(dc_now_s() - t0 < BOARD_S, "instance %d, %s after %.0f s: %s", i, what,
                       BOARD_S, why);
-        nap_ms(100);
+        dc_nap_ms(100);
     }
 }
 
@@ -550,7 +543,7 @@ START_TEST(like_storm_two_instances)
     struct contest *c = contest_new("风暴");
     double t0 = dc_now_s();
     storm_start(c);
-    nap_ms((long)(STORM_S * 1000));
+    dc_nap_ms((long)(STORM_S * 1000));
     struct worker sum;
     storm_stop(c, &sum);
     double storm_s = dc_now_s() - t0;
@@ -611,7 +604,7 @@ static double board_reaches(int i, const char *id, json_int_t want, double since
                       "%s: instance %d's leaderboard shows like_count %lld for video %s %.1f s "
                       "later, want %lld",
                       what, i, (long long)got, id, dc_now_s() - since, (long long)want);
-        nap_ms(100);
+        dc_nap_ms(100);
     }
     return dc_now_s() - since;
 }
@@ -700,7 +693,7 @@ static void lock_first_shard(PGconn *pg, char *row, size_t cap)
         PQclear(PQexec(pg, "ROLLBACK"));
         ck_assert_msg(dc_now_s() - t0 < LOCK_WAIT_S, "no shard row to lock in %.0f s of storm",
                       LOCK_WAIT_S);
-        nap_ms(10);
+        dc_nap_ms(10);
     }
 }
 
@@ -710,7 +703,7 @@ START_TEST(two_folders_one_killed)
     struct contest *c = contest_new("双折");
     double t0 = dc_now_s();
     storm_start(c);
-    nap_ms(1500);
+    dc_nap_ms(1500);
 
     /* both folders inside a fold at once, waiting for the same row */
     PGconn *pg = PQconnectdb(getenv("DATABASE_URL"));
@@ -720,7 +713,7 @@ START_TEST(two_folders_one_killed)
     double locked_at = dc_now_s();
     long long waiting = 0;
     while ((waiting = folds_waiting()) < 2 && dc_now_s() - locked_at < LOCK_WAIT_S)
-        nap_ms(20);
+        dc_nap_ms(20);
     double both_after = dc_now_s() - locked_at;
     ck_assert_msg(waiting >= 2,
                   "with shard row %s locked for %.0f s, %lld fold statement(s) waited for it; "
@@ -734,7 +727,7 @@ START_TEST(two_folders_one_killed)
     atomic_store(&c->killed, true);
     PQclear(PQexec(pg, "COMMIT"));
     PQfinish(pg);
-    nap_ms((long)(AFTER_KILL_S * 1000));
+    dc_nap_ms((long)(AFTER_KILL_S * 1000));
     struct worker sum;
     storm_stop(c, &sum);
     double storm_s = dc_now_s() - t0;

@@ -26,12 +26,6 @@
 #include "check_run.h"
 #include "harness.h"
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 #define REPLICA_ACQ "drillcamp_db_pool_acquires_total{pool=\"replica\"}"
 #define PRIMARY_ACQ "drillcamp_db_pool_acquires_total{pool=\"primary\"}"
 
@@ -56,7 +50,7 @@ START_TEST(anonymous_reads_on_the_replica)
     const char *env[] = {read_url_env(), NULL};
     dc_server_start(env);
     for (int i = 0; i < 50 && dc_metric("drillcamp_db_replica_up") != 1; i++)
-        nap_ms(100);
+        dc_nap_ms(100);
     ck_assert_msg(dc_metric("drillcamp_db_replica_up") == 1, "the replica never came up");
     char *admin = dc_new_admin_token();
     struct dc_user u = dc_new_user(NULL);
@@ -93,7 +87,7 @@ START_TEST(replica_down_reads_the_primary)
     const char *env[] = {"DATABASE_READ_URL=host=127.0.0.1 port=1 dbname=none connect_timeout=1",
                          NULL};
     dc_server_start(env);
-    nap_ms(500); /* the monitor has tried */
+    dc_nap_ms(500); /* the monitor has tried */
     ck_assert(dc_metric("drillcamp_db_replica_up") == 0);
     double f0 = dc_metric("drillcamp_db_replica_fallbacks_total{reason=\"down\"}");
     for (int i = 0; i < 4; i++)
@@ -128,7 +122,7 @@ START_TEST(unnamed_statements_run_every_flow)
     /* the like reaches the count (folded within seconds) */
     long long likes = 0;
     for (int i = 0; i < 50 && likes != 1; i++) {
-        nap_ms(100);
+        dc_nap_ms(100);
         likes = dc_sql_ll("SELECT like_count FROM submissions WHERE id = %s", sub);
     }
     ck_assert_int_eq(likes, 1);
